@@ -1,0 +1,44 @@
+/* cli/main.c - ptbench's entry point: a table of commands, like git's git.c.
+ * Adding a command: see the recipe in cli/cli.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/msg.h"
+
+static const pt_command *const commands[] = {
+    &pt_cmd_analyze,
+};
+
+static void usage(FILE *fp) {
+  fprintf(fp,
+          "usage: ptbench <command> [options] [args]\n"
+          "       ptbench --version | --help\n\n"
+          "Measures what a virtualization layer costs LLM inference.\n\n"
+          "commands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(fp, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+  fprintf(fp, "\n'ptbench <command> --help' shows a command's options.\n\n%s",
+          pt_exit_status_help);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return PT_EXIT_USAGE;
+  }
+  const char *name = argv[1];
+  if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+    usage(stdout);
+    return pt_close_stdout(PT_EXIT_OK);
+  }
+  if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+    printf("ptbench %s\n", PTBENCH_VERSION);
+    return pt_close_stdout(PT_EXIT_OK);
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (!strcmp(name, commands[i]->name))
+      return pt_close_stdout(commands[i]->run(argc - 1, argv + 1));
+  pt_errorf("'%s' is not a ptbench command; see 'ptbench --help'", name);
+  return PT_EXIT_USAGE;
+}

@@ -1,0 +1,295 @@
+/* core/fs.c - file utilities. */
+#include "core/fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+bool pt_is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool pt_exists(const char *path) {
+  struct stat st;
+  return lstat(path, &st) == 0;
+}
+
+pt_code pt_read_file(const char *path, size_t max, pt_buf *b, pt_error *err) {
+  bool is_stdin = !strcmp(path, "-");
+  FILE *fp = is_stdin ? stdin : fopen(path, "rb");
+  const char *name = is_stdin ? "<stdin>" : path;
+  if (!fp)
+    return pt_error_at(err, errno == ENOENT ? PT_ENOTFOUND : PT_EIO, path, 0, 0,
+                       "cannot open: %s", strerror(errno));
+  pt_code rc = PT_OK;
+  char chunk[65536];
+  size_t n;
+  size_t saved = b->max;
+  b->max = max;
+  while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+    if ((rc = pt_buf_append(b, chunk, n)) != PT_OK)
+      break;
+  b->max = saved;
+  if (rc == PT_ETOOBIG)
+    pt_error_at(err, rc, name, 0, 0, "file is larger than %zu bytes", max);
+  else if (rc)
+    pt_error_at(err, rc, name, 0, 0, "out of memory");
+  else if (ferror(fp))
+    rc = pt_error_at(err, PT_EIO, name, 0, 0, "read error: %s", strerror(errno));
+  if (!is_stdin)
+    fclose(fp);
+  if (!rc && !b->data)
+    rc = pt_buf_append(b, "", 0);
+  return rc;
+}
+
+char *pt_path_join(const char *a, const char *b) {
+  size_t la = strlen(a);
+  while (la > 1 && a[la - 1] == '/')
+    la--;
+  size_t lb = strlen(b);
+  char *p = malloc(la + lb + 2);
+  if (!p)
+    return NULL;
+  memcpy(p, a, la);
+  p[la] = '/';
+  memcpy(p + la + 1, b, lb + 1);
+  return p;
+}
+
+static char *dir_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash)
+    return strdup(".");
+  if (slash == path)
+    return strdup("/");
+  return strndup(path, (size_t)(slash - path));
+}
+
+pt_code pt_write_file_atomic(const char *path, const void *data, size_t len,
+                             pt_error *err) {
+  size_t n = strlen(path) + 16;
+  char *tmp = malloc(n);
+  if (!tmp)
+    return pt_error_at(err, PT_ENOMEM, path, 0, 0, "out of memory");
+  snprintf(tmp, n, "%s.tmp-XXXXXX", path);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    pt_code rc = pt_error_at(err, PT_EIO, path, 0, 0, "cannot create: %s", strerror(errno));
+    free(tmp);
+    return rc;
+  }
+  const char *p = data;
+  size_t left = len;
+  while (left > 0) {
+    ssize_t w = write(fd, p, left);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      break;
+    p += w;
+    left -= (size_t)w;
+  }
+  int saved = errno;
+  bool ok = left == 0 && fsync(fd) == 0;
+  if (!ok && left == 0)
+    saved = errno;
+  mode_t mask = umask(0);
+  umask(mask);
+  fchmod(fd, 0666 & ~mask);
+  if (close(fd) != 0 && ok) {
+    ok = false;
+    saved = errno;
+  }
+  if (ok && rename(tmp, path) != 0) {
+    ok = false;
+    saved = errno;
+  }
+  if (!ok) {
+    unlink(tmp);
+    free(tmp);
+    return pt_error_at(err, PT_EIO, path, 0, 0, "cannot write: %s", strerror(saved));
+  }
+  free(tmp);
+  return PT_OK;
+}
+
+pt_code pt_mkdir_p(const char *path, pt_error *err) {
+  char *p = strdup(path);
+  if (!p)
+    return pt_error_at(err, PT_ENOMEM, path, 0, 0, "out of memory");
+  for (char *s = p + 1;; s++) {
+    if (*s == '/' || *s == '\0') {
+      char c = *s;
+      *s = '\0';
+      if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+        pt_code rc = pt_error_at(err, PT_EIO, p, 0, 0, "cannot create directory: %s",
+                                 strerror(errno));
+        free(p);
+        return rc;
+      }
+      *s = c;
+      if (!c)
+        break;
+    }
+  }
+  free(p);
+  if (!pt_is_dir(path))
+    return pt_error_at(err, PT_EIO, path, 0, 0, "exists and is not a directory");
+  return PT_OK;
+}
+
+char *pt_mkdtemp_beside(const char *target, pt_error *err) {
+  char *parent = dir_of(target);
+  if (!parent || pt_mkdir_p(parent, err)) {
+    if (!parent)
+      pt_error_at(err, PT_ENOMEM, target, 0, 0, "out of memory");
+    free(parent);
+    return NULL;
+  }
+  free(parent);
+  size_t n = strlen(target) + 16;
+  char *tmp = malloc(n);
+  if (!tmp) {
+    pt_error_at(err, PT_ENOMEM, target, 0, 0, "out of memory");
+    return NULL;
+  }
+  size_t len = strlen(target);
+  while (len > 1 && target[len - 1] == '/')
+    len--;
+  snprintf(tmp, n, "%.*s.tmp-XXXXXX", (int)len, target);
+  if (!mkdtemp(tmp)) {
+    pt_error_at(err, PT_EIO, target, 0, 0, "cannot create a directory beside it: %s",
+                strerror(errno));
+    free(tmp);
+    return NULL;
+  }
+  return tmp;
+}
+
+pt_code pt_replace_dir(const char *dir, const char *target, pt_error *err) {
+  size_t len = strlen(target);
+  while (len > 1 && target[len - 1] == '/')
+    len--;
+  char *t = strndup(target, len);
+  char *old = malloc(len + 16);
+  if (!t || !old) {
+    free(t);
+    free(old);
+    return pt_error_at(err, PT_ENOMEM, target, 0, 0, "out of memory");
+  }
+  snprintf(old, len + 16, "%s.old-XXXXXX", t);
+  pt_code rc = PT_OK;
+  bool moved = false;
+  if (pt_exists(t)) {
+    if (!mkdtemp(old) || rmdir(old) != 0 || rename(t, old) != 0)
+      rc = pt_error_at(err, PT_EIO, t, 0, 0, "cannot move the previous output aside: %s",
+                       strerror(errno));
+    else
+      moved = true;
+  }
+  if (!rc && rename(dir, t) != 0) {
+    rc = pt_error_at(err, PT_EIO, t, 0, 0, "cannot rename the new output into place: %s",
+                     strerror(errno));
+    if (moved)
+      rename(old, t);  /* put the previous output back */
+    moved = false;
+  }
+  if (moved)
+    pt_remove_tree(old);
+  free(t);
+  free(old);
+  return rc;
+}
+
+int pt_remove_tree(const char *path) {
+  struct stat st;
+  if (lstat(path, &st) != 0)
+    return errno == ENOENT ? 0 : -1;
+  if (!S_ISDIR(st.st_mode))
+    return unlink(path);
+  DIR *d = opendir(path);
+  if (!d)
+    return -1;
+  int rc = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+      continue;
+    char *child = pt_path_join(path, e->d_name);
+    if (!child || pt_remove_tree(child) != 0)
+      rc = -1;
+    free(child);
+  }
+  closedir(d);
+  return rmdir(path) == 0 ? rc : -1;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static pt_code walk(const char *dir, const char *name, pt_file_fn fn, void *ctx,
+                    size_t *count, int depth, pt_error *err) {
+  if (depth > 64)
+    return PT_OK;
+  DIR *d = opendir(dir);
+  if (!d)
+    return pt_error_at(err, PT_EIO, dir, 0, 0, "cannot read directory: %s", strerror(errno));
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  pt_code rc = PT_OK;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.')
+      continue;  /* ., .., hidden and our own .tmp- directories */
+    if (n == cap) {
+      cap = cap ? cap * 2 : 16;
+      char **p = realloc(names, cap * sizeof *p);
+      if (!p) {
+        rc = pt_error_at(err, PT_ENOMEM, dir, 0, 0, "out of memory");
+        break;
+      }
+      names = p;
+    }
+    if (!(names[n] = strdup(e->d_name))) {
+      rc = pt_error_at(err, PT_ENOMEM, dir, 0, 0, "out of memory");
+      break;
+    }
+    n++;
+  }
+  closedir(d);
+  if (!rc)
+    qsort(names, n, sizeof *names, cmp_str);
+  for (size_t i = 0; !rc && i < n; i++) {
+    char *p = pt_path_join(dir, names[i]);
+    struct stat st;
+    if (!p)
+      rc = pt_error_at(err, PT_ENOMEM, dir, 0, 0, "out of memory");
+    else if (lstat(p, &st) == 0) {
+      if (S_ISDIR(st.st_mode))
+        rc = walk(p, name, fn, ctx, count, depth + 1, err);
+      else if (!strcmp(names[i], name) && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) {
+        (*count)++;
+        rc = fn(ctx, p, err);
+      }
+    }
+    free(p);
+  }
+  for (size_t i = 0; i < n; i++)
+    free(names[i]);
+  free(names);
+  return rc;
+}
+
+pt_code pt_find_files(const char *root, const char *name, pt_file_fn fn, void *ctx,
+                      size_t *count, pt_error *err) {
+  *count = 0;
+  return walk(root, name, fn, ctx, count, 0, err);
+}

@@ -1,0 +1,56 @@
+/* core/fs.h - file utilities: whole-file reads with a cap, atomic writes,
+ * directories built aside and renamed into place, recursive search.
+ *
+ * Every function fills a pt_error naming the path on failure. Nothing here
+ * leaves a half-written file at the target path: writes go to a temporary
+ * file or directory beside the target and are renamed over it at the end.
+ */
+#ifndef PT_FS_H
+#define PT_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+
+bool pt_is_dir(const char *path);
+bool pt_exists(const char *path);
+
+/* Read a whole file (or stdin for "-") into b, failing with PT_ETOOBIG past
+ * max bytes (0 = no cap). */
+pt_code pt_read_file(const char *path, size_t max, pt_buf *b, pt_error *err);
+
+/* Write data to path atomically: a temporary file in the same directory,
+ * fsync, rename. On failure the previous file is untouched. */
+pt_code pt_write_file_atomic(const char *path, const void *data, size_t len,
+                             pt_error *err);
+
+/* mkdir -p with mode 0777 & ~umask. */
+pt_code pt_mkdir_p(const char *path, pt_error *err);
+
+/* Create a fresh directory beside target ("<target>.tmp-XXXXXX", its parent
+ * made if needed). Returns a malloc'ed path or NULL with err set. */
+char *pt_mkdtemp_beside(const char *target, pt_error *err);
+
+/* Replace target (a directory that may or may not exist) with dir: the old
+ * one is moved aside, dir renamed into place, then the old one removed. */
+pt_code pt_replace_dir(const char *dir, const char *target, pt_error *err);
+
+/* rm -rf; never follows symbolic links. Returns 0 or -1. */
+int pt_remove_tree(const char *path);
+
+/* Join two path parts with one '/'. Returns malloc'ed string or NULL. */
+char *pt_path_join(const char *a, const char *b);
+
+/* Called for each file found; return non-zero to stop (that value is
+ * returned by pt_find_files as PT_E... code). */
+typedef pt_code (*pt_file_fn)(void *ctx, const char *path, pt_error *err);
+
+/* Walk root recursively (no symlinked directories) in sorted order and call
+ * fn for every regular file whose base name is name. Returns PT_OK, the
+ * callback's code, or an I/O error. *count gets the number of matches. */
+pt_code pt_find_files(const char *root, const char *name, pt_file_fn fn,
+                      void *ctx, size_t *count, pt_error *err);
+
+#endif
