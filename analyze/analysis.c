@@ -1,0 +1,455 @@
+/* analyze/analysis.c - statistics, comparisons, summary and warnings of a
+ * dataset, as the analysis document (README "analysis.json"). The numbered
+ * items cited are those of STATS.md, implemented in analyze/stats.c. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/analysis_internal.h"
+#include "analyze/stats.h"
+#include "core/json.h"
+
+#define HIGH_CV_PCT 5.0          /* STATS.md: warn above 5 % CV */
+#define FIRST_SLOW_FRACTION 0.10 /* first trial this much worse than the median */
+
+void pt_analyze_opts_init(pt_analyze_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->confidence = 0.95;
+  o->alpha = 0.05;
+}
+
+typedef struct builder {
+  pt_dataset *ds;
+  const pt_analyze_opts *opts;
+  cJSON *doc, *warnings;
+  bool oom;
+} builder;
+
+static void warn(builder *b, const char *code, const char *model, const char *env,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void warn(builder *b, const char *code, const char *model, const char *env,
+                 const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  cJSON *w = cJSON_CreateObject();
+  if (!w || !cJSON_AddItemToArray(b->warnings, w)) {
+    cJSON_Delete(w);
+    b->oom = true;
+    return;
+  }
+  cJSON_AddStringToObject(w, "code", code);
+  pt_json_add_str(w, "model", model);
+  pt_json_add_str(w, "environment", env);
+  cJSON_AddStringToObject(w, "message", msg);
+}
+
+static const char *env_label(builder *b, size_t env) {
+  const char *name = b->ds->envs.items[env];
+  for (size_t i = 0; i < b->opts->nlabels; i++)
+    if (!strcmp(b->opts->labels[i].name, name))
+      return b->opts->labels[i].text;
+  const char *label = pt_json_str(b->ds->env_info[env].manifest, "label");
+  return label && *label ? label : name;
+}
+
+static int find_baseline(builder *b, pt_error *err) {
+  const pt_names *envs = &b->ds->envs;
+  if (b->opts->baseline) {
+    for (size_t i = 0; i < envs->n; i++)
+      if (!strcmp(envs->items[i], b->opts->baseline))
+        return (int)i;
+    char list[512] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < envs->n && len < sizeof list; i++)
+      len += (size_t)snprintf(list + len, sizeof list - len, "%s'%s'", i ? ", " : "",
+                              envs->items[i]);
+    pt_error_set(err, PT_EUSAGE, "baseline '%s' is not an environment of the data (found %s)",
+                 b->opts->baseline, list);
+    return -1;
+  }
+  for (size_t i = 0; i < envs->n; i++)
+    if (!strcmp(envs->items[i], "bare-metal"))
+      return (int)i;
+  return 0;
+}
+
+/* Summary of one group; drops outliers first when asked (STATS.md 7). */
+static void summarize(builder *b, pt_group *g, pt_summary *s, size_t *dropped) {
+  *dropped = 0;
+  double *x = malloc((g->n ? g->n : 1) * sizeof *x);
+  if (!x) {
+    b->oom = true;
+    memset(s, 0, sizeof *s);
+    return;
+  }
+  memcpy(x, g->values, g->n * sizeof *x);
+  pt_summarize(x, g->n, b->opts->confidence, s);
+  if (b->opts->drop_outliers && s->outliers > 0) {
+    double mad = pt_mad_sorted(x, g->n);
+    size_t k = 0;
+    for (size_t i = 0; i < g->n; i++)
+      if (!pt_is_outlier(g->values[i], s->median, mad))
+        x[k++] = g->values[i];
+    *dropped = g->n - k;
+    /* keep the kept values for the tests too */
+    memcpy(g->values, x, k * sizeof *x);
+    g->n = k;
+    pt_summarize(x, k, b->opts->confidence, s);
+    s->outliers = 0;
+  }
+  free(x);
+}
+
+static cJSON *group_json(builder *b, const pt_group *g, const pt_summary *s, size_t dropped) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o)
+    return NULL;
+  cJSON_AddStringToObject(o, "environment", b->ds->envs.items[g->env]);
+  cJSON_AddNumberToObject(o, "n", (double)s->n);
+  pt_json_add_num(o, "mean", s->mean);
+  pt_json_add_num(o, "variance", s->variance);
+  pt_json_add_num(o, "stddev", s->stddev);
+  pt_json_add_num(o, "cv_pct", s->cv_pct);
+  pt_json_add_num(o, "se", s->se);
+  pt_json_add_num(o, "min", s->min);
+  pt_json_add_num(o, "median", s->median);
+  pt_json_add_num(o, "max", s->max);
+  pt_json_add_num(o, "p90", s->p90);
+  pt_json_add_num(o, "p99", s->p99);
+  pt_json_add_num(o, "ci_low", s->ci_low);
+  pt_json_add_num(o, "ci_high", s->ci_high);
+  pt_json_add_num(o, "median_ci_low", s->median_ci_low);
+  pt_json_add_num(o, "median_ci_high", s->median_ci_high);
+  cJSON_AddNumberToObject(o, "outliers", (double)s->outliers);
+  cJSON *ex = cJSON_AddObjectToObject(o, "excluded");
+  if (ex) {
+    cJSON_AddNumberToObject(ex, "warmup", (double)g->warmup);
+    cJSON_AddNumberToObject(ex, "failed", (double)g->failed);
+    cJSON_AddNumberToObject(ex, "invalid", (double)g->invalid);
+    cJSON_AddNumberToObject(ex, "outliers", (double)dropped);
+  }
+  return o;
+}
+
+static cJSON *test_json(const pt_test *t, bool mw) {
+  if (isnan(t->p))
+    return cJSON_CreateNull();
+  cJSON *o = cJSON_CreateObject();
+  if (!o)
+    return NULL;
+  pt_json_add_num(o, mw ? "u" : "t", t->statistic);
+  if (mw)
+    cJSON_AddBoolToObject(o, "exact", t->exact);
+  else
+    pt_json_add_num(o, "df", t->df);
+  pt_json_add_num(o, "p", t->p);
+  return o;
+}
+
+/* STATS.md 9-13 for environment B of a model against the baseline A. */
+static cJSON *comparison_json(builder *b, const pt_group *ga, const pt_summary *sa,
+                              const pt_group *gb, const pt_summary *sb, double *ratio) {
+  bool hib = b->ds->metric->higher_is_better;
+  cJSON *o = cJSON_CreateObject();
+  if (!o)
+    return NULL;
+  cJSON_AddStringToObject(o, "environment", b->ds->envs.items[gb->env]);
+  cJSON_AddStringToObject(o, "baseline", b->ds->envs.items[ga->env]);
+  pt_ratio_interval rci;
+  pt_ratio_ci(sa->mean, sa->variance, sa->n, sb->mean, sb->variance, sb->n,
+              b->opts->confidence, &rci);
+  *ratio = rci.ratio;
+  pt_json_add_num(o, "ratio", rci.ratio);
+  pt_json_add_num(o, "penalty_pct", pt_penalty_pct(sa->mean, sb->mean, hib));
+  double plo, phi;
+  pt_ratio_ci_to_penalty(&rci, hib, &plo, &phi);
+  pt_json_add_num(o, "penalty_ci_low", plo);
+  pt_json_add_num(o, "penalty_ci_high", phi);
+  pt_test welch, mw;
+  pt_welch(sa->mean, sa->variance, sa->n, sb->mean, sb->variance, sb->n, &welch);
+  pt_mann_whitney(ga->values, ga->n, gb->values, gb->n, &mw);
+  cJSON_AddItemToObject(o, "welch", test_json(&welch, false));
+  cJSON_AddItemToObject(o, "mann_whitney", test_json(&mw, true));
+  double p = b->opts->mann_whitney ? mw.p : welch.p;
+  pt_json_add_num(o, "p_value", p);
+  if (isnan(p))
+    cJSON_AddNullToObject(o, "significant");
+  else
+    cJSON_AddBoolToObject(o, "significant", p < b->opts->alpha);
+  return o;
+}
+
+/* Warnings about one group (STATS.md 7, "Validity warnings"). */
+static void group_warnings(builder *b, const pt_group *g, const pt_summary *s) {
+  const char *model = b->ds->models.items[g->model], *env = b->ds->envs.items[g->env];
+  if (s->n >= 2 && s->cv_pct > HIGH_CV_PCT)
+    warn(b, "high-cv", model, env,
+         "%s on %s varies by %.1f%% (CV above %.0f%%): the mean is not a stable figure",
+         model, env, s->cv_pct, HIGH_CV_PCT);
+  if (s->outliers > 0)
+    warn(b, "outliers", model, env,
+         "%s on %s has %zu outlier%s (modified z-score above 14.826); kept, "
+         "use --drop-outliers to leave them out",
+         model, env, s->outliers, s->outliers == 1 ? "" : "s");
+  if (g->offloaded > 0)
+    warn(b, "cpu-offload", model, env,
+         "%s on %s did not fit in GPU memory in %zu trial%s (size_vram < size): "
+         "part ran on the CPU, so its rate does not measure the GPU path",
+         model, env, g->offloaded, g->offloaded == 1 ? "" : "s");
+  if (g->failed > 0)
+    warn(b, "failed-trials", model, env, "%s on %s: %zu trial%s failed and %s left out",
+         model, env, g->failed, g->failed == 1 ? "" : "s", g->failed == 1 ? "is" : "are");
+  if (g->n >= 3) {
+    /* "first trial much slower": a warm-up that was missed */
+    double first = g->values[0], med = s->median;
+    bool worse = b->ds->metric->higher_is_better ? first < med * (1 - FIRST_SLOW_FRACTION)
+                                                 : first > med * (1 + FIRST_SLOW_FRACTION);
+    if (worse)
+      warn(b, "first-trial-slow", model, env,
+           "%s on %s: the first trial is %.0f%% off the median; a warm-up may be missing",
+           model, env, fabs(first / med - 1) * 100);
+  }
+}
+
+static bool str_has(const char *s, const char *const *words) {
+  for (; *words; words++)
+    if (strstr(s, *words))
+      return true;
+  return false;
+}
+
+/* Warnings that compare environments' manifests. */
+static void manifest_warnings(builder *b, size_t base) {
+  pt_dataset *ds = b->ds;
+  static const char *const bare[] = {"bare", "metal", "host", "native", NULL};
+  static const char *const virt[] = {"vm", "virt", "guest", "passthrough", "vfio", NULL};
+  const cJSON *mb = ds->env_info[base].manifest;
+  for (size_t e = 0; e < ds->envs.n; e++) {
+    const char *name = ds->envs.items[e];
+    const cJSON *m = ds->env_info[e].manifest;
+    if (!m)
+      continue;
+    const cJSON *virtobj = pt_json_get(pt_json_get(pt_json_get(m, "host"), "virtualization"),
+                                       "detected");
+    if (cJSON_IsBool(virtobj)) {
+      bool detected = cJSON_IsTrue(virtobj);
+      if (detected && str_has(name, bare) && !str_has(name, virt))
+        warn(b, "virtualization-mismatch", NULL, name,
+             "'%s' is labelled bare metal but its manifest says a hypervisor was detected",
+             name);
+      else if (!detected && str_has(name, virt) && !str_has(name, bare))
+        warn(b, "virtualization-mismatch", NULL, name,
+             "'%s' is labelled a VM but its manifest says no hypervisor was detected", name);
+    }
+    if (e == base || !mb)
+      continue;
+    const char *va = pt_json_str(pt_json_get(mb, "ollama"), "version");
+    const char *vb = pt_json_str(pt_json_get(m, "ollama"), "version");
+    if (va && vb && strcmp(va, vb))
+      warn(b, "version-mismatch", NULL, name, "Ollama %s on %s but %s on %s", vb, name, va,
+           ds->envs.items[base]);
+    const cJSON *oa = pt_json_get(mb, "options"), *ob = pt_json_get(m, "options");
+    if (oa && ob && !cJSON_Compare(oa, ob, true))
+      warn(b, "options-mismatch", NULL, name,
+           "the generation options of %s differ from those of %s", name,
+           ds->envs.items[base]);
+  }
+}
+
+static cJSON *environments_json(builder *b, size_t base) {
+  cJSON *arr = cJSON_CreateArray();
+  for (size_t e = 0; arr && e < b->ds->envs.n; e++) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddItemToArray(arr, o)) {
+      cJSON_Delete(o);
+      b->oom = true;
+      break;
+    }
+    cJSON_AddStringToObject(o, "name", b->ds->envs.items[e]);
+    cJSON_AddStringToObject(o, "label", env_label(b, e));
+    cJSON_AddBoolToObject(o, "baseline", e == base);
+    pt_env_info *info = &b->ds->env_info[e];
+    cJSON_AddItemToObject(o, "sources",
+                          info->sources ? cJSON_Duplicate(info->sources, true) : cJSON_CreateArray());
+    cJSON_AddItemToObject(o, "manifest",
+                          info->manifest ? cJSON_Duplicate(info->manifest, true) : cJSON_CreateNull());
+  }
+  return arr;
+}
+
+cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
+  size_t usable = 0;
+  for (size_t i = 0; i < ds->ngroups; i++)
+    usable += ds->groups[i].n;
+  if (usable == 0) {
+    pt_error_set(err, PT_EDATA,
+                 ds->rows ? "no usable trial: every row is a warm-up, failed or has no valid '%s'"
+                          : "no trials: the input has a header but no rows%s",
+                 ds->rows ? ds->metric->name : "");
+    return NULL;
+  }
+  builder b = {ds, opts, NULL, NULL, false};
+  int base = find_baseline(&b, err);
+  if (base < 0)
+    return NULL;
+  size_t nenv = ds->envs.n, nmodel = ds->models.n;
+
+  b.doc = cJSON_CreateObject();
+  b.warnings = cJSON_CreateArray();
+  pt_summary *sums = calloc(nenv * nmodel, sizeof *sums);
+  double *ratios = malloc((nenv * nmodel + 1) * sizeof *ratios);
+  if (!b.doc || !b.warnings || !sums || !ratios)
+    goto oom;
+  cJSON_AddStringToObject(b.doc, "schema", PT_ANALYSIS_SCHEMA);
+  cJSON *tool = cJSON_AddObjectToObject(b.doc, "tool");
+  cJSON_AddStringToObject(tool, "name", "ptbench");
+  cJSON_AddStringToObject(tool, "version", PTBENCH_VERSION);
+  cJSON *metric = cJSON_AddObjectToObject(b.doc, "metric");
+  cJSON_AddStringToObject(metric, "name", ds->metric->name);
+  cJSON_AddStringToObject(metric, "label", ds->metric->label);
+  cJSON_AddStringToObject(metric, "unit", ds->metric->unit);
+  cJSON_AddBoolToObject(metric, "higher_is_better", ds->metric->higher_is_better);
+  cJSON_AddNumberToObject(b.doc, "confidence", opts->confidence);
+  cJSON_AddNumberToObject(b.doc, "alpha", opts->alpha);
+  cJSON_AddStringToObject(b.doc, "test", opts->mann_whitney ? "mann-whitney" : "welch");
+  cJSON_AddStringToObject(b.doc, "baseline", ds->envs.items[base]);
+  cJSON_AddItemToObject(b.doc, "environments", environments_json(&b, (size_t)base));
+
+  for (size_t i = 0; i < ds->nwarn_manifest; i++)
+    warn(&b, "manifest-unreadable", NULL, NULL, "manifest ignored: %s", ds->warn_manifest[i]);
+
+  size_t single = 0, few = 0;
+  cJSON *models = cJSON_AddArrayToObject(b.doc, "models");
+  for (size_t m = 0; m < nmodel; m++) {
+    cJSON *mo = cJSON_CreateObject();
+    if (!mo || !cJSON_AddItemToArray(models, mo)) {
+      cJSON_Delete(mo);
+      goto oom;
+    }
+    const char *model = ds->models.items[m];
+    cJSON_AddStringToObject(mo, "model", model);
+    cJSON *groups = cJSON_AddArrayToObject(mo, "groups");
+    for (size_t e = 0; e < nenv; e++) {
+      pt_group *g = pt_dataset_group(ds, m, e);
+      if (!g)
+        continue;
+      pt_summary *s = &sums[m * nenv + e];
+      size_t dropped;
+      summarize(&b, g, s, &dropped);
+      if (g->n == 0) {
+        warn(&b, "no-valid-trials", model, ds->envs.items[e],
+             "%s on %s has no valid trial (%zu warm-up, %zu failed, %zu invalid)", model,
+             ds->envs.items[e], g->warmup, g->failed, g->invalid);
+      }
+      cJSON_AddItemToArray(groups, group_json(&b, g, s, dropped));
+      if (g->n > 0) {
+        group_warnings(&b, g, s);
+        single += s->n < 2;
+        few += s->n >= 2 && s->n < 6;
+      }
+    }
+    cJSON *comps = cJSON_AddArrayToObject(mo, "comparisons");
+    pt_group *ga = pt_dataset_group(ds, m, (size_t)base);
+    if (!ga || ga->n == 0) {
+      warn(&b, "missing-model", model, ds->envs.items[base],
+           "%s has no valid trials on the baseline %s: no penalty for it", model,
+           ds->envs.items[base]);
+      continue;
+    }
+    for (size_t e = 0; e < nenv; e++) {
+      pt_group *gb = pt_dataset_group(ds, m, e);
+      if (e == (size_t)base)
+        continue;
+      if (!gb || gb->n == 0) {
+        warn(&b, "missing-model", model, ds->envs.items[e],
+             "%s has no valid trials on %s: no penalty for it", model, ds->envs.items[e]);
+        continue;
+      }
+      double ratio;
+      cJSON_AddItemToArray(comps, comparison_json(&b, ga, &sums[m * nenv + (size_t)base], gb,
+                                                  &sums[m * nenv + e], &ratio));
+      ratios[m * nenv + e] = ratio;
+      if (ga->digest && gb->digest && strcmp(ga->digest, gb->digest))
+        warn(&b, "digest-mismatch", model, ds->envs.items[e],
+             "%s is a different build on %s than on %s (digests %.12s and %.12s)", model,
+             ds->envs.items[e], ds->envs.items[base], gb->digest, ga->digest);
+      bool a_len = ga->done_length > ga->done_stop, b_len = gb->done_length > gb->done_stop;
+      if ((ga->done_length || ga->done_stop) && (gb->done_length || gb->done_stop) &&
+          a_len != b_len)
+        warn(&b, "done-reason-mismatch", model, ds->envs.items[e],
+             "%s mostly stopped by '%s' on %s but by '%s' on %s: different amounts of work",
+             model, a_len ? "length" : "stop", ds->envs.items[base], b_len ? "length" : "stop",
+             ds->envs.items[e]);
+    }
+  }
+
+  /* STATS.md 14-15: across models */
+  cJSON *summary = cJSON_AddObjectToObject(b.doc, "summary");
+  cJSON *scomps = cJSON_AddArrayToObject(summary, "comparisons");
+  double *r = malloc((nmodel + 1) * sizeof *r);
+  if (!r)
+    goto oom;
+  for (size_t e = 0; e < nenv; e++) {
+    if (e == (size_t)base)
+      continue;
+    size_t k = 0;
+    double sum = 0;
+    for (size_t m = 0; m < nmodel; m++) {
+      pt_group *ga = pt_dataset_group(ds, m, (size_t)base), *gb = pt_dataset_group(ds, m, e);
+      if (!ga || !gb || !ga->n || !gb->n)
+        continue;
+      r[k++] = ratios[m * nenv + e];
+      sum += pt_penalty_pct(sums[m * nenv + (size_t)base].mean, sums[m * nenv + e].mean,
+                            ds->metric->higher_is_better);
+    }
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddItemToArray(scomps, o)) {
+      cJSON_Delete(o);
+      free(r);
+      goto oom;
+    }
+    cJSON_AddStringToObject(o, "environment", ds->envs.items[e]);
+    cJSON_AddStringToObject(o, "baseline", ds->envs.items[base]);
+    cJSON_AddNumberToObject(o, "models", (double)k);
+    pt_json_add_num(o, "mean_penalty_pct", k ? sum / (double)k : NAN);
+    pt_json_add_num(o, "geomean_penalty_pct",
+                    k ? pt_ratio_to_penalty(pt_geomean(r, k), ds->metric->higher_is_better) : NAN);
+    if (k && k < nmodel)
+      warn(&b, "coverage", NULL, ds->envs.items[e],
+           "%s and %s do not cover the same models: the summary uses the %zu they share",
+           ds->envs.items[e], ds->envs.items[base], k);
+  }
+  free(r);
+
+  if (single)
+    warn(&b, "single-trial", NULL, NULL,
+         "%zu group%s a single trial: no variance, confidence interval or test; "
+         "collect several trials per model to tell a penalty from noise",
+         single, single == 1 ? " has" : "s have");
+  if (few)
+    warn(&b, "few-trials", NULL, NULL,
+         "%zu group%s fewer than 6 trials: no median confidence interval, and with fewer "
+         "than 4 the Mann-Whitney test cannot reach p < 0.05",
+         few, few == 1 ? " has" : "s have");
+  manifest_warnings(&b, (size_t)base);
+  cJSON_AddItemToObject(b.doc, "warnings", b.warnings);
+  b.warnings = NULL;
+  free(sums);
+  free(ratios);
+  if (b.oom)
+    goto oom;
+  return b.doc;
+
+oom:
+  cJSON_Delete(b.doc);
+  cJSON_Delete(b.warnings);
+  free(sums);
+  free(ratios);
+  pt_error_set(err, PT_ENOMEM, "out of memory");
+  return NULL;
+}
