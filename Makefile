@@ -25,7 +25,7 @@ PKG_MODULES := libcjson:libcjson-dev libcurl:libcurl4-openssl-dev \
 FILE_DEPS := /usr/include/csv.h:libcsv-dev \
   /usr/lib/x86_64-linux-gnu/libcmark-gfm-extensions.so:libcmark-gfm-extensions-dev \
   /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core
-TOOLS := cmake:cmake pkg-config:pkg-config gcc:gcc
+TOOLS := cmake:cmake pkg-config:pkg-config gcc:gcc curl:curl jq:jq xmllint:libxml2-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build article demo test bench clean

@@ -370,7 +370,7 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
              "%s has no valid trials on %s: no penalty for it", model, ds->envs.items[e]);
         continue;
       }
-      double ratio;
+      double ratio = NAN;
       cJSON_AddItemToArray(comps, comparison_json(&b, ga, &sums[m * nenv + (size_t)base], gb,
                                                   &sums[m * nenv + e], &ratio));
       ratios[m * nenv + e] = ratio;

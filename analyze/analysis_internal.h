@@ -19,7 +19,6 @@ typedef struct pt_group {
   size_t done_stop, done_length;  /* done_reason of the valid trials */
   size_t offloaded;         /* trials with size_vram < size */
   char *digest;             /* first model_digest seen, or NULL */
-  unsigned file_serial;     /* last file that added to it */
 } pt_group;
 
 typedef struct pt_env_info {
@@ -36,7 +35,6 @@ struct pt_dataset {
   pt_env_info *env_info;    /* parallel to envs */
   size_t envs_cap;
   size_t rows;
-  unsigned file_serial;
   char warn_manifest[8][600];  /* manifests that could not be read */
   size_t nwarn_manifest;
 };

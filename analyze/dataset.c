@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyze/analysis_internal.h"
 #include "core/fs.h"
@@ -160,11 +161,16 @@ static pt_env_info *env_info(pt_dataset *ds, size_t env) {
 
 /* ---------------------------------------------------------------- reading */
 
+/* What the workers reading one file share (set before they start). */
+typedef struct file_info {
+  const char *path;  /* file name as given (for sources) */
+  bool derive;       /* value from count/duration when empty */
+} file_info;
+
+/* One worker's view: its own dataset, merged in file order afterwards. */
 typedef struct read_ctx {
   pt_dataset *ds;
-  const char *path;       /* file name as given (for sources) */
-  const cJSON *manifest;  /* manifest.json beside the file, or NULL */
-  bool derive;            /* value from count/duration when empty */
+  file_info *file;
 } read_ctx;
 
 static pt_code on_header(void *ctx, const pt_row *h, pt_error *err) {
@@ -179,7 +185,7 @@ static pt_code on_header(void *ctx, const pt_row *h, pt_error *err) {
                          pt_column_name(m->count), pt_column_name(m->duration));
     return pt_error_at(err, PT_EDATA, h->path, 1, 0, "no '%s' column", m->name);
   }
-  rc->derive = can_derive;
+  rc->file->derive = can_derive;
   return PT_OK;
 }
 
@@ -188,19 +194,59 @@ static bool field_is(const pt_row *row, pt_column c, const char *s) {
   return row->present[c] && row->f[c].len == n && !memcmp(row->f[c].s, s, n);
 }
 
-static pt_code note_env(read_ctx *rc, size_t env, pt_error *err) {
-  pt_env_info *info = env_info(rc->ds, env);
+/* Record that env has rows in file path, and its manifest if it has none. */
+static pt_code note_env(pt_dataset *ds, size_t env, const char *path, const cJSON *manifest,
+                        pt_error *err) {
+  pt_env_info *info = env_info(ds, env);
   if (!info)
     return pt_error_set(err, PT_ENOMEM, "out of memory");
   if (!info->sources && !(info->sources = cJSON_CreateArray()))
     return pt_error_set(err, PT_ENOMEM, "out of memory");
-  /* record the file once per environment */
-  cJSON *last = NULL, *it;
-  cJSON_ArrayForEach(it, info->sources) last = it;
-  if (!last || strcmp(last->valuestring, rc->path))
-    cJSON_AddItemToArray(info->sources, cJSON_CreateString(rc->path));
-  if (!info->manifest && rc->manifest)
-    info->manifest = cJSON_Duplicate(rc->manifest, true);
+  cJSON *it;
+  cJSON_ArrayForEach(it, info->sources) if (!strcmp(it->valuestring, path)) return PT_OK;
+  cJSON_AddItemToArray(info->sources, cJSON_CreateString(path));
+  if (!info->manifest && manifest)
+    info->manifest = cJSON_Duplicate(manifest, true);
+  return PT_OK;
+}
+
+/* Append a worker's groups to ds, in the worker's order of first appearance. */
+static pt_code merge(pt_dataset *ds, pt_dataset *part, const char *path,
+                     const cJSON *manifest, pt_error *err) {
+  ds->rows += part->rows;
+  for (size_t i = 0; i < part->ngroups; i++) {
+    pt_group *pg = &part->groups[i];
+    const char *mname = part->models.items[pg->model], *ename = part->envs.items[pg->env];
+    int model = intern(&ds->models, mname, strlen(mname));
+    int env = intern(&ds->envs, ename, strlen(ename));
+    pt_group *g = model < 0 || env < 0 ? NULL : group_for(ds, model, env);
+    if (!g)
+      return pt_error_set(err, PT_ENOMEM, "out of memory");
+    if (g->n + pg->n > g->cap) {
+      size_t cap = g->n + pg->n;
+      double *p = realloc(g->values, cap * sizeof *p);
+      if (!p)
+        return pt_error_set(err, PT_ENOMEM, "out of memory");
+      g->values = p;
+      g->cap = cap;
+    }
+    if (pg->n)
+      memcpy(g->values + g->n, pg->values, pg->n * sizeof *pg->values);
+    g->n += pg->n;
+    g->warmup += pg->warmup;
+    g->failed += pg->failed;
+    g->invalid += pg->invalid;
+    g->done_stop += pg->done_stop;
+    g->done_length += pg->done_length;
+    g->offloaded += pg->offloaded;
+    if (!g->digest && pg->digest) {
+      g->digest = pg->digest;
+      pg->digest = NULL;
+    }
+    pt_code rc = note_env(ds, (size_t)env, path, manifest, err);
+    if (rc)
+      return rc;
+  }
   return PT_OK;
 }
 
@@ -215,16 +261,11 @@ static pt_code on_row(void *ctx, const pt_row *row, pt_error *err) {
   if (row->f[PT_COL_ENVIRONMENT].len == 0)
     return pt_error_at(err, PT_EDATA, row->path, row->line, row->colno[PT_COL_ENVIRONMENT],
                        "empty 'environment'");
-  size_t nenv_before = ds->envs.n;
   int model = intern(&ds->models, row->f[PT_COL_MODEL].s, row->f[PT_COL_MODEL].len);
   int env = intern(&ds->envs, row->f[PT_COL_ENVIRONMENT].s, row->f[PT_COL_ENVIRONMENT].len);
   pt_group *g = model < 0 || env < 0 ? NULL : group_for(ds, model, env);
   if (!g)
     return pt_error_set(err, PT_ENOMEM, "out of memory");
-  if ((ds->envs.n != nenv_before || rc->ds->file_serial != g->file_serial) &&
-      note_env(rc, (size_t)env, err))
-    return err->code;
-  g->file_serial = rc->ds->file_serial;
 
   /* the metric is validated on every row: a corrupt value is an error */
   double v = NAN;
@@ -251,7 +292,7 @@ static pt_code on_row(void *ctx, const pt_row *row, pt_error *err) {
       return code;
     if (!present)
       dur = PT_MISSING;
-    if (isnan(v) && rc->derive)
+    if (isnan(v) && rc->file->derive)
       v = pt_rate(count, dur);
   }
 
@@ -316,39 +357,60 @@ static char *sibling(const char *path, const char *name) {
   return p;
 }
 
-static pt_code read_file(pt_dataset *ds, const char *path, pt_error *err) {
-  read_ctx rc = {ds, path, NULL, false};
+/* Worker threads for one file: the machine's cores, at most 8. */
+static size_t worker_count(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 8 ? 8 : (size_t)n;
+}
+
+static cJSON *read_manifest(pt_dataset *ds, const char *path) {
+  char *mpath = sibling(path, "manifest.json");
   cJSON *manifest = NULL;
-  bool is_stdin = !strcmp(path, "-");
-  if (!is_stdin) {
-    char *mpath = sibling(path, "manifest.json");
-    if (!mpath)
-      return pt_error_set(err, PT_ENOMEM, "out of memory");
-    if (pt_exists(mpath)) {
-      /* a manifest that cannot be read only costs labels and metadata */
-      pt_error merr;
-      pt_error_clear(&merr);
-      manifest = pt_json_read_file(mpath, 16 << 20, &merr);
-      if (!manifest) {
-        char buf[2048];
-        if (ds->nwarn_manifest < sizeof ds->warn_manifest / sizeof ds->warn_manifest[0])
-          snprintf(ds->warn_manifest[ds->nwarn_manifest++], sizeof ds->warn_manifest[0],
-                   "%s", pt_error_format(&merr, buf, sizeof buf));
-      }
+  if (mpath && pt_exists(mpath)) {
+    /* a manifest that cannot be read only costs labels and metadata */
+    pt_error merr;
+    pt_error_clear(&merr);
+    manifest = pt_json_read_file(mpath, 16 << 20, &merr);
+    if (!manifest && ds->nwarn_manifest < sizeof ds->warn_manifest / sizeof ds->warn_manifest[0]) {
+      char buf[2048];
+      snprintf(ds->warn_manifest[ds->nwarn_manifest++], sizeof ds->warn_manifest[0], "%s",
+               pt_error_format(&merr, buf, sizeof buf));
     }
-    free(mpath);
   }
-  rc.manifest = manifest;
-  ds->file_serial++;
-  pt_code code;
-  if (is_stdin) {
-    rc.path = "<stdin>";
-    code = pt_trials_read(stdin, "<stdin>", on_header, on_row, &rc, err);
-  } else {
-    code = pt_trials_read_path(path, on_header, on_row, &rc, err);
+  free(mpath);
+  return manifest;
+}
+
+static pt_code read_file(pt_dataset *ds, const char *path, pt_error *err) {
+  bool is_stdin = !strcmp(path, "-");
+  file_info file = {is_stdin ? "<stdin>" : path, false};
+  size_t nw = is_stdin ? 1 : worker_count(), used = 0;
+  read_ctx *ctx = calloc(nw, sizeof *ctx);
+  void **ctxs = calloc(nw, sizeof *ctxs);
+  pt_code rc = ctx && ctxs ? PT_OK : pt_error_set(err, PT_ENOMEM, "out of memory");
+  for (size_t k = 0; !rc && k < nw; k++) {
+    ctx[k].file = &file;
+    ctxs[k] = &ctx[k];
+    if (!(ctx[k].ds = pt_dataset_new(ds->metric)))
+      rc = pt_error_set(err, PT_ENOMEM, "out of memory");
   }
+  if (!rc) {
+    if (is_stdin) {
+      used = 1;
+      rc = pt_trials_read(stdin, file.path, on_header, on_row, ctxs[0], err);
+    } else {
+      rc = pt_trials_read_path_parallel(path, on_header, on_row, ctxs, nw, &used, err);
+    }
+  }
+  cJSON *manifest = rc || is_stdin ? NULL : read_manifest(ds, path);
+  for (size_t k = 0; !rc && k < used; k++)
+    rc = merge(ds, ctx[k].ds, file.path, manifest, err);
   cJSON_Delete(manifest);
-  return code;
+  for (size_t k = 0; ctx && k < nw; k++)
+    pt_dataset_free(ctx[k].ds);
+  free(ctx);
+  free(ctxs);
+  return rc;
 }
 
 static pt_code found_file(void *ctx, const char *path, pt_error *err) {

@@ -25,6 +25,8 @@ pt_code pt_buf_reserve(pt_buf *b, size_t n) {
   char *p = realloc(b->data, cap);
   if (!p)
     return PT_ENOMEM;
+  if (!b->data)
+    p[0] = '\0';  /* data is always a string, even before the first byte */
   b->data = p;
   b->cap = cap;
   return PT_OK;

@@ -265,7 +265,7 @@ static pt_code walk(const char *dir, const char *name, pt_file_fn fn, void *ctx,
     n++;
   }
   closedir(d);
-  if (!rc)
+  if (!rc && n > 1)
     qsort(names, n, sizeof *names, cmp_str);
   for (size_t i = 0; !rc && i < n; i++) {
     char *p = pt_path_join(dir, names[i]);

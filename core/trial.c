@@ -1,4 +1,5 @@
 /* core/trial.c - trial schema, CSV reader and writer (libcsv). */
+#define _GNU_SOURCE /* memrchr */
 #include "core/trial.h"
 
 #include <csv.h>
@@ -6,6 +7,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/buf.h"
@@ -61,6 +66,14 @@ double pt_rate(int64_t count, int64_t duration_ns) {
 
 /* ------------------------------------------------------------------ reader */
 
+/* The header, once parsed: which field index holds which known column. */
+typedef struct header {
+  size_t n;             /* number of header fields */
+  int *map;             /* field index -> pt_column or -1 */
+  bool present[PT_COL_COUNT];
+  long colno[PT_COL_COUNT];
+} header;
+
 typedef struct reader {
   const char *path;
   pt_header_fn on_header;
@@ -71,15 +84,15 @@ typedef struct reader {
   long line;            /* physical line being fed */
   long row_line;        /* line where the current row started */
   bool need_start;      /* the next non-blank line starts a row */
-  bool have_header;
-  size_t nheader;       /* number of header fields */
-  int *map;             /* header field index -> pt_column or -1 */
-  size_t nmap;
-  pt_buf names;         /* header names, for the duplicate check */
+  bool any;             /* a non-blank line was seen */
+  bool in_header;       /* the row being read is the header */
+  header *h;
+  pt_buf names;         /* header names, NUL-separated, for duplicates */
   size_t nfield;        /* fields seen in the current row */
   pt_buf rowbuf;        /* known fields of the current row, NUL-separated */
   size_t off[PT_COL_COUNT];
   pt_row row;
+  struct csv_parser p;
 } reader;
 
 static void fail(reader *r, pt_code code, long line, long col, const char *fmt, ...)
@@ -100,16 +113,15 @@ static void fail(reader *r, pt_code code, long line, long col, const char *fmt, 
 }
 
 static void header_field(reader *r, const char *s, size_t len) {
-  size_t idx = r->nheader++;
-  if (r->nmap < r->nheader) {
-    int *m = realloc(r->map, (r->nheader + 16) * sizeof *m);
-    if (!m) {
-      fail(r, PT_ENOMEM, r->row_line, 0, "out of memory");
-      return;
-    }
-    r->map = m;
-    r->nmap = r->nheader + 16;
+  header *h = r->h;
+  size_t idx = h->n;
+  int *m = realloc(h->map, (idx + 1) * sizeof *m);
+  if (!m) {
+    fail(r, PT_ENOMEM, r->row_line, 0, "out of memory");
+    return;
   }
+  h->map = m;
+  h->n++;
   if (idx == 0 && len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) {
     s += 3;  /* UTF-8 byte order mark */
     len -= 3;
@@ -130,10 +142,10 @@ static void header_field(reader *r, const char *s, size_t len) {
     return;
   }
   int c = pt_column_find(s, len);
-  r->map[idx] = c;
+  m[idx] = c;
   if (c >= 0) {
-    r->row.present[c] = true;
-    r->row.colno[c] = (long)idx + 1;
+    h->present[c] = true;
+    h->colno[c] = (long)idx + 1;
   }
 }
 
@@ -143,29 +155,37 @@ static void on_field(void *s, size_t len, void *data) {
     return;
   if (!s)
     s = "";
-  if (!r->have_header) {
+  if (r->in_header) {
     header_field(r, s, len);
     return;
   }
   size_t idx = r->nfield++;
-  if (idx >= r->nheader)
+  if (idx >= r->h->n)
     return;  /* reported as ragged at the end of the row */
-  int c = r->map[idx];
+  int c = r->h->map[idx];
   if (c < 0)
     return;  /* a column ptbench does not use */
+  if (pt_buf_reserve(&r->rowbuf, len + 1)) {
+    fail(r, PT_ENOMEM, r->row_line, 0, "out of memory");
+    return;
+  }
   r->off[c] = r->rowbuf.len;
   r->row.f[c].len = len;
-  if (pt_buf_append(&r->rowbuf, s, len) || pt_buf_putc(&r->rowbuf, '\0'))
-    fail(r, PT_ENOMEM, r->row_line, 0, "out of memory");
+  memcpy(r->rowbuf.data + r->rowbuf.len, s, len);
+  r->rowbuf.len += len + 1;
+  r->rowbuf.data[r->rowbuf.len - 1] = '\0';
 }
 
 static void end_header(reader *r) {
-  r->have_header = true;
-  if (!r->row.present[PT_COL_MODEL])
+  r->in_header = false;
+  memcpy(r->row.present, r->h->present, sizeof r->row.present);
+  memcpy(r->row.colno, r->h->colno, sizeof r->row.colno);
+  if (!r->h->present[PT_COL_MODEL])
     fail(r, PT_EDATA, r->row_line, 0, "required column 'model' is missing");
-  else if (!r->row.present[PT_COL_ENVIRONMENT])
+  else if (!r->h->present[PT_COL_ENVIRONMENT])
     fail(r, PT_EDATA, r->row_line, 0, "required column 'environment' is missing");
   else if (r->on_header) {
+    r->row.line = r->row_line;
     pt_code rc = r->on_header(r->ctx, &r->row, r->err);
     if (rc) {
       r->rc = rc;
@@ -181,13 +201,13 @@ static void on_row_end(int c, void *data) {
   r->need_start = true;
   if (r->rc)
     return;
-  if (!r->have_header) {
+  if (r->in_header) {
     end_header(r);
     return;
   }
-  if (r->nfield != r->nheader) {
+  if (r->nfield != r->h->n) {
     fail(r, PT_EDATA, r->row_line, 0, "row has %zu field%s, the header has %zu",
-         r->nfield, r->nfield == 1 ? "" : "s", r->nheader);
+         r->nfield, r->nfield == 1 ? "" : "s", r->h->n);
     return;
   }
   for (int i = 0; i < PT_COL_COUNT; i++)
@@ -208,61 +228,320 @@ static bool blank_line(const char *s, size_t n) {
   return true;
 }
 
+static pt_code reader_init(reader *r, header *h, const char *path, pt_header_fn on_header,
+                           pt_row_fn on_row, void *ctx, pt_error *err) {
+  memset(r, 0, sizeof *r);
+  r->path = path;
+  r->on_header = on_header;
+  r->on_row = on_row;
+  r->ctx = ctx;
+  r->err = err;
+  r->h = h;
+  r->need_start = true;
+  r->row.path = path;
+  memcpy(r->row.present, h->present, sizeof r->row.present);
+  memcpy(r->row.colno, h->colno, sizeof r->row.colno);
+  pt_buf_init(&r->names, 0);
+  pt_buf_init(&r->rowbuf, 0);
+  if (csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+    return pt_error_at(err, PT_ENOMEM, path, 0, 0, "out of memory");
+  return PT_OK;
+}
+
+static void reader_free(reader *r) {
+  csv_free(&r->p);
+  pt_buf_free(&r->names);
+  pt_buf_free(&r->rowbuf);
+}
+
+/* Feed one physical line (with its line end, if any) to the parser. */
+static void feed_line(reader *r, const char *s, size_t n) {
+  r->line++;
+  if (r->need_start && !blank_line(s, n)) {
+    r->row_line = r->line;
+    r->need_start = false;
+    r->any = true;
+  }
+  if (csv_parse(&r->p, s, n, on_field, on_row_end, r) != n && !r->rc)
+    fail(r, PT_EDATA, r->line, 0, "malformed CSV: %s (a stray or unbalanced '\"')",
+         csv_strerror(csv_error(&r->p)));
+}
+
+/* Feed data line by line; stops at the end of the header when header_only.
+ * Returns the number of bytes consumed. */
+static size_t feed(reader *r, const char *data, size_t len, bool header_only) {
+  size_t pos = 0;
+  while (pos < len && !r->rc && !(header_only && !r->in_header)) {
+    const char *nl = memchr(data + pos, '\n', len - pos);
+    size_t n = nl ? (size_t)(nl - (data + pos)) + 1 : len - pos;
+    feed_line(r, data + pos, n);
+    pos += n;
+  }
+  return pos;
+}
+
+static void finish(reader *r) {
+  if (!r->rc && csv_fini(&r->p, on_field, on_row_end, r) != 0)
+    fail(r, PT_EDATA, r->row_line, 0, "unterminated quoted field (row starts here)");
+  if (!r->rc && !r->any)
+    fail(r, PT_EDATA, 0, 0, "empty file: expected a header row");
+}
+
 pt_code pt_trials_read(FILE *fp, const char *path, pt_header_fn on_header,
                        pt_row_fn on_row, void *ctx, pt_error *err) {
+  header h = {0};
   reader r;
-  memset(&r, 0, sizeof r);
-  r.path = path;
-  r.on_header = on_header;
-  r.on_row = on_row;
-  r.ctx = ctx;
-  r.err = err;
-  r.need_start = true;
-  r.row.path = path;
-  pt_buf_init(&r.names, 0);
-  pt_buf_init(&r.rowbuf, 0);
-
-  struct csv_parser p;
-  if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
-    return pt_error_at(err, PT_ENOMEM, path, 0, 0, "out of memory");
+  pt_code rc = reader_init(&r, &h, path, on_header, on_row, ctx, err);
+  if (rc)
+    return rc;
+  r.in_header = true;
   char *line = NULL;
   size_t cap = 0;
   ssize_t n;
-  bool any = false;
-  while (!r.rc && (n = getline(&line, &cap, fp)) >= 0) {
-    r.line++;
-    if (r.need_start && !blank_line(line, (size_t)n)) {
-      r.row_line = r.line;
-      r.need_start = false;
-      any = true;
-    }
-    if (csv_parse(&p, line, (size_t)n, on_field, on_row_end, &r) != (size_t)n && !r.rc)
-      fail(&r, PT_EDATA, r.line, 0, "malformed CSV: %s (a stray or unbalanced '\"')",
-           csv_strerror(csv_error(&p)));
-  }
+  while (!r.rc && (n = getline(&line, &cap, fp)) >= 0)
+    feed_line(&r, line, (size_t)n);
   if (!r.rc && ferror(fp))
     fail(&r, PT_EIO, r.line, 0, "read error: %s", strerror(errno));
-  if (!r.rc && csv_fini(&p, on_field, on_row_end, &r) != 0)
-    fail(&r, PT_EDATA, r.row_line, 0, "unterminated quoted field (row starts here)");
-  if (!r.rc && !any)
-    fail(&r, PT_EDATA, 0, 0, "empty file: expected a header row");
+  finish(&r);
   free(line);
-  csv_free(&p);
-  free(r.map);
-  pt_buf_free(&r.names);
-  pt_buf_free(&r.rowbuf);
+  reader_free(&r);
+  free(h.map);
   return r.rc;
+}
+
+/* ---- parallel reading of a file ----
+ *
+ * The main thread reads the header, then scans the body once (memchr for
+ * quotes and line ends) to cut it into chunks that start on row boundaries,
+ * counting the lines before each. Workers read their chunk with pread in
+ * blocks, so memory stays at a block per worker whatever the file size. */
+
+#define BLOCK ((size_t)1 << 20)
+#define PARALLEL_MIN_BYTES ((size_t)4 << 20)  /* per worker; less: fewer workers */
+#define MAX_WORKERS 16
+
+typedef struct worker {
+  reader r;
+  int fd;
+  off_t start, end;  /* byte range of the chunk */
+  long first_line;   /* lines before the chunk */
+  pt_error err;
+} worker;
+
+/* Feed bytes [start, end) of fd line by line. header_only stops after the
+ * header row; *consumed gets the offset after the last line fed. */
+static void feed_range(reader *r, int fd, off_t start, off_t end, bool header_only,
+                       off_t *consumed) {
+  size_t cap = BLOCK, have = 0;
+  char *buf = malloc(cap);
+  off_t pos = start, fed_to = start;
+  if (!buf)
+    fail(r, PT_ENOMEM, r->line, 0, "out of memory");
+  while (buf && !r->rc && pos < end && !(header_only && !r->in_header)) {
+    if (have == cap) {  /* a line longer than the buffer */
+      char *p = realloc(buf, cap * 2);
+      if (!p) {
+        fail(r, PT_ENOMEM, r->line, 0, "out of memory");
+        break;
+      }
+      buf = p;
+      cap *= 2;
+    }
+    size_t want = cap - have;
+    if ((off_t)want > end - pos)
+      want = (size_t)(end - pos);
+    ssize_t n = pread(fd, buf + have, want, pos);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      fail(r, PT_EIO, r->line + 1, 0, "read error: %s", n < 0 ? strerror(errno) : "file shrank");
+      break;
+    }
+    pos += n;
+    have += (size_t)n;
+    /* feed whole lines; keep a partial last line for the next block */
+    size_t whole = have;
+    if (pos < end) {
+      const char *nl = memrchr(buf, '\n', have);
+      whole = nl ? (size_t)(nl - buf) + 1 : 0;
+    }
+    size_t used = feed(r, buf, whole, header_only);
+    fed_to += (off_t)used;
+    memmove(buf, buf + used, have - used);
+    have -= used;
+  }
+  free(buf);
+  if (consumed)
+    *consumed = fed_to;
+}
+
+static void *work(void *arg) {
+  worker *w = arg;
+  w->r.line = w->first_line;
+  feed_range(&w->r, w->fd, w->start, w->end, false, NULL);
+  if (!w->r.rc && csv_fini(&w->r.p, on_field, on_row_end, &w->r) != 0)
+    fail(&w->r, PT_EDATA, w->r.row_line, 0, "unterminated quoted field (row starts here)");
+  return NULL;
+}
+
+/* Cut [body, len) into n chunks starting on row boundaries: bounds[k] is
+ * where chunk k ends, lines[k] the lines before chunk k + 1. RFC 4180 quotes
+ * do not nest, so a line end is a row end when the quotes before it are
+ * even in number. Returns false on a read error. */
+static bool cut_chunks(int fd, off_t body, off_t len, size_t n, off_t *bounds, long *lines) {
+  char *buf = malloc(BLOCK);
+  if (!buf)
+    return false;
+  bool quoted = false;
+  size_t k = 0;
+  long nl_count = 0;
+  off_t target = body + (len - body) / (off_t)n;
+  for (off_t pos = body; pos < len && k + 1 < n;) {
+    size_t want = (off_t)BLOCK < len - pos ? BLOCK : (size_t)(len - pos);
+    ssize_t got = pread(fd, buf, want, pos);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got <= 0) {
+      free(buf);
+      return false;
+    }
+    const char *p = buf, *e = buf + got, *q = NULL;
+    while (p < e && k + 1 < n) {
+      if (!q || q < p) {  /* the next quote (or e), found once per quote */
+        q = memchr(p, '"', (size_t)(e - p));
+        if (!q)
+          q = e;
+      }
+      const char *nl = memchr(p, '\n', (size_t)(q - p));
+      if (nl) {  /* a line end before the next quote */
+        nl_count++;
+        off_t at = pos + (nl - buf) + 1;
+        if (!quoted && at >= target) {
+          bounds[k] = at;
+          lines[k++] = nl_count;
+          target = body + (len - body) / (off_t)n * (off_t)(k + 1);
+        }
+        p = nl + 1;
+      } else if (q < e) {
+        quoted = !quoted;
+        p = q + 1;
+      } else {
+        p = e;
+      }
+    }
+    pos += got;
+  }
+  for (; k + 1 < n; k++) {  /* no row boundary after a target: empty chunks */
+    bounds[k] = len;
+    lines[k] = nl_count;
+  }
+  bounds[n - 1] = len;
+  free(buf);
+  return true;
+}
+
+pt_code pt_trials_read_path_parallel(const char *path, pt_header_fn on_header,
+                                     pt_row_fn on_row, void *const *ctxs, size_t nctx,
+                                     size_t *used, pt_error *err) {
+  *used = 0;
+  int fd = open(path, O_RDONLY);
+  if (fd < 0)
+    return pt_error_at(err, errno == ENOENT ? PT_ENOTFOUND : PT_EIO, path, 0, 0,
+                       "cannot open: %s", strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    /* not a regular file (a pipe, a device): read it as a stream */
+    FILE *fp = fdopen(fd, "rb");
+    if (!fp) {
+      close(fd);
+      return pt_error_at(err, PT_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    }
+    *used = 1;
+    pt_code rc = pt_trials_read(fp, path, on_header, on_row, ctxs[0], err);
+    fclose(fp);
+    return rc;
+  }
+  off_t len = st.st_size, body = 0;
+  header h = {0};
+  reader hr;
+  pt_code rc = reader_init(&hr, &h, path, on_header, on_row, ctxs[0], err);
+  if (rc) {
+    close(fd);
+    return rc;
+  }
+  hr.in_header = true;
+  feed_range(&hr, fd, 0, len, true, &body);
+  if (!hr.rc && hr.in_header)
+    finish(&hr);  /* no complete header row: the file is empty */
+  rc = hr.rc;
+  long header_lines = hr.line;
+  bool header_done = !hr.in_header;
+  reader_free(&hr);
+  *used = 1;
+  if (rc || !header_done) {
+    free(h.map);
+    close(fd);
+    return rc;
+  }
+
+  size_t n = nctx < MAX_WORKERS ? nctx : MAX_WORKERS;
+  if ((size_t)(len - body) < PARALLEL_MIN_BYTES * n)
+    n = (size_t)(len - body) / PARALLEL_MIN_BYTES;
+  if (n < 1)
+    n = 1;
+  worker *w = calloc(n, sizeof *w);
+  pthread_t *tid = calloc(n, sizeof *tid);
+  bool *running = calloc(n, sizeof *running);
+  off_t bounds[MAX_WORKERS];
+  long lines[MAX_WORKERS];
+  if (!w || !tid || !running)
+    rc = pt_error_at(err, PT_ENOMEM, path, 0, 0, "out of memory");
+  else if (!cut_chunks(fd, body, len, n, bounds, lines))
+    rc = pt_error_at(err, PT_EIO, path, 0, 0, "read error: %s", strerror(errno));
+  size_t ready = 0;
+  for (size_t k = 0; !rc && k < n; k++) {
+    pt_error_clear(&w[k].err);
+    if ((rc = reader_init(&w[k].r, &h, path, NULL, on_row, ctxs[k], &w[k].err))) {
+      *err = w[k].err;
+      break;
+    }
+    ready++;
+    w[k].fd = fd;
+    w[k].start = k ? bounds[k - 1] : body;
+    w[k].end = bounds[k];
+    w[k].first_line = header_lines + (k ? lines[k - 1] : 0);
+  }
+  if (!rc) {
+    for (size_t k = 1; k < n; k++)
+      running[k] = pthread_create(&tid[k], NULL, work, &w[k]) == 0;
+    work(&w[0]);
+    for (size_t k = 1; k < n; k++) {
+      if (running[k])
+        pthread_join(tid[k], NULL);
+      else
+        work(&w[k]);  /* no thread to be had: do it here */
+    }
+    /* the first failure in file order wins */
+    for (size_t k = 0; k < n && !rc; k++)
+      if ((rc = w[k].r.rc) && err)
+        *err = w[k].err;
+    *used = n;
+  }
+  for (size_t k = 0; k < ready; k++)
+    reader_free(&w[k].r);
+  free(w);
+  free(tid);
+  free(running);
+  free(h.map);
+  close(fd);
+  return rc;
 }
 
 pt_code pt_trials_read_path(const char *path, pt_header_fn on_header,
                             pt_row_fn on_row, void *ctx, pt_error *err) {
-  FILE *fp = fopen(path, "rb");
-  if (!fp)
-    return pt_error_at(err, errno == ENOENT ? PT_ENOTFOUND : PT_EIO, path, 0, 0,
-                       "cannot open: %s", strerror(errno));
-  pt_code rc = pt_trials_read(fp, path, on_header, on_row, ctx, err);
-  fclose(fp);
-  return rc;
+  size_t used;
+  void *ctxs[1] = {ctx};
+  return pt_trials_read_path_parallel(path, on_header, on_row, ctxs, 1, &used, err);
 }
 
 static pt_code field_error(const pt_row *row, pt_column c, pt_error *err, const char *what) {
