@@ -1,0 +1,789 @@
+/* collect/import.c - log parsers and run-directory writer for `ptbench
+ * import` (see import.h for the formats). */
+#include "collect/import.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/fs.h"
+#include "core/json.h"
+#include "core/trial.h"
+
+#define MAX_LOG_BYTES ((size_t)256 << 20)
+#define QUOTE_MAX 80  /* longest value quoted in a message */
+
+const char *pt_import_format_name(pt_import_format f) {
+  return f == PT_IMPORT_LLM_BENCHMARK ? "llm-benchmark" : "ollama-verbose";
+}
+
+bool pt_import_format_parse(const char *name, pt_import_format *out) {
+  if (!strcmp(name, "ollama-verbose"))
+    *out = PT_IMPORT_OLLAMA_VERBOSE;
+  else if (!strcmp(name, "llm-benchmark"))
+    *out = PT_IMPORT_LLM_BENCHMARK;
+  else
+    return false;
+  return true;
+}
+
+/* ------------------------------------------------------------ Go durations */
+
+/* Go's unitMap (src/time/format.go). */
+static const struct {
+  const char *name;
+  uint64_t ns;
+} go_units[] = {
+    {"ns", 1},
+    {"us", 1000},
+    {"\xc2\xb5s", 1000}, /* U+00B5 micro sign */
+    {"\xce\xbcs", 1000}, /* U+03BC Greek small letter mu */
+    {"ms", 1000000},
+    {"s", 1000000000},
+    {"m", 60000000000},
+    {"h", 3600000000000},
+};
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* A transcription of Go's ParseDuration, leadingInt and leadingFraction.
+ * The integer part and the fraction's digits are parsed as integers; only
+ * the fraction's share, f * (unit / scale), goes through a double as in Go.
+ * With no more fraction digits than the unit has decimal places (all that
+ * Duration.String() prints, so all Ollama prints) unit / scale is a whole
+ * number and the product below 2^53: exact. Longer fractions round as Go's
+ * do (Go's own test: "0.3333333333333333333h" is exactly 20m). */
+bool pt_go_duration_parse(const char *s, size_t len, int64_t *ns) {
+  const uint64_t lim = (uint64_t)1 << 63;
+  size_t i = 0;
+  bool neg = false;
+  if (i < len && (s[i] == '-' || s[i] == '+')) {
+    neg = s[i] == '-';
+    i++;
+  }
+  if (len - i == 1 && s[i] == '0') {
+    *ns = 0;
+    return true;
+  }
+  if (i == len)
+    return false;
+  uint64_t d = 0;
+  while (i < len) {
+    if (s[i] != '.' && !is_digit(s[i]))
+      return false;
+    uint64_t v = 0, f = 0;
+    double scale = 1;
+    size_t start = i;
+    for (; i < len && is_digit(s[i]); i++) {
+      if (v > lim / 10)
+        return false;
+      v = v * 10 + (uint64_t)(s[i] - '0');
+      if (v > lim)
+        return false;
+    }
+    bool pre = i > start, post = false;
+    if (i < len && s[i] == '.') {
+      bool overflow = false;
+      for (start = ++i; i < len && is_digit(s[i]); i++) {
+        if (overflow)
+          continue;
+        uint64_t y = f > (lim - 1) / 10 ? lim + 1 : f * 10 + (uint64_t)(s[i] - '0');
+        if (y > lim) {
+          overflow = true;  /* stop gathering precision, as Go does */
+          continue;
+        }
+        f = y;
+        scale *= 10;
+      }
+      post = i > start;
+    }
+    if (!pre && !post)
+      return false;  /* no digits: ".s" */
+    size_t us = i;
+    while (i < len && s[i] != '.' && !is_digit(s[i]))
+      i++;
+    if (i == us)
+      return false;  /* missing unit */
+    size_t k = 0, nunits = sizeof go_units / sizeof go_units[0];
+    while (k < nunits && !(strlen(go_units[k].name) == i - us &&
+                           !memcmp(go_units[k].name, s + us, i - us)))
+      k++;
+    if (k == nunits)
+      return false;  /* unknown unit */
+    uint64_t unit = go_units[k].ns;
+    if (v > lim / unit)
+      return false;
+    v *= unit;
+    if (f > 0) {
+      double ratio = (double)unit / scale;
+      double part = (double)f * ratio;  /* < unit since f < scale */
+      v += (uint64_t)part;
+      if (v > lim)
+        return false;
+    }
+    d += v;
+    if (d > lim)
+      return false;
+  }
+  if (neg)
+    *ns = d == lim ? INT64_MIN : -(int64_t)d;
+  else if (d > lim - 1)
+    return false;
+  else
+    *ns = (int64_t)d;
+  return true;
+}
+
+/* ------------------------------------------------------------ line cleaning */
+
+static bool is_space(char c) { return c == ' '; }
+
+size_t pt_import_clean_line(const char *line, size_t len, char *out) {
+  size_t n = 0, i = 0;
+  while (i < len) {
+    unsigned char c = (unsigned char)line[i];
+    if (c == 0x1b) {
+      i++;
+      if (i < len && line[i] == '[') {
+        /* CSI: parameter and intermediate bytes, then a final byte */
+        for (i++; i < len && (unsigned char)line[i] >= 0x20 &&
+                  (unsigned char)line[i] <= 0x3f;
+             i++)
+          ;
+        if (i < len && (unsigned char)line[i] >= 0x40 && (unsigned char)line[i] <= 0x7e)
+          i++;
+      } else if (i < len && line[i] == ']') {
+        /* OSC: up to BEL or ESC backslash */
+        for (i++; i < len && line[i] != 0x07 && line[i] != 0x1b; i++)
+          ;
+        if (i < len && line[i] == 0x07)
+          i++;
+        else if (i + 1 < len && line[i + 1] == '\\')
+          i += 2;
+      } else {
+        /* two-byte or nF escape: intermediates, then one final byte */
+        while (i < len && (unsigned char)line[i] >= 0x20 && (unsigned char)line[i] <= 0x2f)
+          i++;
+        if (i < len && (unsigned char)line[i] >= 0x30 && (unsigned char)line[i] <= 0x7e)
+          i++;
+      }
+      continue;
+    }
+    /* braille patterns U+2800-U+28FF: E2 A0..A3 80..BF */
+    if (c == 0xe2 && i + 2 < len && (unsigned char)line[i + 1] >= 0xa0 &&
+        (unsigned char)line[i + 1] <= 0xa3 && ((unsigned char)line[i + 2] & 0xc0) == 0x80) {
+      i += 3;
+      continue;
+    }
+    i++;
+    if (c == '\t' || c == '\r')
+      c = ' ';
+    else if (c < 0x20 || c == 0x7f)
+      continue;
+    out[n++] = (char)c;
+  }
+  size_t b = 0;
+  while (b < n && is_space(out[b]))
+    b++;
+  while (n > b && is_space(out[n - 1]))
+    n--;
+  memmove(out, out + b, n - b);
+  n -= b;
+  out[n] = '\0';
+  return n;
+}
+
+/* ------------------------------------------------------------ stats blocks */
+
+typedef enum { V_DURATION, V_COUNT, V_RATE } value_kind;
+
+/* The lines of api.Metrics.Summary() in Ollama, in the order it prints them. */
+static const struct {
+  const char *key;
+  value_kind kind;
+  size_t offset;  /* of the field in pt_import_block */
+} stats_keys[] = {
+    {"total duration", V_DURATION, offsetof(pt_import_block, total_duration_ns)},
+    {"load duration", V_DURATION, offsetof(pt_import_block, load_duration_ns)},
+    {"prompt eval count", V_COUNT, offsetof(pt_import_block, prompt_eval_count)},
+    {"prompt eval duration", V_DURATION, offsetof(pt_import_block, prompt_eval_duration_ns)},
+    {"prompt eval rate", V_RATE, offsetof(pt_import_block, prompt_eval_rate)},
+    {"eval count", V_COUNT, offsetof(pt_import_block, eval_count)},
+    {"eval duration", V_DURATION, offsetof(pt_import_block, eval_duration_ns)},
+    {"eval rate", V_RATE, offsetof(pt_import_block, eval_rate)},
+};
+#define NKEYS (sizeof stats_keys / sizeof stats_keys[0])
+
+typedef struct parser {
+  pt_import_format fmt;
+  const char *path;
+  pt_import_log *log;
+  char *model;     /* model named last in the log; owned */
+  long prompt_no;  /* blocks so far in the current model section */
+  bool open;       /* the last block of log may take more lines */
+  unsigned seen;   /* keys the open block has, one bit each */
+} parser;
+
+/* Index of the statistics key line starts with ("key:"), or -1. */
+static int stats_key(const char *line, size_t len) {
+  for (size_t k = 0; k < NKEYS; k++) {
+    size_t kl = strlen(stats_keys[k].key);
+    if (len > kl && line[kl] == ':' && !memcmp(line, stats_keys[k].key, kl))
+      return (int)k;
+  }
+  return -1;
+}
+
+static pt_code start_block(parser *p, long lineno, pt_error *err) {
+  pt_import_log *log = p->log;
+  if (log->n == log->cap) {
+    size_t cap = log->cap ? log->cap * 2 : 16;
+    pt_import_block *nb = realloc(log->blocks, cap * sizeof *nb);
+    if (!nb)
+      return pt_error_at(err, PT_ENOMEM, p->path, lineno, 0, "out of memory");
+    log->blocks = nb;
+    log->cap = cap;
+  }
+  pt_import_block *b = &log->blocks[log->n];
+  *b = (pt_import_block){
+      .line = lineno,
+      .prompt_no = p->fmt == PT_IMPORT_LLM_BENCHMARK ? ++p->prompt_no : 0,
+      .total_duration_ns = PT_MISSING,
+      .load_duration_ns = PT_MISSING,
+      .prompt_eval_count = PT_MISSING,
+      .prompt_eval_duration_ns = PT_MISSING,
+      .eval_count = PT_MISSING,
+      .eval_duration_ns = PT_MISSING,
+      .prompt_eval_rate = NAN,
+      .eval_rate = NAN,
+  };
+  if (p->model && !(b->model = strdup(p->model)))
+    return pt_error_at(err, PT_ENOMEM, p->path, lineno, 0, "out of memory");
+  log->n++;
+  p->open = true;
+  p->seen = 0;
+  return PT_OK;
+}
+
+/* True when s[0..len) is " UNIT" for one of the NULL-terminated units, or
+ * empty. */
+static bool unit_ok(const char *s, size_t len, const char *const *units) {
+  size_t i = 0;
+  while (i < len && is_space(s[i]))
+    i++;
+  if (i == len)
+    return true;
+  if (i == 0)
+    return false;
+  for (; *units; units++)
+    if (strlen(*units) == len - i && !memcmp(*units, s + i, len - i))
+      return true;
+  return false;
+}
+
+static pt_code parse_value(parser *p, long lineno, size_t k, const char *v, size_t len,
+                           pt_error *err) {
+  pt_import_block *b = &p->log->blocks[p->log->n - 1];
+  const char *key = stats_keys[k].key;
+  int q = len > QUOTE_MAX ? QUOTE_MAX : (int)len;
+  const char *more = len > QUOTE_MAX ? "..." : "";
+  pt_code rc = PT_OK;
+  switch (stats_keys[k].kind) {
+  case V_DURATION: {
+    int64_t ns;
+    if (!pt_go_duration_parse(v, len, &ns))
+      rc = pt_error_at(err, PT_EDATA, p->path, lineno, 0,
+                       "malformed duration \"%.*s%s\" in '%s'", q, v, more, key);
+    else if (ns < 0)
+      rc = pt_error_at(err, PT_EDATA, p->path, lineno, 0,
+                       "negative duration \"%.*s%s\" in '%s'", q, v, more, key);
+    else
+      memcpy((char *)b + stats_keys[k].offset, &ns, sizeof ns);
+    break;
+  }
+  case V_COUNT: {
+    static const char *const units[] = {"token(s)", "tokens", "token", NULL};
+    size_t i = 0;
+    while (i < len && is_digit(v[i]))
+      i++;
+    char *end;
+    errno = 0;
+    long long n = i ? strtoll(v, &end, 10) : 0;
+    if (!i || errno || end != v + i || !unit_ok(v + i, len - i, units))
+      rc = pt_error_at(err, PT_EDATA, p->path, lineno, 0,
+                       "malformed token count \"%.*s%s\" in '%s'", q, v, more, key);
+    else {
+      int64_t n64 = n;
+      memcpy((char *)b + stats_keys[k].offset, &n64, sizeof n64);
+    }
+    break;
+  }
+  case V_RATE: {
+    static const char *const units[] = {"tokens/s", NULL};
+    size_t i = 0;
+    while (i < len && is_digit(v[i]))
+      i++;
+    bool digits = i > 0;
+    if (i < len && v[i] == '.')
+      for (i++; i < len && is_digit(v[i]); i++)
+        digits = true;
+    char *end;
+    errno = 0;
+    double r = digits && is_digit(v[0]) ? strtod(v, &end) : NAN;
+    if (!isfinite(r) || errno || end != v + i || !unit_ok(v + i, len - i, units))
+      rc = pt_error_at(err, PT_EDATA, p->path, lineno, 0,
+                       "malformed rate \"%.*s%s\" in '%s'", q, v, more, key);
+    else
+      memcpy((char *)b + stats_keys[k].offset, &r, sizeof r);
+    break;
+  }
+  }
+  if (rc)
+    pt_error_set_field(err, key);
+  return rc;
+}
+
+static pt_code set_model(parser *p, const char *m, size_t len, long lineno, pt_error *err) {
+  char *s = strndup(m, len);
+  if (!s)
+    return pt_error_at(err, PT_ENOMEM, p->path, lineno, 0, "out of memory");
+  free(p->model);
+  p->model = s;
+  p->prompt_no = 0;
+  return PT_OK;
+}
+
+/* `model_name =    M` (llm-benchmark); returns the model or NULL. */
+static const char *model_name_line(const char *line, size_t len, size_t *mlen) {
+  static const char tag[] = "model_name";
+  size_t i = sizeof tag - 1;
+  if (len < i || memcmp(line, tag, i))
+    return NULL;
+  while (i < len && is_space(line[i]))
+    i++;
+  if (i == len || line[i] != '=')
+    return NULL;
+  for (i++; i < len && is_space(line[i]); i++)
+    ;
+  *mlen = len - i;
+  return *mlen ? line + i : NULL;
+}
+
+/* An echoed command `ollama run MODEL ...`, alone on the line or after a
+ * shell prompt ending in "$ ", "# ", "% " or "> "; returns MODEL or NULL. */
+static const char *ollama_run_line(const char *line, size_t len, size_t *mlen) {
+  static const char cmd[] = "ollama run ";
+  const char *at = NULL;
+  for (size_t i = 0; i + sizeof cmd - 1 <= len; i++) {
+    if (memcmp(line + i, cmd, sizeof cmd - 1))
+      continue;
+    if (i == 0 || (i >= 2 && line[i - 1] == ' ' && strchr("$#%>", line[i - 2]))) {
+      at = line + i + sizeof cmd - 1;
+      break;
+    }
+  }
+  if (!at)
+    return NULL;
+  const char *end = line + len;
+  bool skip_value = false;
+  while (at < end) {
+    while (at < end && is_space(*at))
+      at++;
+    const char *t = at;
+    while (at < end && !is_space(*at))
+      at++;
+    size_t tl = (size_t)(at - t);
+    if (!tl)
+      break;
+    if (skip_value) {
+      skip_value = false;
+      continue;
+    }
+    if (t[0] == '-') {
+      /* flags of `ollama run` that take a separate value */
+      skip_value = (tl == 8 && !memcmp(t, "--format", 8)) ||
+                   (tl == 11 && !memcmp(t, "--keepalive", 11));
+      continue;
+    }
+    *mlen = tl;
+    return t;
+  }
+  return NULL;
+}
+
+pt_code pt_import_parse(pt_import_format fmt, const char *data, size_t len,
+                        const char *path, pt_import_log *log, pt_error *err) {
+  char *clean = malloc(len + 1);
+  if (!clean)
+    return pt_error_at(err, PT_ENOMEM, path, 0, 0, "out of memory");
+  parser p = {.fmt = fmt, .path = path, .log = log};
+  size_t first = log->n;
+  pt_code rc = PT_OK;
+  long lineno = 0;
+  for (size_t pos = 0; pos < len && !rc;) {
+    const char *nl = memchr(data + pos, '\n', len - pos);
+    size_t ll = nl ? (size_t)(nl - (data + pos)) : len - pos;
+    size_t cl = pt_import_clean_line(data + pos, ll, clean);
+    pos += ll + 1;
+    lineno++;
+    int k = stats_key(clean, cl);
+    if (k >= 0) {
+      if (!p.open || k == 0 || (p.seen & (1u << k)))
+        rc = start_block(&p, lineno, err);
+      if (!rc) {
+        size_t kl = strlen(stats_keys[k].key) + 1;
+        while (kl < cl && is_space(clean[kl]))
+          kl++;
+        rc = parse_value(&p, lineno, (size_t)k, clean + kl, cl - kl, err);
+        p.seen |= 1u << k;
+      }
+      continue;
+    }
+    p.open = false;
+    size_t ml;
+    const char *m = model_name_line(clean, cl, &ml);
+    if (!m && fmt == PT_IMPORT_OLLAMA_VERBOSE)
+      m = ollama_run_line(clean, cl, &ml);
+    if (m)
+      rc = set_model(&p, m, ml, lineno, err);
+  }
+  if (!rc && log->n == first)
+    rc = pt_error_at(err, PT_EDATA, path, 0, 0,
+                     "no 'ollama run --verbose' statistics found");
+  free(p.model);
+  free(clean);
+  return rc;
+}
+
+void pt_import_log_free(pt_import_log *log) {
+  if (!log)
+    return;
+  for (size_t i = 0; i < log->n; i++)
+    free(log->blocks[i].model);
+  free(log->blocks);
+  log->blocks = NULL;
+  log->n = log->cap = 0;
+}
+
+/* ------------------------------------------------------------ run directory */
+
+typedef struct source_file {
+  const char *path;
+  size_t first, end;  /* its blocks in the log */
+  bool have_stat;
+  struct stat st;
+} source_file;
+
+/* (model, prompt) pairs seen so far, for trial numbering. */
+typedef struct counter {
+  const char *model;
+  long prompt_no;
+  long n;
+} counter;
+
+static long next_trial(counter **cs, size_t *n, const char *model, long prompt_no,
+                       bool *nomem) {
+  for (size_t i = 0; i < *n; i++)
+    if ((*cs)[i].prompt_no == prompt_no && !strcmp((*cs)[i].model, model))
+      return ++(*cs)[i].n;
+  counter *c = realloc(*cs, (*n + 1) * sizeof *c);
+  if (!c) {
+    *nomem = true;
+    return 0;
+  }
+  *cs = c;
+  c[(*n)++] = (counter){model, prompt_no, 1};
+  return 1;
+}
+
+static const char *block_model(const pt_import_options *o, const pt_import_block *b) {
+  return o->model ? o->model : b->model;
+}
+
+static pt_code write_trials(const pt_import_options *o, const pt_import_log *log,
+                            const char *path, pt_error *err) {
+  pt_trial_writer *w = pt_trial_writer_open(path, err);
+  if (!w)
+    return err ? err->code : PT_EIO;
+  counter *cs = NULL;
+  size_t ncs = 0;
+  bool nomem = false;
+  pt_code rc = PT_OK;
+  for (size_t i = 0; i < log->n && !rc; i++) {
+    const pt_import_block *b = &log->blocks[i];
+    char prompt_id[32];
+    pt_trial t;
+    pt_trial_init(&t);
+    t.run_id = o->run_id;
+    t.environment = o->environment;
+    t.model = block_model(o, b);
+    if (b->prompt_no > 0) {
+      snprintf(prompt_id, sizeof prompt_id, "prompt-%ld", b->prompt_no);
+      t.prompt_id = prompt_id;
+    }
+    t.trial = next_trial(&cs, &ncs, t.model, b->prompt_no, &nomem);
+    if (nomem) {
+      rc = pt_error_at(err, PT_ENOMEM, path, 0, 0, "out of memory");
+      break;
+    }
+    t.warmup = false;
+    t.status = PT_STATUS_OK;
+    t.total_duration_ns = b->total_duration_ns;
+    t.load_duration_ns = b->load_duration_ns;
+    t.prompt_eval_count = b->prompt_eval_count;
+    t.prompt_eval_duration_ns = b->prompt_eval_duration_ns;
+    t.eval_count = b->eval_count;
+    t.eval_duration_ns = b->eval_duration_ns;
+    /* derived like collect's rates when the log has count and duration;
+     * otherwise the rate Ollama printed (rounded to 2 decimals) */
+    t.eval_rate = b->eval_count != PT_MISSING && b->eval_duration_ns != PT_MISSING
+                      ? pt_rate(b->eval_count, b->eval_duration_ns)
+                      : b->eval_rate;
+    t.prompt_eval_rate =
+        b->prompt_eval_count != PT_MISSING && b->prompt_eval_duration_ns != PT_MISSING
+            ? pt_rate(b->prompt_eval_count, b->prompt_eval_duration_ns)
+            : b->prompt_eval_rate;
+    rc = pt_trial_write(w, &t, err);
+  }
+  free(cs);
+  pt_error closing;
+  pt_error_clear(&closing);
+  pt_code crc = pt_trial_writer_close(w, &closing);
+  if (!rc && crc) {
+    rc = crc;
+    if (err)
+      *err = closing;
+  }
+  return rc;
+}
+
+static void iso_utc(time_t t, long ms, char *buf, size_t size) {
+  struct tm tm;
+  if (!gmtime_r(&t, &tm)) {
+    snprintf(buf, size, "1970-01-01T00:00:00.000Z");
+    return;
+  }
+  snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+}
+
+/* Attach item to obj under key (or to the array obj when key is NULL);
+ * item is freed when it cannot be attached. */
+static bool attach(cJSON *obj, const char *key, cJSON *item) {
+  bool ok = item && (key ? cJSON_AddItemToObject(obj, key, item) : cJSON_AddItemToArray(obj, item));
+  if (!ok)
+    cJSON_Delete(item);
+  return ok;
+}
+
+static cJSON *files_json(const pt_import_options *o, const source_file *files) {
+  cJSON *arr = cJSON_CreateArray();
+  bool ok = arr != NULL;
+  for (size_t i = 0; i < o->nfiles && ok; i++) {
+    cJSON *f = cJSON_CreateObject();
+    ok = attach(arr, NULL, f) && pt_json_add_str(f, "path", files[i].path);
+    if (ok && files[i].have_stat) {
+      char when[40];
+      iso_utc(files[i].st.st_mtim.tv_sec, files[i].st.st_mtim.tv_nsec / 1000000, when,
+              sizeof when);
+      ok = pt_json_add_num(f, "size", (double)files[i].st.st_size) &&
+           pt_json_add_str(f, "mtime", when);
+    }
+    ok = ok && pt_json_add_num(f, "trials", (double)(files[i].end - files[i].first));
+  }
+  if (!ok) {
+    cJSON_Delete(arr);
+    return NULL;
+  }
+  return arr;
+}
+
+/* The distinct models, in order of first appearance. */
+static cJSON *models_json(const pt_import_options *o, const pt_import_log *log) {
+  cJSON *arr = cJSON_CreateArray();
+  bool ok = arr != NULL;
+  for (size_t i = 0; i < log->n && ok; i++) {
+    const char *name = block_model(o, &log->blocks[i]);
+    bool dup = false;
+    for (size_t j = 0; j < i && !dup; j++)
+      dup = !strcmp(name, block_model(o, &log->blocks[j]));
+    if (dup)
+      continue;
+    cJSON *e = cJSON_CreateObject();
+    ok = attach(arr, NULL, e) && pt_json_add_str(e, "name", name);
+  }
+  if (!ok) {
+    cJSON_Delete(arr);
+    return NULL;
+  }
+  return arr;
+}
+
+/* manifest.json (README "Run directory"); NULL when out of memory. */
+static cJSON *build_manifest(const pt_import_options *o, const pt_import_log *log,
+                             const source_file *files) {
+  cJSON *m = cJSON_CreateObject(), *tool = NULL, *source = NULL, *trials = NULL;
+  bool ok = m && pt_json_add_str(m, "schema", "ptbench.manifest/1") &&
+            attach(m, "tool", tool = cJSON_CreateObject()) &&
+            pt_json_add_str(tool, "name", "ptbench") &&
+            pt_json_add_str(tool, "version", PTBENCH_VERSION) &&
+            pt_json_add_str(m, "run_id", o->run_id) &&
+            pt_json_add_str(m, "environment", o->environment) &&
+            pt_json_add_str(m, "label", o->label) && pt_json_add_str(m, "status", "complete") &&
+            attach(m, "source", source = cJSON_CreateObject()) &&
+            pt_json_add_str(source, "kind", "import") &&
+            pt_json_add_str(source, "format", pt_import_format_name(o->format)) &&
+            attach(source, "files", files_json(o, files)) &&
+            pt_json_add_str(m, "imported_at", o->imported_at) &&
+            attach(m, "models", models_json(o, log)) &&
+            attach(m, "trials", trials = cJSON_CreateObject()) &&
+            /* the counts collect's manifest has; imported trials are all ok */
+            pt_json_add_num(trials, "ok", (double)log->n) &&
+            pt_json_add_num(trials, "failed", 0) && pt_json_add_num(trials, "warmup", 0);
+  if (!ok) {
+    cJSON_Delete(m);
+    return NULL;
+  }
+  return m;
+}
+
+/* Move tmp's two files into out_dir: rename the whole directory when out_dir
+ * is absent or empty, else hard-link each file in (link never overwrites). */
+static pt_code move_into_place(const char *tmp, const char *out_dir, pt_error *err) {
+  if (rename(tmp, out_dir) == 0)
+    return PT_OK;
+  if (errno != ENOTEMPTY && errno != EEXIST)
+    return pt_error_at(err, PT_EIO, out_dir, 0, 0, "cannot move the run directory into place: %s",
+                       strerror(errno));
+  static const char *const names[] = {"trials.csv", "manifest.json"};
+  char *linked[2] = {NULL, NULL};
+  pt_code rc = PT_OK;
+  for (size_t i = 0; i < 2 && !rc; i++) {
+    char *from = pt_path_join(tmp, names[i]);
+    char *to = pt_path_join(out_dir, names[i]);
+    if (!from || !to)
+      rc = pt_error_at(err, PT_ENOMEM, out_dir, 0, 0, "out of memory");
+    else if (link(from, to) != 0)
+      rc = errno == EEXIST
+               ? pt_error_at(err, PT_EUSAGE, to, 0, 0,
+                             "already exists; not overwritten: choose another --out")
+               : pt_error_at(err, PT_EIO, to, 0, 0, "cannot create: %s", strerror(errno));
+    else {
+      linked[i] = to;
+      to = NULL;
+    }
+    free(from);
+    free(to);
+  }
+  for (size_t i = 0; i < 2; i++) {
+    if (rc && linked[i])
+      unlink(linked[i]);
+    free(linked[i]);
+  }
+  pt_remove_tree(tmp);
+  return rc;
+}
+
+/* Refuse an out_dir that is not a directory or already holds a run. */
+static pt_code check_target(const char *out_dir, pt_error *err) {
+  struct stat st;
+  if (stat(out_dir, &st) != 0)
+    return errno == ENOENT ? PT_OK
+                           : pt_error_at(err, PT_EIO, out_dir, 0, 0, "cannot access: %s",
+                                         strerror(errno));
+  if (!S_ISDIR(st.st_mode))
+    return pt_error_at(err, PT_EUSAGE, out_dir, 0, 0,
+                       "exists and is not a directory: choose another --out");
+  static const char *const names[] = {"trials.csv", "manifest.json"};
+  pt_code rc = PT_OK;
+  for (size_t i = 0; i < 2 && !rc; i++) {
+    char *p = pt_path_join(out_dir, names[i]);
+    if (!p)
+      rc = pt_error_at(err, PT_ENOMEM, out_dir, 0, 0, "out of memory");
+    else if (pt_exists(p))
+      rc = pt_error_at(err, PT_EUSAGE, p, 0, 0,
+                       "already exists; not overwritten: choose another --out");
+    free(p);
+  }
+  return rc;
+}
+
+static pt_code read_logs(const pt_import_options *o, pt_import_log *log, source_file *files,
+                         pt_error *err) {
+  pt_code rc = PT_OK;
+  for (size_t i = 0; i < o->nfiles && !rc; i++) {
+    source_file *f = &files[i];
+    f->path = o->files[i];
+    f->first = log->n;
+    f->have_stat = strcmp(f->path, "-") && stat(f->path, &f->st) == 0;
+    pt_buf b = PT_BUF_INIT;
+    rc = pt_read_file(f->path, MAX_LOG_BYTES, &b, err);
+    if (!rc)
+      rc = pt_import_parse(o->format, b.data ? b.data : "", b.len, f->path, log, err);
+    pt_buf_free(&b);
+    f->end = log->n;
+    for (size_t j = f->first; j < f->end && !rc; j++)
+      if (!block_model(o, &log->blocks[j]))
+        rc = pt_error_at(err, PT_EUSAGE, f->path, log->blocks[j].line, 0,
+                         "the log does not name the model of these statistics; "
+                         "give it with --model");
+  }
+  return rc;
+}
+
+pt_code pt_import_run(const pt_import_options *o, size_t *ntrials, pt_error *err) {
+  if (!o->environment || !*o->environment || !o->out_dir || !*o->out_dir || !o->run_id ||
+      !o->nfiles)
+    return pt_error_set(err, PT_EUSAGE, "import needs an environment, an output "
+                                        "directory, a run id and at least one log");
+  pt_code rc = check_target(o->out_dir, err);
+  if (rc)
+    return rc;
+  pt_import_log log = {0};
+  source_file *files = calloc(o->nfiles, sizeof *files);
+  if (!files)
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
+  rc = read_logs(o, &log, files, err);
+  char *tmp = NULL, *csv = NULL, *manifest_path = NULL;
+  cJSON *manifest = NULL;
+  if (!rc && !(tmp = pt_mkdtemp_beside(o->out_dir, err)))
+    rc = err ? err->code : PT_EIO;
+  if (!rc) {
+    /* mkdtemp makes it 0700; a run directory gets the usual mode */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (chmod(tmp, 0777 & ~mask) != 0)
+      rc = pt_error_at(err, PT_EIO, tmp, 0, 0, "cannot set permissions: %s", strerror(errno));
+  }
+  if (!rc) {
+    csv = pt_path_join(tmp, "trials.csv");
+    manifest_path = pt_path_join(tmp, "manifest.json");
+    manifest = build_manifest(o, &log, files);
+    if (!csv || !manifest_path || !manifest)
+      rc = pt_error_at(err, PT_ENOMEM, o->out_dir, 0, 0, "out of memory");
+  }
+  if (!rc)
+    rc = write_trials(o, &log, csv, err);
+  if (!rc)
+    rc = pt_json_write_file(manifest_path, manifest, err);
+  if (!rc)
+    rc = move_into_place(tmp, o->out_dir, err);
+  if (rc && tmp)
+    pt_remove_tree(tmp);  /* gone already when it was renamed into place */
+  if (!rc && ntrials)
+    *ntrials = log.n;
+  cJSON_Delete(manifest);
+  free(csv);
+  free(manifest_path);
+  free(tmp);
+  free(files);
+  pt_import_log_free(&log);
+  return rc;
+}
