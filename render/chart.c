@@ -1,0 +1,1451 @@
+/* render/chart.c - the throughput and penalty charts (see render/chart.h).
+ *
+ * Three stages. build: read the analysis document into a small model (groups
+ * = models, series = environments, one bar per cell, owned strings).
+ * layout: measure every text with pango (absolute font sizes in logical
+ * units, hinted metrics off, so PNG, SVG and PDF lay out alike) and place the
+ * title, legend, axes, bars and labels; the canvas widens when bars would be
+ * too thin, model names wrap within their group (or, when that would cut
+ * them, are rotated) and are ellipsized past a bound. draw: paint the laid
+ * out chart on any cairo surface. User strings are set with
+ * pango_layout_set_text, never markup, so they draw as literal text.
+ */
+#include "render/chart.h"
+
+#include <cairo-pdf.h>
+#include <cairo-svg.h>
+#include <cairo.h>
+#include <math.h>
+#include <stdarg.h>
+#include <pango/pangocairo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/fs.h"
+#include "core/json.h"
+
+#define SCHEMA_ID "ptbench.analysis/1"
+#define NBSP "\xc2\xa0" /* keeps "95 %" on one line */
+#define OUT_MAX ((size_t)256 << 20)
+
+/* Okabe & Ito (2008), "Color Universal Design", in the order series take
+ * them; black is left out (error bars and text are near-black). */
+static const unsigned PALETTE[] = {0x0072B2, 0xE69F00, 0x009E73, 0xD55E00,
+                                   0x56B4E9, 0xCC79A7, 0xF0E442};
+#define PALETTE_N (sizeof PALETTE / sizeof PALETTE[0])
+
+/* Geometry, in logical units. */
+#define MIN_W 800.0
+#define MIN_H 450.0
+#define PAD 16.0
+#define MIN_PLOT_H 250.0
+#define MIN_BAR_W 13.0    /* fits a vertical value label */
+#define MAX_BAR_W 56.0
+#define BAR_FILL 0.78     /* share of a group the bars take */
+#define ROT_ANGLE 50.0    /* degrees, rotated model names */
+#define ROT_MAX_W 280.0   /* longest rotated model name before ellipsis */
+#define WRAP_LINES 3      /* lines of a wrapped model name */
+#define LEGEND_MAX_W 260.0
+#define SWATCH 12.0
+
+typedef enum { F_TITLE, F_SUBTITLE, F_AXIS, F_TICK, F_GROUP, F_VALUE, F_LEGEND, F_COUNT } font_id;
+
+static const struct {
+  double size;
+  PangoWeight weight;
+} FONTS[F_COUNT] = {
+    [F_TITLE] = {17, PANGO_WEIGHT_BOLD},     [F_SUBTITLE] = {11.5, PANGO_WEIGHT_NORMAL},
+    [F_AXIS] = {11.5, PANGO_WEIGHT_NORMAL},  [F_TICK] = {10.5, PANGO_WEIGHT_NORMAL},
+    [F_GROUP] = {11, PANGO_WEIGHT_NORMAL},   [F_VALUE] = {9.5, PANGO_WEIGHT_NORMAL},
+    [F_LEGEND] = {11, PANGO_WEIGHT_NORMAL},
+};
+
+typedef struct {
+  bool present;
+  double v, lo, hi; /* value and its interval (NAN = none), display units */
+  bool marked;      /* difference not significant: hatched, "~" */
+  char label[48];
+} bar;
+
+typedef struct {
+  char *label;      /* legend text */
+  unsigned color;
+  double ref;       /* dashed reference line (mean penalty), NAN = none */
+  char ref_label[48];
+  double ref_label_y; /* laid out: top of the reference label */
+} series;
+
+typedef struct {
+  char *text;
+  bool hatched;     /* the "not significant" key */
+  unsigned color;
+  double x, y;      /* laid out: swatch top left */
+} legend_item;
+
+struct pt_chart {
+  pt_chart_kind kind;
+  char *title, *subtitle, *ytitle, *xtitle;
+  size_t ng, ns, nlegend;
+  char **groups;     /* model names */
+  series *series;
+  bar *bars;         /* ng * ns, group major */
+  legend_item *legend;
+
+  /* layout */
+  double w, h;
+  pt_chart_rect plot;
+  double ymin, ymax, ystep;
+  int ydecimals;
+  double gw, bw;        /* group width, bar width */
+  enum { G_WORDS, G_CUT, G_ROTATE } group_mode; /* how model names are set:
+                           wrapped at word boundaries (at most 2 lines),
+                           wrapped anywhere and ellipsized, or rotated */
+  bool vertical_values; /* value labels rotated 90 degrees */
+  double value_extent;  /* length of the longest value label along its axis */
+  double title_y, subtitle_y, subtitle_h, xtitle_y, ytitle_x;
+  double right_labels_x; /* x of the reference labels */
+};
+
+/* ------------------------------------------------------------------------ */
+/* Names, formats */
+
+const char *pt_chart_kind_name(pt_chart_kind kind) {
+  switch (kind) {
+  case PT_CHART_THROUGHPUT: return "throughput";
+  case PT_CHART_PENALTY: return "penalty";
+  }
+  return "?";
+}
+
+pt_code pt_chart_kind_parse(const char *name, pt_chart_kind *kind, pt_error *err) {
+  for (int k = 0; k < PT_CHART_KIND_COUNT; k++)
+    if (!strcmp(name, pt_chart_kind_name((pt_chart_kind)k))) {
+      *kind = (pt_chart_kind)k;
+      return PT_OK;
+    }
+  return pt_error_set(err, PT_EUSAGE, "unknown chart '%s' (expected throughput or penalty)",
+                      name);
+}
+
+const char *pt_chart_format_ext(pt_chart_format fmt) {
+  switch (fmt) {
+  case PT_CHART_PNG: return "png";
+  case PT_CHART_SVG: return "svg";
+  case PT_CHART_PDF: return "pdf";
+  }
+  return "?";
+}
+
+pt_code pt_chart_formats_parse(const char *list, unsigned *mask, pt_error *err) {
+  static const pt_chart_format all[] = {PT_CHART_PNG, PT_CHART_SVG, PT_CHART_PDF};
+  unsigned m = 0;
+  const char *p = list;
+  for (;;) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    const char *q = p;
+    while (len && (*q == ' ' || *q == '\t'))
+      q++, len--;
+    while (len && (q[len - 1] == ' ' || q[len - 1] == '\t'))
+      len--;
+    if (!len)
+      return pt_error_set(err, PT_EUSAGE, "empty chart format in '%s' (expected png, svg, pdf)",
+                          list);
+    unsigned bit = 0;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+      const char *ext = pt_chart_format_ext(all[i]);
+      if (strlen(ext) == len && !strncasecmp(q, ext, len))
+        bit = (unsigned)all[i];
+    }
+    if (!bit)
+      return pt_error_set(err, PT_EUSAGE, "unknown chart format '%.*s' (expected png, svg, pdf)",
+                          (int)(len > 64 ? 64 : len), q);
+    m |= bit;
+    if (!end)
+      break;
+    p = end + 1;
+  }
+  *mask = m;
+  return PT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Numbers */
+
+void pt_chart_nice_scale(double lo, double hi, int target, double *min, double *max,
+                         double *step) {
+  if (!isfinite(lo) || !isfinite(hi)) {
+    lo = 0;
+    hi = 1;
+  }
+  if (hi < lo) {
+    double t = lo;
+    lo = hi;
+    hi = t;
+  }
+  if (hi - lo < 1e-12 * fmax(1, fmax(fabs(lo), fabs(hi)))) {
+    double d = lo == 0 ? 1 : fabs(lo) * 0.1;
+    if (lo >= 0 && lo - d < 0)
+      lo = 0, hi = hi + d;
+    else
+      lo -= d, hi += d;
+  }
+  if (target < 1)
+    target = 1;
+  double raw = (hi - lo) / target;
+  double mag = pow(10, floor(log10(raw)));
+  double f = raw / mag;
+  double s = (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag; /* Heckbert's nicenum */
+  double a = floor(lo / s + 1e-9) * s;
+  double b = ceil(hi / s - 1e-9) * s;
+  *min = a == 0 ? 0 : a; /* no -0 */
+  *max = b;
+  *step = s;
+}
+
+static int decimals_for(double step) {
+  int d = (int)ceil(-log10(step) - 1e-9);
+  return d < 0 ? 0 : d > 9 ? 9 : d;
+}
+
+static void rgb(cairo_t *cr, unsigned c) {
+  cairo_set_source_rgb(cr, ((c >> 16) & 255) / 255.0, ((c >> 8) & 255) / 255.0,
+                       (c & 255) / 255.0);
+}
+
+static unsigned mix(unsigned c, unsigned with, double t) {
+  unsigned out = 0;
+  for (int sh = 16; sh >= 0; sh -= 8) {
+    double a = (c >> sh) & 255, b = (with >> sh) & 255;
+    out |= (unsigned)lround(a + (b - a) * t) << sh;
+  }
+  return out;
+}
+
+/* "95" for 0.95, "99.5" for 0.995. */
+static void percent_text(double frac, char *buf, size_t n) {
+  double p = frac * 100;
+  if (fabs(p - round(p)) < 1e-9)
+    snprintf(buf, n, "%.0f", p);
+  else
+    snprintf(buf, n, "%.1f", p);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Text */
+
+typedef struct {
+  PangoContext *pc;
+  PangoFontDescription *fd[F_COUNT];
+  PangoAttrList *attrs; /* no hyphen where a word is broken */
+} textkit;
+
+static void set_font_options(PangoContext *pc) {
+  cairo_font_options_t *fo = cairo_font_options_create();
+  cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+  cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_SLIGHT);
+  cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
+  pango_cairo_context_set_font_options(pc, fo);
+  cairo_font_options_destroy(fo);
+  pango_context_set_round_glyph_positions(pc, FALSE);
+}
+
+/* pc: a context to take over (unref'ed by textkit_done). */
+static void textkit_init(textkit *k, PangoContext *pc) {
+  k->pc = pc;
+  set_font_options(pc);
+  k->attrs = pango_attr_list_new();
+  pango_attr_list_insert(k->attrs, pango_attr_insert_hyphens_new(FALSE));
+  for (int i = 0; i < F_COUNT; i++) {
+    k->fd[i] = pango_font_description_new();
+    pango_font_description_set_family_static(k->fd[i], "DejaVu Sans");
+    pango_font_description_set_absolute_size(k->fd[i], FONTS[i].size * PANGO_SCALE);
+    pango_font_description_set_weight(k->fd[i], FONTS[i].weight);
+  }
+}
+
+static void textkit_done(textkit *k) {
+  for (int i = 0; i < F_COUNT; i++)
+    if (k->fd[i])
+      pango_font_description_free(k->fd[i]);
+  if (k->attrs)
+    pango_attr_list_unref(k->attrs);
+  if (k->pc)
+    g_object_unref(k->pc);
+}
+
+typedef struct {
+  double width;          /* <= 0: unbounded */
+  int lines;             /* > 1: wrap to at most this many lines; 0: wrap at
+                            word boundaries only, as many lines as needed */
+  PangoEllipsizeMode ellipsize;
+  PangoAlignment align;
+} text_opts;
+
+/* A layout of s (literal text, never markup). Caller unrefs. */
+static PangoLayout *text_new(const textkit *k, font_id f, const char *s, text_opts o) {
+  PangoLayout *l = pango_layout_new(k->pc);
+  pango_layout_set_font_description(l, k->fd[f]);
+  pango_layout_set_single_paragraph_mode(l, TRUE);
+  pango_layout_set_attributes(l, k->attrs);
+  if (o.width > 0) {
+    pango_layout_set_width(l, (int)(o.width * PANGO_SCALE));
+    pango_layout_set_ellipsize(l, o.ellipsize);
+    if (o.lines == 0) {
+      pango_layout_set_wrap(l, PANGO_WRAP_WORD);
+    } else if (o.lines > 1) {
+      pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+      pango_layout_set_height(l, -o.lines);
+    } else {
+      pango_layout_set_height(l, -1);
+    }
+  }
+  pango_layout_set_alignment(l, o.align);
+  pango_layout_set_text(l, s, -1);
+  return l;
+}
+
+static void text_size(PangoLayout *l, double *w, double *h) {
+  PangoRectangle r;
+  pango_layout_get_extents(l, NULL, &r);
+  if (w)
+    *w = (double)r.width / PANGO_SCALE;
+  if (h)
+    *h = (double)r.height / PANGO_SCALE;
+}
+
+static text_opts plain(void) { return (text_opts){0, 1, PANGO_ELLIPSIZE_NONE, PANGO_ALIGN_LEFT}; }
+
+static text_opts bounded(double width, int lines, PangoEllipsizeMode e, PangoAlignment a) {
+  return (text_opts){width, lines, e, a};
+}
+
+static void measure(const textkit *k, font_id f, const char *s, text_opts o, double *w,
+                    double *h) {
+  PangoLayout *l = text_new(k, f, s, o);
+  text_size(l, w, h);
+  g_object_unref(l);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Build: analysis document -> model */
+
+typedef struct {
+  const char *name, *label;
+  bool baseline;
+  long series;   /* series index in this chart, -1 = not drawn */
+  unsigned color;
+} env_info;
+
+static char *xstrdup(const char *s) { return strdup(s ? s : ""); }
+
+static pt_code field_error(pt_error *err, pt_code code, const char *field, const char *fmt,
+                           ...) __attribute__((format(printf, 4, 5)));
+static pt_code field_error(pt_error *err, pt_code code, const char *field, const char *fmt,
+                           ...) {
+  char msg[sizeof err->msg];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  pt_error_set(err, code, "%s", msg);
+  pt_error_set_field(err, field);
+  return code;
+}
+
+static long env_find(const env_info *envs, size_t n, const char *name) {
+  for (size_t i = 0; name && i < n; i++)
+    if (!strcmp(envs[i].name, name))
+      return (long)i;
+  return -1;
+}
+
+/* Value shown for a unit: durations in ns are shown in a readable unit. */
+typedef struct {
+  double div;
+  const char *unit;
+} display_unit;
+
+static display_unit pick_unit(const char *unit, double maxv) {
+  if (unit && !strcmp(unit, "ns")) {
+    if (maxv >= 1e9)
+      return (display_unit){1e9, "s"};
+    if (maxv >= 1e6)
+      return (display_unit){1e6, "ms"};
+    if (maxv >= 1e3)
+      return (display_unit){1e3, "\xc2\xb5s"};
+  }
+  return (display_unit){1, unit};
+}
+
+static void chart_free_parts(pt_chart *c) {
+  free(c->title);
+  free(c->subtitle);
+  free(c->ytitle);
+  free(c->xtitle);
+  for (size_t i = 0; c->groups && i < c->ng; i++)
+    free(c->groups[i]);
+  free(c->groups);
+  for (size_t i = 0; c->series && i < c->ns; i++)
+    free(c->series[i].label);
+  free(c->series);
+  free(c->bars);
+  for (size_t i = 0; c->legend && i < c->nlegend; i++)
+    free(c->legend[i].text);
+  free(c->legend);
+}
+
+void pt_chart_free(pt_chart *chart) {
+  if (!chart)
+    return;
+  chart_free_parts(chart);
+  free(chart);
+}
+
+static char *dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *dup_printf(const char *fmt, ...) {
+  pt_buf b = PT_BUF_INIT;
+  va_list ap;
+  va_start(ap, fmt);
+  pt_code rc = pt_buf_vprintf(&b, fmt, ap);
+  va_end(ap);
+  if (rc) {
+    pt_buf_free(&b);
+    return NULL;
+  }
+  return pt_buf_detach(&b, NULL);
+}
+
+/* Read environments[] into envs (borrowed strings), choose the baseline. */
+static pt_code read_envs(const cJSON *doc, env_info **out, size_t *n, pt_error *err) {
+  const cJSON *arr = pt_json_get(doc, "environments");
+  if (!cJSON_IsArray(arr))
+    return field_error(err, PT_EDATA, "environments", "%s",
+                       "'environments' is missing or not an array");
+  size_t count = (size_t)cJSON_GetArraySize(arr);
+  env_info *envs = calloc(count ? count : 1, sizeof *envs);
+  if (!envs)
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
+  size_t i = 0;
+  long base = -1;
+  const cJSON *e;
+  cJSON_ArrayForEach(e, arr) {
+    const char *name = pt_json_str(e, "name");
+    if (!name) {
+      char f[64];
+      snprintf(f, sizeof f, "environments[%zu].name", i);
+      free(envs);
+      return field_error(err, PT_EDATA, f, "'%s' is missing or not a string", f);
+    }
+    const char *label = pt_json_str(e, "label");
+    envs[i].name = name;
+    envs[i].label = label && *label ? label : name;
+    envs[i].series = -1;
+    if (base < 0 && pt_json_bool(e, "baseline", false))
+      base = (long)i;
+    i++;
+  }
+  if (base < 0 && count) {
+    long by_name = env_find(envs, count, pt_json_str(doc, "baseline"));
+    base = by_name >= 0 ? by_name : 0;
+  }
+  size_t k = 0;
+  for (i = 0; i < count; i++) {
+    envs[i].baseline = (long)i == base;
+    envs[i].color = envs[i].baseline ? PALETTE[0] : PALETTE[1 + (k++ % (PALETTE_N - 1))];
+  }
+  *out = envs;
+  *n = count;
+  return PT_OK;
+}
+
+typedef struct {
+  const char *label, *unit;
+  bool higher;
+  double confidence, alpha;
+  const char *test;
+} doc_info;
+
+static bool has_cell(const cJSON *model, pt_chart_kind kind) {
+  const cJSON *arr = pt_json_get(model, kind == PT_CHART_PENALTY ? "comparisons" : "groups");
+  const cJSON *it;
+  cJSON_ArrayForEach(it, arr) {
+    if (isfinite(pt_json_num(it, kind == PT_CHART_PENALTY ? "penalty_pct" : "mean")))
+      return true;
+  }
+  return false;
+}
+
+bool pt_chart_applies(const cJSON *analysis, pt_chart_kind kind) {
+  const cJSON *m;
+  cJSON_ArrayForEach(m, pt_json_get(analysis, "models")) {
+    if (has_cell(m, kind))
+      return true;
+  }
+  return false;
+}
+
+/* Every groups[] and comparisons[] item names a known environment. */
+static pt_code check_env_refs(const cJSON *models, const env_info *envs, size_t nenv,
+                              pt_error *err) {
+  static const char *const keys[] = {"groups", "comparisons"};
+  size_t mi = 0;
+  const cJSON *m;
+  cJSON_ArrayForEach(m, models) {
+    for (size_t k = 0; k < 2; k++) {
+      const cJSON *arr = pt_json_get(m, keys[k]);
+      if (arr && !cJSON_IsArray(arr)) {
+        char f[64];
+        snprintf(f, sizeof f, "models[%zu].%s", mi, keys[k]);
+        return field_error(err, PT_EDATA, f, "'%s' is not an array", f);
+      }
+      size_t j = 0;
+      const cJSON *it;
+      cJSON_ArrayForEach(it, arr) {
+        const char *env = pt_json_str(it, "environment");
+        if (env_find(envs, nenv, env) < 0) {
+          char f[96];
+          snprintf(f, sizeof f, "models[%zu].%s[%zu].environment", mi, keys[k], j);
+          return field_error(err, PT_EDATA, f,
+                             "'%s' names no environment of 'environments': \"%.100s\"", f,
+                             env ? env : "(missing)");
+        }
+        j++;
+      }
+    }
+    mi++;
+  }
+  return PT_OK;
+}
+
+/* Fill bars of one model from groups[] (throughput) or comparisons[]. */
+static void read_cells(pt_chart *c, size_t g, const cJSON *model, const env_info *envs,
+                       size_t nenv) {
+  bool pen = c->kind == PT_CHART_PENALTY;
+  const cJSON *it;
+  cJSON_ArrayForEach(it, pt_json_get(model, pen ? "comparisons" : "groups")) {
+    long ei = env_find(envs, nenv, pt_json_str(it, "environment"));
+    long s = ei < 0 ? -1 : envs[ei].series;
+    double v = pt_json_num(it, pen ? "penalty_pct" : "mean");
+    if (s < 0 || !isfinite(v))
+      continue;
+    bar *b = &c->bars[g * c->ns + (size_t)s];
+    b->present = true;
+    b->v = v;
+    b->lo = pt_json_num(it, pen ? "penalty_ci_low" : "ci_low");
+    b->hi = pt_json_num(it, pen ? "penalty_ci_high" : "ci_high");
+    if (!pen && pt_json_int(it, "n", 0) < 2)
+      b->lo = b->hi = NAN;
+    if (!isfinite(b->lo) || !isfinite(b->hi))
+      b->lo = b->hi = NAN;
+    const cJSON *sig = pt_json_get(it, "significant");
+    b->marked = pen && cJSON_IsBool(sig) && !cJSON_IsTrue(sig);
+  }
+}
+
+static pt_code build_texts(pt_chart *c, const doc_info *d, const env_info *base,
+                           display_unit du, long nmin, long nmax, bool any_ci,
+                           bool any_marked, bool any_sig_known) {
+  char conf[16], alpha[32];
+  percent_text(d->confidence, conf, sizeof conf);
+  snprintf(alpha, sizeof alpha, "%g", d->alpha);
+  const char *test = !strcmp(d->test, "mann-whitney") ? "Mann\xe2\x80\x93Whitney U test"
+                                                       : "Welch's t-test";
+  const char *better = d->higher ? "higher is better" : "lower is better";
+  const char *bl = base ? base->label : "baseline";
+  char unit_paren[64] = "";
+  if (du.unit && *du.unit)
+    snprintf(unit_paren, sizeof unit_paren, " (%s)", du.unit);
+  if (c->kind == PT_CHART_THROUGHPUT) {
+    c->title = dup_printf("%s by model", d->label);
+    c->ytitle = dup_printf("%s%s", d->label, unit_paren);
+    char runs[64];
+    if (nmin == nmax)
+      snprintf(runs, sizeof runs, "n = %ld per bar", nmin);
+    else
+      snprintf(runs, sizeof runs, "n = %ld\xe2\x80\x93%ld per bar", nmin, nmax);
+    if (nmax < 2)
+      c->subtitle = dup_printf("%s%s, %s. Single run per cell, no error bars.", d->label,
+                               unit_paren, better);
+    else if (nmin < 2)
+      c->subtitle = dup_printf("%s%s, %s. Error bars: %s" NBSP "%% CI of the mean "
+                               "(none where n" NBSP "=" NBSP "1); %s.",
+                               d->label, unit_paren, better, conf, runs);
+    else
+      c->subtitle = dup_printf("%s%s, %s. Error bars: %s" NBSP "%% CI of the mean; %s.", d->label,
+                               unit_paren, better, conf, runs);
+  } else {
+    c->title = dup_printf("%s penalty vs %s", d->label, bl);
+    c->ytitle = strdup("Penalty (%)");
+    pt_buf b = PT_BUF_INIT;
+    pt_buf_printf(&b, "Penalty of each environment against %s: positive = worse (%s). "
+                      "Dashed line: mean over models.", bl,
+                  d->higher ? "lower rate" : "longer duration");
+    if (any_ci)
+      pt_buf_printf(&b, " Error bars: %s" NBSP "%% CI of the penalty.", conf);
+    if (!any_sig_known)
+      pt_buf_puts(&b, " No significance test (single run per cell).");
+    c->subtitle = b.data ? pt_buf_detach(&b, NULL) : NULL;
+    pt_buf_free(&b);
+    if (any_marked) {
+      legend_item *li = &c->legend[c->nlegend++];
+      li->text = dup_printf("~ not significant (%s, p" NBSP "\xe2\x89\xa5" NBSP "%s)", test, alpha);
+      li->hatched = true;
+      li->color = 0x777777;
+      if (!li->text)
+        return PT_ENOMEM;
+    }
+  }
+  c->xtitle = strdup("Model");
+  return c->title && c->ytitle && c->subtitle && c->xtitle ? PT_OK : PT_ENOMEM;
+}
+
+static pt_code build(pt_chart *c, const cJSON *doc, pt_error *err) {
+  const char *schema = pt_json_str(doc, "schema");
+  if (!schema || strcmp(schema, SCHEMA_ID)) {
+    pt_error_set(err, PT_ESCHEMA,
+                 "not an analysis document: 'schema' is \"%.60s\", expected \"%s\"",
+                 schema ? schema : "(missing)", SCHEMA_ID);
+    pt_error_set_field(err, "schema");
+    return PT_ESCHEMA;
+  }
+  bool pen = c->kind == PT_CHART_PENALTY;
+  const cJSON *metric = pt_json_get(doc, "metric");
+  doc_info d = {
+      .label = pt_json_str(metric, "label"),
+      .unit = pt_json_str(metric, "unit"),
+      .higher = pt_json_bool(metric, "higher_is_better", true),
+      .confidence = pt_json_num(doc, "confidence"),
+      .alpha = pt_json_num(doc, "alpha"),
+      .test = pt_json_str(doc, "test"),
+  };
+  if (!d.label)
+    d.label = pt_json_str(metric, "name") ? pt_json_str(metric, "name") : "Value";
+  if (!(d.confidence > 0 && d.confidence < 1))
+    d.confidence = 0.95;
+  if (!(d.alpha > 0 && d.alpha < 1))
+    d.alpha = 0.05;
+  if (!d.test)
+    d.test = "welch";
+
+  env_info *envs = NULL;
+  size_t nenv = 0;
+  pt_code rc = read_envs(doc, &envs, &nenv, err);
+  if (rc)
+    return rc;
+  const cJSON *models = pt_json_get(doc, "models");
+  if (!cJSON_IsArray(models)) {
+    free(envs);
+    return field_error(err, PT_EDATA, "models", "%s", "'models' is missing or not an array");
+  }
+
+  if ((rc = check_env_refs(models, envs, nenv, err))) {
+    free(envs);
+    return rc;
+  }
+
+  /* Series: every environment (throughput) or every compared one (penalty). */
+  const env_info *base = NULL;
+  for (size_t i = 0; i < nenv; i++) {
+    if (envs[i].baseline)
+      base = &envs[i];
+    if (pen && envs[i].baseline)
+      continue;
+    bool used = false;
+    const cJSON *m;
+    cJSON_ArrayForEach(m, models) {
+      const cJSON *it;
+      cJSON_ArrayForEach(it, pt_json_get(m, pen ? "comparisons" : "groups")) {
+        const char *e = pt_json_str(it, "environment");
+        if (e && !strcmp(e, envs[i].name))
+          used = true;
+      }
+    }
+    if (used)
+      envs[i].series = (long)c->ns++;
+  }
+  c->ng = (size_t)cJSON_GetArraySize(models);
+  if (!c->ng || !c->ns || !pt_chart_applies(doc, c->kind)) {
+    free(envs);
+    return pt_error_set(err, PT_EDATA, "nothing to chart for '%s': %s", pt_chart_kind_name(c->kind),
+                        pen ? "no model was compared with the baseline" : "no model has data");
+  }
+  c->groups = calloc(c->ng, sizeof *c->groups);
+  c->series = calloc(c->ns, sizeof *c->series);
+  c->bars = calloc(c->ng * c->ns, sizeof *c->bars);
+  c->legend = calloc(c->ns + 1, sizeof *c->legend);
+  if (!c->groups || !c->series || !c->bars || !c->legend) {
+    free(envs);
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < nenv; i++) {
+    if (envs[i].series < 0)
+      continue;
+    series *s = &c->series[envs[i].series];
+    s->color = envs[i].color;
+    s->ref = NAN;
+    s->label = !pen && envs[i].baseline ? dup_printf("%s (baseline)", envs[i].label)
+                                        : xstrdup(envs[i].label);
+    legend_item *li = &c->legend[c->nlegend++];
+    li->text = xstrdup(s->label);
+    li->color = s->color;
+    if (!s->label || !li->text) {
+      free(envs);
+      return pt_error_set(err, PT_ENOMEM, "out of memory");
+    }
+  }
+
+  size_t g = 0;
+  const cJSON *m;
+  cJSON_ArrayForEach(m, models) {
+    const char *name = pt_json_str(m, "model");
+    if (!name) {
+      char f[64];
+      snprintf(f, sizeof f, "models[%zu].model", g);
+      free(envs);
+      return field_error(err, PT_EDATA, f, "'%s' is missing or not a string", f);
+    }
+    if (!(c->groups[g] = strdup(name))) {
+      free(envs);
+      return pt_error_set(err, PT_ENOMEM, "out of memory");
+    }
+    read_cells(c, g, m, envs, nenv);
+    g++;
+  }
+
+  /* Reference lines: the mean penalty of each compared environment. */
+  if (pen) {
+    const cJSON *sc;
+    cJSON_ArrayForEach(sc, pt_json_get(pt_json_get(doc, "summary"), "comparisons")) {
+      long ei = env_find(envs, nenv, pt_json_str(sc, "environment"));
+      double mp = pt_json_num(sc, "mean_penalty_pct");
+      if (ei >= 0 && envs[ei].series >= 0 && isfinite(mp)) {
+        series *s = &c->series[envs[ei].series];
+        s->ref = mp;
+        snprintf(s->ref_label, sizeof s->ref_label, "mean %.2f%%", mp);
+      }
+    }
+  }
+
+  /* Display units, value labels, what the subtitle must say. */
+  long nmin = -1, nmax = 0;
+  if (!pen) {
+    cJSON_ArrayForEach(m, models) {
+      const cJSON *it;
+      cJSON_ArrayForEach(it, pt_json_get(m, "groups")) {
+        long long n = pt_json_int(it, "n", 0);
+        if (isfinite(pt_json_num(it, "mean"))) {
+          nmin = nmin < 0 || n < nmin ? (long)n : nmin;
+          nmax = n > nmax ? (long)n : nmax;
+        }
+      }
+    }
+  }
+  double maxv = 0;
+  bool any_ci = false, any_marked = false, any_sig_known = false;
+  for (size_t i = 0; i < c->ng * c->ns; i++)
+    if (c->bars[i].present)
+      maxv = fmax(maxv, fabs(c->bars[i].v));
+  display_unit du = pen ? (display_unit){1, "%"} : pick_unit(d.unit, maxv);
+  for (size_t i = 0; i < c->ng * c->ns; i++) {
+    bar *b = &c->bars[i];
+    if (!b->present)
+      continue;
+    b->v /= du.div;
+    b->lo /= du.div;
+    b->hi /= du.div;
+    any_ci |= isfinite(b->lo);
+    any_marked |= b->marked;
+    if (pen)
+      snprintf(b->label, sizeof b->label, "%.2f%%%s", b->v, b->marked ? " ~" : "");
+    else
+      snprintf(b->label, sizeof b->label, "%.2f", b->v);
+  }
+  if (pen)
+    cJSON_ArrayForEach(m, models) {
+      const cJSON *it;
+      cJSON_ArrayForEach(it, pt_json_get(m, "comparisons")) {
+        any_sig_known |= cJSON_IsBool(pt_json_get(it, "significant"));
+      }
+    }
+  rc = build_texts(c, &d, base, du, nmin < 0 ? 0 : nmin, nmax, any_ci, any_marked,
+                   any_sig_known);
+  free(envs);
+  if (rc)
+    return pt_error_set(err, rc, "out of memory");
+  return PT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Layout */
+
+static double ymap(const pt_chart *c, double v) {
+  return c->plot.y + (c->ymax - v) / (c->ymax - c->ymin) * c->plot.h;
+}
+
+/* Intervals between ticks (the number of ticks less one), bounded. */
+static int tick_count(const pt_chart *c) {
+  double n = round((c->ymax - c->ymin) / c->ystep);
+  return n >= 0 && n <= 200 ? (int)n : 0;
+}
+
+static void tick_text(const pt_chart *c, double v, char *buf, size_t n) {
+  if (fabs(v) < c->ystep * 1e-6)
+    v = 0;
+  snprintf(buf, n, "%.*f", c->ydecimals, v);
+}
+
+static double tick_max_width(const pt_chart *c, const textkit *k) {
+  double wmax = 0;
+  char t[64];
+  for (int i = 0; i <= tick_count(c); i++) {
+    double v = c->ymin + c->ystep * i, w;
+    tick_text(c, v, t, sizeof t);
+    measure(k, F_TICK, t, plain(), &w, NULL);
+    wmax = fmax(wmax, w);
+  }
+  return wmax;
+}
+
+static double line_height(const textkit *k, font_id f) {
+  double h;
+  measure(k, f, "Ag", plain(), NULL, &h);
+  return h;
+}
+
+/* Lay the legend out from y (rows wrap at the canvas width); returns its
+ * height. */
+static double layout_legend(pt_chart *c, const textkit *k, double y) {
+  double x = PAD, row_h = line_height(k, F_LEGEND), h = row_h;
+  for (size_t i = 0; i < c->nlegend; i++) {
+    double w;
+    measure(k, F_LEGEND, c->legend[i].text,
+            bounded(LEGEND_MAX_W, 1, PANGO_ELLIPSIZE_MIDDLE, PANGO_ALIGN_LEFT), &w, NULL);
+    double item = SWATCH + 6 + w;
+    if (x > PAD && x + item > c->w - PAD) {
+      x = PAD;
+      y += row_h + 4;
+      h += row_h + 4;
+    }
+    c->legend[i].x = x;
+    c->legend[i].y = y + (row_h - SWATCH) / 2;
+    x += item + 20;
+  }
+  return h;
+}
+
+static text_opts group_opts(const pt_chart *c) {
+  switch (c->group_mode) {
+  case G_ROTATE: return bounded(ROT_MAX_W, 1, PANGO_ELLIPSIZE_MIDDLE, PANGO_ALIGN_LEFT);
+  case G_WORDS: return bounded(c->gw - 6, 0, PANGO_ELLIPSIZE_NONE, PANGO_ALIGN_CENTER);
+  case G_CUT: break;
+  }
+  return bounded(c->gw - 6, WRAP_LINES, PANGO_ELLIPSIZE_END, PANGO_ALIGN_CENTER);
+}
+
+/* Height of the model-name block; decides wrap or rotate. *left_need: how far
+ * the first rotated name reaches left of its group centre. */
+static double layout_groups(pt_chart *c, const textkit *k, double *left_need) {
+  c->group_mode = G_WORDS;
+  double hmax = 0;
+  bool fit = true;
+  for (size_t g = 0; g < c->ng && fit; g++) {
+    PangoLayout *l = text_new(k, F_GROUP, c->groups[g], group_opts(c));
+    double w, h;
+    text_size(l, &w, &h);
+    fit = pango_layout_get_line_count(l) <= 2 && w <= c->gw - 6 + 0.5;
+    hmax = fmax(hmax, h);
+    g_object_unref(l);
+  }
+  *left_need = 0;
+  if (!fit && c->gw >= 110) {
+    c->group_mode = G_CUT;
+    hmax = 0;
+    for (size_t g = 0; g < c->ng; g++) {
+      double h;
+      measure(k, F_GROUP, c->groups[g], group_opts(c), NULL, &h);
+      hmax = fmax(hmax, h);
+    }
+  }
+  if (fit || c->group_mode == G_CUT)
+    return hmax;
+  c->group_mode = G_ROTATE;
+  double a = ROT_ANGLE * M_PI / 180, lh = line_height(k, F_GROUP);
+  hmax = 0;
+  for (size_t g = 0; g < c->ng; g++) {
+    double w;
+    measure(k, F_GROUP, c->groups[g], group_opts(c), &w, NULL);
+    hmax = fmax(hmax, w * sin(a) + lh * cos(a));
+    if (g == 0)
+      *left_need = w * cos(a) + lh * sin(a) / 2;
+  }
+  return hmax;
+}
+
+/* Measure value labels: horizontal when they fit over a bar, else vertical. */
+static void layout_values(pt_chart *c, const textkit *k) {
+  double wmax = 0, lh = line_height(k, F_VALUE);
+  for (size_t i = 0; i < c->ng * c->ns; i++)
+    if (c->bars[i].present) {
+      double w;
+      measure(k, F_VALUE, c->bars[i].label, plain(), &w, NULL);
+      wmax = fmax(wmax, w);
+    }
+  c->vertical_values = wmax + 4 > c->bw + 2;
+  c->value_extent = c->vertical_values ? wmax : lh;
+}
+
+/* Whole layout for the current y scale. */
+static void layout_pass(pt_chart *c, const textkit *k) {
+  double lh_axis = line_height(k, F_AXIS), tick_w = tick_max_width(c, k);
+  double left = PAD + lh_axis + 8 + tick_w + 8;
+  double right = PAD + 6;
+  for (size_t s = 0; s < c->ns; s++)
+    if (isfinite(c->series[s].ref)) {
+      double w;
+      measure(k, F_TICK, c->series[s].ref_label, plain(), &w, NULL);
+      right = fmax(right, PAD + 8 + w);
+    }
+  double min_gw = c->ns * MIN_BAR_W / BAR_FILL;
+  min_gw = fmax(min_gw, 24);
+  c->w = ceil(fmax(MIN_W, left + right + c->ng * min_gw));
+  c->gw = (c->w - left - right) / c->ng;
+  c->bw = fmin(c->gw * BAR_FILL / c->ns, MAX_BAR_W);
+  double left_need;
+  double groups_h = layout_groups(c, k, &left_need);
+  if (c->group_mode == G_ROTATE && left + c->gw / 2 - left_need < PAD) {
+    double extra = PAD - (left + c->gw / 2 - left_need);
+    left += extra;
+    c->w = ceil(c->w + extra);
+  }
+  c->right_labels_x = c->w - right + 8;
+  c->ytitle_x = left - 8 - tick_w - 8 - lh_axis;
+
+  /* Top: title, subtitle, legend. */
+  double y = PAD, h;
+  c->title_y = y;
+  measure(k, F_TITLE, c->title, bounded(c->w - 2 * PAD, 1, PANGO_ELLIPSIZE_END, PANGO_ALIGN_LEFT),
+          NULL, &h);
+  y += h + 4;
+  c->subtitle_y = y;
+  measure(k, F_SUBTITLE, c->subtitle,
+          bounded(c->w - 2 * PAD, 3, PANGO_ELLIPSIZE_END, PANGO_ALIGN_LEFT), NULL, &h);
+  c->subtitle_h = h;
+  y += h + 10;
+  y += layout_legend(c, k, y) + 14;
+  double top = y;
+
+  double bottom = 8 + groups_h + 8 + lh_axis + PAD;
+  c->h = ceil(fmax(MIN_H, top + MIN_PLOT_H + bottom));
+  c->plot = (pt_chart_rect){left, top, c->w - left - right, c->h - top - bottom};
+  c->xtitle_y = c->plot.y + c->plot.h + 8 + groups_h + 8;
+  layout_values(c, k);
+}
+
+static void bar_geom(const pt_chart *c, size_t g, size_t s, double *x, double *cx) {
+  double gx = c->plot.x + c->gw * (double)g + c->gw / 2;
+  double x0 = gx - c->bw * (double)c->ns / 2;
+  *x = x0 + c->bw * (double)s;
+  *cx = *x + c->bw / 2;
+}
+
+/* The end of the value label, away from zero, as a y coordinate. */
+static double label_reach(const pt_chart *c, const bar *b) {
+  double gap = 3;
+  if (b->v >= 0) {
+    double top = isfinite(b->hi) ? fmax(b->v, b->hi) : b->v;
+    return ymap(c, top) - gap - c->value_extent;
+  }
+  double bot = isfinite(b->lo) ? fmin(b->v, b->lo) : b->v;
+  return ymap(c, bot) + gap + c->value_extent;
+}
+
+static void data_range(const pt_chart *c, double *lo, double *hi) {
+  *lo = 0;
+  *hi = 0;
+  for (size_t i = 0; i < c->ng * c->ns; i++) {
+    const bar *b = &c->bars[i];
+    if (!b->present)
+      continue;
+    *lo = fmin(*lo, b->v);
+    *hi = fmax(*hi, b->v);
+    if (isfinite(b->lo)) {
+      *lo = fmin(*lo, b->lo);
+      *hi = fmax(*hi, b->hi);
+    }
+  }
+  for (size_t s = 0; s < c->ns; s++)
+    if (isfinite(c->series[s].ref)) {
+      *lo = fmin(*lo, c->series[s].ref);
+      *hi = fmax(*hi, c->series[s].ref);
+    }
+}
+
+static void layout(pt_chart *c, const textkit *k) {
+  double lo, hi;
+  data_range(c, &lo, &hi);
+  pt_chart_nice_scale(lo, hi, 5, &c->ymin, &c->ymax, &c->ystep);
+  for (int iter = 0; iter < 12; iter++) {
+    c->ydecimals = decimals_for(c->ystep);
+    layout_pass(c, k);
+    bool grew = false;
+    double top = c->plot.y, bottom = c->plot.y + c->plot.h;
+    for (size_t i = 0; i < c->ng * c->ns && !grew; i++) {
+      const bar *b = &c->bars[i];
+      if (!b->present)
+        continue;
+      double reach = label_reach(c, b);
+      if (b->v >= 0 && reach < top) {
+        c->ymax += c->ystep;
+        grew = true;
+      } else if (b->v < 0 && reach > bottom) {
+        c->ymin -= c->ystep;
+        grew = true;
+      }
+    }
+    if (!grew)
+      break;
+  }
+  /* Reference labels in the right margin, pushed apart when close. */
+  double lh = line_height(k, F_TICK);
+  size_t *order = malloc(c->ns * sizeof *order); /* NULL: labels may overlap */
+  size_t n = 0;
+  for (size_t s = 0; s < c->ns; s++)
+    if (isfinite(c->series[s].ref)) {
+      c->series[s].ref_label_y = ymap(c, c->series[s].ref) - lh / 2;
+      if (order)
+        order[n++] = s;
+    }
+  for (size_t i = 1; i < n; i++) /* insertion sort by y */
+    for (size_t j = i;
+         j > 0 && c->series[order[j]].ref_label_y < c->series[order[j - 1]].ref_label_y; j--) {
+      size_t t = order[j];
+      order[j] = order[j - 1];
+      order[j - 1] = t;
+    }
+  for (size_t i = 1; i < n; i++) {
+    series *prev = &c->series[order[i - 1]], *cur = &c->series[order[i]];
+    if (cur->ref_label_y < prev->ref_label_y + lh)
+      cur->ref_label_y = prev->ref_label_y + lh;
+  }
+  free(order);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Draw */
+
+static void show(cairo_t *cr, PangoLayout *l, double x, double y) {
+  cairo_move_to(cr, x, y);
+  pango_cairo_update_layout(cr, l);
+  pango_cairo_show_layout(cr, l);
+}
+
+/* Text with a white halo, so it stays readable over lines and bars. */
+static void show_halo(cairo_t *cr, PangoLayout *l, double x, double y, unsigned color) {
+  cairo_move_to(cr, x, y);
+  pango_cairo_update_layout(cr, l);
+  pango_cairo_layout_path(cr, l);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_set_line_width(cr, 4);
+  cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+  cairo_stroke(cr);
+  rgb(cr, color);
+  show(cr, l, x, y);
+}
+
+static void draw_text(cairo_t *cr, const textkit *k, font_id f, const char *s, text_opts o,
+                      double x, double y, unsigned color) {
+  PangoLayout *l = text_new(k, f, s, o);
+  rgb(cr, color);
+  show(cr, l, x, y);
+  g_object_unref(l);
+}
+
+static void hatch_rect(cairo_t *cr, double x, double y, double w, double h, unsigned color) {
+  cairo_save(cr);
+  cairo_rectangle(cr, x, y, w, h);
+  cairo_clip(cr);
+  rgb(cr, color);
+  cairo_set_line_width(cr, 1.3);
+  for (double d = -h; d < w + h; d += 4.5) {
+    cairo_move_to(cr, x + d, y + h);
+    cairo_line_to(cr, x + d + h, y);
+  }
+  cairo_stroke(cr);
+  cairo_restore(cr);
+}
+
+static void draw_axes(const pt_chart *c, cairo_t *cr, const textkit *k) {
+  const pt_chart_rect *p = &c->plot;
+  char t[64];
+  cairo_set_line_width(cr, 1);
+  for (int i = 0; i <= tick_count(c); i++) {
+    double v = c->ymin + c->ystep * i;
+    double y = round(ymap(c, v) * 2) / 2 + 0.25;
+    rgb(cr, 0xE4E4E4);
+    cairo_move_to(cr, p->x, y);
+    cairo_line_to(cr, p->x + p->w, y);
+    cairo_stroke(cr);
+    tick_text(c, v, t, sizeof t);
+    PangoLayout *l = text_new(k, F_TICK, t, plain());
+    double w, h;
+    text_size(l, &w, &h);
+    rgb(cr, 0x555555);
+    show(cr, l, p->x - 8 - w, ymap(c, v) - h / 2);
+    g_object_unref(l);
+  }
+  /* Zero line (the x axis for throughput). */
+  double y0 = ymap(c, 0);
+  rgb(cr, 0x333333);
+  cairo_set_line_width(cr, 1.2);
+  cairo_move_to(cr, p->x, y0);
+  cairo_line_to(cr, p->x + p->w, y0);
+  cairo_stroke(cr);
+
+  /* Axis titles. */
+  PangoLayout *l = text_new(k, F_AXIS, c->ytitle,
+                            bounded(p->h + 40, 1, PANGO_ELLIPSIZE_END, PANGO_ALIGN_CENTER));
+  double lh;
+  text_size(l, NULL, &lh);
+  cairo_save(cr);
+  cairo_translate(cr, c->ytitle_x, p->y + p->h / 2 + (p->h + 40) / 2);
+  cairo_rotate(cr, -M_PI / 2);
+  rgb(cr, 0x333333);
+  show(cr, l, 0, 0);
+  cairo_restore(cr);
+  g_object_unref(l);
+  draw_text(cr, k, F_AXIS, c->xtitle, bounded(p->w, 1, PANGO_ELLIPSIZE_END, PANGO_ALIGN_CENTER),
+            p->x, c->xtitle_y, 0x333333);
+}
+
+static void draw_group_labels(const pt_chart *c, cairo_t *cr, const textkit *k) {
+  double a = ROT_ANGLE * M_PI / 180, lh = line_height(k, F_GROUP);
+  double top = c->plot.y + c->plot.h + 8;
+  for (size_t g = 0; g < c->ng; g++) {
+    double cx = c->plot.x + c->gw * ((double)g + 0.5);
+    PangoLayout *l = text_new(k, F_GROUP, c->groups[g], group_opts(c));
+    rgb(cr, 0x222222);
+    if (c->group_mode != G_ROTATE) {
+      show(cr, l, cx - (c->gw - 6) / 2, top);
+    } else {
+      double w;
+      text_size(l, &w, NULL);
+      cairo_save(cr);
+      cairo_translate(cr, cx + lh / 2 * sin(a), top + lh / 2 * cos(a));
+      cairo_rotate(cr, -a);
+      show(cr, l, -w, -lh / 2);
+      cairo_restore(cr);
+    }
+    g_object_unref(l);
+  }
+}
+
+static void draw_bars(const pt_chart *c, cairo_t *cr, const textkit *k) {
+  double y0 = ymap(c, 0);
+  for (size_t g = 0; g < c->ng; g++) {
+    bool any = false;
+    for (size_t s = 0; s < c->ns; s++) {
+      const bar *b = &c->bars[g * c->ns + s];
+      if (!b->present)
+        continue;
+      any = true;
+      unsigned col = c->series[s].color;
+      double x, cx;
+      bar_geom(c, g, s, &x, &cx);
+      double yv = ymap(c, b->v);
+      double top = fmin(yv, y0), h = fabs(yv - y0);
+      double inset = c->bw > 8 ? 0.75 : 0.25; /* a hairline between bars */
+      if (b->marked) {
+        rgb(cr, mix(col, 0xFFFFFF, 0.72));
+        cairo_rectangle(cr, x + inset, top, c->bw - 2 * inset, h);
+        cairo_fill(cr);
+        hatch_rect(cr, x + inset, top, c->bw - 2 * inset, h, col);
+        rgb(cr, col);
+        cairo_set_line_width(cr, 1);
+        cairo_rectangle(cr, x + inset + 0.5, top + 0.5, c->bw - 2 * inset - 1, fmax(h - 1, 0));
+        cairo_stroke(cr);
+      } else {
+        rgb(cr, col);
+        cairo_rectangle(cr, x + inset, top, c->bw - 2 * inset, h);
+        cairo_fill(cr);
+      }
+    }
+    if (!any) {
+      PangoLayout *l = text_new(k, F_VALUE, "n/a", plain());
+      double w, h;
+      text_size(l, &w, &h);
+      rgb(cr, 0x888888);
+      show(cr, l, c->plot.x + c->gw * ((double)g + 0.5) - w / 2, y0 - h - 3);
+      g_object_unref(l);
+    }
+  }
+  /* Error bars, then value labels, over every bar. */
+  rgb(cr, 0x222222);
+  cairo_set_line_width(cr, 1.2);
+  for (size_t i = 0; i < c->ng * c->ns; i++) {
+    const bar *b = &c->bars[i];
+    if (!b->present || !isfinite(b->lo))
+      continue;
+    double x, cx;
+    bar_geom(c, i / c->ns, i % c->ns, &x, &cx);
+    double cap = fmin(c->bw * 0.45, 10) / 2;
+    double ylo = ymap(c, b->lo), yhi = ymap(c, b->hi);
+    cairo_move_to(cr, cx, ylo);
+    cairo_line_to(cr, cx, yhi);
+    cairo_move_to(cr, cx - cap, ylo);
+    cairo_line_to(cr, cx + cap, ylo);
+    cairo_move_to(cr, cx - cap, yhi);
+    cairo_line_to(cr, cx + cap, yhi);
+  }
+  cairo_stroke(cr);
+}
+
+static void draw_values(const pt_chart *c, cairo_t *cr, const textkit *k) {
+  for (size_t i = 0; i < c->ng * c->ns; i++) {
+    const bar *b = &c->bars[i];
+    if (!b->present)
+      continue;
+    double x, cx;
+    bar_geom(c, i / c->ns, i % c->ns, &x, &cx);
+    PangoLayout *l = text_new(k, F_VALUE, b->label, plain());
+    double w, h;
+    text_size(l, &w, &h);
+    double reach = label_reach(c, b);
+    double near = b->v >= 0 ? reach + c->value_extent : reach - c->value_extent;
+    unsigned tc = b->marked ? 0x666666 : 0x222222;
+    if (!c->vertical_values) {
+      show_halo(cr, l, cx - w / 2, b->v >= 0 ? reach : near, tc);
+    } else {
+      /* Rotated to read upwards: the text runs from (cx, bottom) up to top. */
+      double bottom = b->v >= 0 ? near : reach;
+      cairo_save(cr);
+      cairo_translate(cr, cx - h / 2, bottom);
+      cairo_rotate(cr, -M_PI / 2);
+      show_halo(cr, l, 0, 0, tc);
+      cairo_restore(cr);
+    }
+    g_object_unref(l);
+  }
+}
+
+static void draw_refs(const pt_chart *c, cairo_t *cr, const textkit *k) {
+  static const double dash[] = {6, 4};
+  for (size_t s = 0; s < c->ns; s++) {
+    const series *sr = &c->series[s];
+    if (!isfinite(sr->ref))
+      continue;
+    unsigned col = c->ns == 1 ? 0x333333 : mix(sr->color, 0, 0.35);
+    double y = ymap(c, sr->ref);
+    cairo_save(cr);
+    rgb(cr, col);
+    cairo_set_line_width(cr, 1.5);
+    cairo_set_dash(cr, dash, 2, 0);
+    cairo_move_to(cr, c->plot.x, y);
+    cairo_line_to(cr, c->plot.x + c->plot.w + 4, y);
+    cairo_stroke(cr);
+    cairo_restore(cr);
+    draw_text(cr, k, F_TICK, sr->ref_label, plain(), c->right_labels_x, sr->ref_label_y, col);
+  }
+}
+
+static void draw_legend(const pt_chart *c, cairo_t *cr, const textkit *k) {
+  double lh = line_height(k, F_LEGEND);
+  for (size_t i = 0; i < c->nlegend; i++) {
+    const legend_item *li = &c->legend[i];
+    if (li->hatched) {
+      rgb(cr, mix(li->color, 0xFFFFFF, 0.72));
+      cairo_rectangle(cr, li->x, li->y, SWATCH, SWATCH);
+      cairo_fill(cr);
+      hatch_rect(cr, li->x, li->y, SWATCH, SWATCH, li->color);
+      rgb(cr, li->color);
+      cairo_set_line_width(cr, 1);
+      cairo_rectangle(cr, li->x + 0.5, li->y + 0.5, SWATCH - 1, SWATCH - 1);
+      cairo_stroke(cr);
+    } else {
+      rgb(cr, li->color);
+      cairo_rectangle(cr, li->x, li->y, SWATCH, SWATCH);
+      cairo_fill(cr);
+    }
+    draw_text(cr, k, F_LEGEND, li->text,
+              bounded(LEGEND_MAX_W, 1, PANGO_ELLIPSIZE_MIDDLE, PANGO_ALIGN_LEFT),
+              li->x + SWATCH + 6, li->y + SWATCH / 2 - lh / 2, 0x222222);
+  }
+}
+
+static void draw(const pt_chart *c, cairo_t *cr, const textkit *k) {
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_paint(cr);
+  draw_text(cr, k, F_TITLE, c->title,
+            bounded(c->w - 2 * PAD, 1, PANGO_ELLIPSIZE_END, PANGO_ALIGN_LEFT), PAD, c->title_y,
+            0x111111);
+  draw_text(cr, k, F_SUBTITLE, c->subtitle,
+            bounded(c->w - 2 * PAD, 3, PANGO_ELLIPSIZE_END, PANGO_ALIGN_LEFT), PAD,
+            c->subtitle_y, 0x555555);
+  draw_legend(c, cr, k);
+  draw_axes(c, cr, k);
+  draw_bars(c, cr, k);
+  draw_refs(c, cr, k);
+  draw_values(c, cr, k);
+  draw_group_labels(c, cr, k);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Public API */
+
+static pt_code chart_create(const cJSON *analysis, pt_chart_kind kind, pt_chart **out,
+                            pt_error *err) {
+  *out = NULL;
+  if (kind != PT_CHART_THROUGHPUT && kind != PT_CHART_PENALTY)
+    return pt_error_set(err, PT_EUSAGE, "unknown chart kind %d", (int)kind);
+  pt_chart *c = calloc(1, sizeof *c);
+  if (!c)
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
+  c->kind = kind;
+  pt_code rc = build(c, analysis, err);
+  if (rc) {
+    pt_chart_free(c);
+    return rc;
+  }
+  textkit k = {0};
+  textkit_init(&k, pango_font_map_create_context(pango_cairo_font_map_get_default()));
+  layout(c, &k);
+  textkit_done(&k);
+  *out = c;
+  return PT_OK;
+}
+
+pt_chart *pt_chart_new(const cJSON *analysis, pt_chart_kind kind, pt_error *err) {
+  pt_chart *c;
+  chart_create(analysis, kind, &c, err);
+  return c;
+}
+
+static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned int len) {
+  return pt_buf_append(closure, data, len) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
+}
+
+pt_code pt_chart_render(const pt_chart *chart, pt_chart_format fmt, pt_buf *out,
+                        pt_error *err) {
+  cairo_surface_t *s;
+  size_t start = out->len;
+  size_t saved_max = out->max;
+  if (!out->max || out->max > start + OUT_MAX)
+    out->max = start + OUT_MAX;
+  switch (fmt) {
+  case PT_CHART_PNG:
+    s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)ceil(chart->w * 2),
+                                   (int)ceil(chart->h * 2));
+    cairo_surface_set_device_scale(s, 2, 2);
+    break;
+  case PT_CHART_SVG:
+    s = cairo_svg_surface_create_for_stream(to_buf, out, chart->w, chart->h);
+    cairo_svg_surface_set_document_unit(s, CAIRO_SVG_UNIT_PX);
+    break;
+  case PT_CHART_PDF:
+    s = cairo_pdf_surface_create_for_stream(to_buf, out, chart->w, chart->h);
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, chart->title);
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "ptbench");
+    break;
+  default:
+    out->max = saved_max;
+    return pt_error_set(err, PT_EUSAGE, "unknown chart format %d", (int)fmt);
+  }
+  cairo_t *cr = cairo_create(s);
+  textkit k = {0};
+  textkit_init(&k, pango_cairo_create_context(cr));
+  draw(chart, cr, &k);
+  textkit_done(&k);
+  cairo_status_t st = cairo_status(cr);
+  cairo_destroy(cr);
+  cairo_surface_flush(s);
+  if (st == CAIRO_STATUS_SUCCESS && fmt == PT_CHART_PNG)
+    st = cairo_surface_write_to_png_stream(s, to_buf, out);
+  cairo_surface_finish(s);
+  if (st == CAIRO_STATUS_SUCCESS)
+    st = cairo_surface_status(s);
+  cairo_surface_destroy(s);
+  out->max = saved_max;
+  if (st != CAIRO_STATUS_SUCCESS) {
+    pt_code rc = st == CAIRO_STATUS_NO_MEMORY ? PT_ENOMEM
+                 : st == CAIRO_STATUS_WRITE_ERROR ? PT_ETOOBIG : PT_EINTERNAL;
+    return pt_error_set(err, rc, "cannot draw %s chart as %s: %s",
+                        pt_chart_kind_name(chart->kind), pt_chart_format_ext(fmt),
+                        rc == PT_ETOOBIG ? "output too large or out of memory"
+                                         : cairo_status_to_string(st));
+  }
+  return PT_OK;
+}
+
+pt_code pt_chart_save(const pt_chart *chart, pt_chart_format fmt, const char *path,
+                      pt_error *err) {
+  pt_buf b = PT_BUF_INIT;
+  pt_code rc = pt_chart_render(chart, fmt, &b, err);
+  if (rc)
+    pt_error_set_file(err, path);
+  else
+    rc = pt_write_file_atomic(path, b.data, b.len, err);
+  pt_buf_free(&b);
+  return rc;
+}
+
+pt_code pt_chart_write(const cJSON *analysis, pt_chart_kind kind, pt_chart_format fmt,
+                       const char *path, pt_error *err) {
+  pt_chart *c;
+  pt_code rc = chart_create(analysis, kind, &c, err);
+  if (rc)
+    return rc;
+  rc = pt_chart_save(c, fmt, path, err);
+  pt_chart_free(c);
+  return rc;
+}
+
+pt_code pt_chart_write_formats(const cJSON *analysis, pt_chart_kind kind, unsigned formats,
+                               const char *stem, pt_error *err) {
+  static const pt_chart_format all[] = {PT_CHART_PNG, PT_CHART_SVG, PT_CHART_PDF};
+  if (!formats || (formats & ~(unsigned)PT_CHART_ALL_FORMATS))
+    return pt_error_set(err, PT_EUSAGE, "invalid chart format mask %#x", formats);
+  pt_chart *c;
+  pt_code rc = chart_create(analysis, kind, &c, err);
+  for (size_t i = 0; i < sizeof all / sizeof all[0] && !rc; i++) {
+    if (!(formats & (unsigned)all[i]))
+      continue;
+    char *path = dup_printf("%s.%s", stem, pt_chart_format_ext(all[i]));
+    rc = path ? pt_chart_save(c, all[i], path, err)
+              : pt_error_set(err, PT_ENOMEM, "out of memory");
+    free(path);
+  }
+  pt_chart_free(c);
+  return rc;
+}
+
+void pt_chart_size(const pt_chart *chart, double *width, double *height) {
+  if (width)
+    *width = chart->w;
+  if (height)
+    *height = chart->h;
+}
+
+pt_chart_rect pt_chart_plot_rect(const pt_chart *chart) { return chart->plot; }
+
+size_t pt_chart_groups(const pt_chart *chart) { return chart->ng; }
+
+size_t pt_chart_series(const pt_chart *chart) { return chart->ns; }
+
+bool pt_chart_bar_rect(const pt_chart *chart, size_t group, size_t series_i,
+                       pt_chart_rect *rect) {
+  if (group >= chart->ng || series_i >= chart->ns)
+    return false;
+  const bar *b = &chart->bars[group * chart->ns + series_i];
+  if (!b->present)
+    return false;
+  double x, cx, y0 = ymap(chart, 0), yv = ymap(chart, b->v);
+  bar_geom(chart, group, series_i, &x, &cx);
+  *rect = (pt_chart_rect){x, fmin(y0, yv), chart->bw, fabs(yv - y0)};
+  return true;
+}
+
+unsigned pt_chart_series_color(const pt_chart *chart, size_t series_i) {
+  return series_i < chart->ns ? chart->series[series_i].color : 0;
+}

@@ -1,0 +1,105 @@
+/* render/chart.h - the charts of a report, drawn with cairo, text laid out
+ * with pangocairo.
+ *
+ * Two charts are drawn from an analysis document (docs/analysis-json.md):
+ *   throughput  the metric per model, environments side by side (grouped
+ *               bars), error bars = CI of the mean when n >= 2, value labels;
+ *   penalty     the penalty % of each compared environment per model, with its
+ *               CI when known, a zero line, a dashed line at the mean penalty,
+ *               and bars whose difference is not significant hatched and
+ *               marked "~" (as benchstat marks noise).
+ * Each is written as PNG (drawn at 2x device scale), SVG or PDF (logical size,
+ * in px / pt). The baseline environment is always the first palette colour
+ * (Okabe-Ito blue); the other environments take the next colours in order.
+ *
+ * Use: pt_chart_write() for one file, pt_chart_write_formats() for several
+ * formats of one chart (the layout is computed once). A pt_chart can also be
+ * built, rendered to memory and inspected (its layout is exposed for tests).
+ * The analysis document stays the caller's; a pt_chart copies what it needs.
+ * Files are written atomically (core/fs.h); a failure names the path.
+ */
+#ifndef PT_CHART_H
+#define PT_CHART_H
+
+#include <cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+
+typedef enum { PT_CHART_PNG = 1, PT_CHART_SVG = 2, PT_CHART_PDF = 4 } pt_chart_format;
+#define PT_CHART_ALL_FORMATS (PT_CHART_PNG | PT_CHART_SVG | PT_CHART_PDF)
+
+typedef enum { PT_CHART_THROUGHPUT, PT_CHART_PENALTY } pt_chart_kind;
+#define PT_CHART_KIND_COUNT 2
+
+/* "throughput" or "penalty" (also the usual file stem); "?" if unknown. */
+const char *pt_chart_kind_name(pt_chart_kind kind);
+/* Parse a kind name. PT_EUSAGE naming the valid ones when unknown. */
+pt_code pt_chart_kind_parse(const char *name, pt_chart_kind *kind, pt_error *err);
+
+/* File extension of one format, without the dot ("png"); "?" if unknown. */
+const char *pt_chart_format_ext(pt_chart_format fmt);
+/* Parse a comma-separated list ("png,svg,pdf", case-insensitive, spaces
+ * allowed) into a mask of pt_chart_format bits. An empty list, an empty item
+ * or an unknown name fails with PT_EUSAGE quoting it. */
+pt_code pt_chart_formats_parse(const char *list, unsigned *mask, pt_error *err);
+
+/* True when the analysis has something to draw for kind: a model with a
+ * group (throughput) or with a comparison (penalty). */
+bool pt_chart_applies(const cJSON *analysis, pt_chart_kind kind);
+
+/* A chart laid out and ready to render; opaque. */
+typedef struct pt_chart pt_chart;
+
+/* Build and lay out a chart. Returns NULL with err set: PT_ESCHEMA for a
+ * document of another schema, PT_EDATA (field named) for a malformed one or
+ * when there is nothing to draw, PT_ENOMEM. Free with pt_chart_free(). */
+pt_chart *pt_chart_new(const cJSON *analysis, pt_chart_kind kind, pt_error *err);
+void pt_chart_free(pt_chart *chart);
+
+/* Render into out (appended). PT_EUSAGE for a bad format, PT_EINTERNAL when
+ * cairo fails, PT_ENOMEM/PT_ETOOBIG from the buffer. */
+pt_code pt_chart_render(const pt_chart *chart, pt_chart_format fmt, pt_buf *out,
+                        pt_error *err);
+/* Render and write to path atomically; on failure err names path. */
+pt_code pt_chart_save(const pt_chart *chart, pt_chart_format fmt, const char *path,
+                      pt_error *err);
+
+/* Build, render and write one chart in one format to path. */
+pt_code pt_chart_write(const cJSON *analysis, pt_chart_kind kind, pt_chart_format fmt,
+                       const char *path, pt_error *err);
+/* Write one chart in every format of the mask, to "<stem>.<ext>" each
+ * (e.g. stem "out/throughput" gives out/throughput.png). Stops at the first
+ * failure. */
+pt_code pt_chart_write_formats(const cJSON *analysis, pt_chart_kind kind,
+                               unsigned formats, const char *stem, pt_error *err);
+
+/* --- Layout inspection (tests, callers that embed the image) ------------- */
+
+typedef struct pt_chart_rect {
+  double x, y, w, h; /* logical units, origin top left, y down */
+} pt_chart_rect;
+
+/* Logical size; a PNG is twice as many pixels each way. */
+void pt_chart_size(const pt_chart *chart, double *width, double *height);
+/* The plot area (inside the axes). */
+pt_chart_rect pt_chart_plot_rect(const pt_chart *chart);
+/* Number of groups (models) and bar series (environments for throughput,
+ * compared environments for penalty). */
+size_t pt_chart_groups(const pt_chart *chart);
+size_t pt_chart_series(const pt_chart *chart);
+/* The rectangle of one bar; false when that bar is absent (no data). */
+bool pt_chart_bar_rect(const pt_chart *chart, size_t group, size_t series,
+                       pt_chart_rect *rect);
+/* Fill colour of a series as 0xRRGGBB. */
+unsigned pt_chart_series_color(const pt_chart *chart, size_t series);
+
+/* Nice axis ticks over [lo, hi]: steps of 1, 2 or 5 times a power of ten,
+ * about target intervals; *min <= lo and *max >= hi are multiples of *step.
+ * lo == hi gets a non-empty range. */
+void pt_chart_nice_scale(double lo, double hi, int target, double *min, double *max,
+                         double *step);
+
+#endif
