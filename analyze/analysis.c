@@ -87,7 +87,8 @@ static void summarize(builder *b, pt_group *g, pt_summary *s, size_t *dropped) {
     memset(s, 0, sizeof *s);
     return;
   }
-  memcpy(x, g->values, g->n * sizeof *x);
+  if (g->n)
+    memcpy(x, g->values, g->n * sizeof *x);
   pt_summarize(x, g->n, b->opts->confidence, s);
   if (b->opts->drop_outliers && s->outliers > 0) {
     double mad = pt_mad_sorted(x, g->n);
@@ -97,7 +98,8 @@ static void summarize(builder *b, pt_group *g, pt_summary *s, size_t *dropped) {
         x[k++] = g->values[i];
     *dropped = g->n - k;
     /* keep the kept values for the tests too */
-    memcpy(g->values, x, k * sizeof *x);
+    if (k)
+      memcpy(g->values, x, k * sizeof *x);
     g->n = k;
     pt_summarize(x, k, b->opts->confidence, s);
     s->outliers = 0;

@@ -1,0 +1,226 @@
+/* tests/unit/test_analysis.c - the analyzer end to end on small inputs, the
+ * penalty rule and the number formats of every output. Reference values
+ * come from R 4.2.2 (the calls are in the comments). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyze/analysis.h"
+#include "core/json.h"
+
+/* Write text to a temporary trials.csv and analyze it. */
+static cJSON *analyze_text(const char *text, const char *metric, const char *baseline,
+                           pt_error *err) {
+  char path[] = "/tmp/ptbench-analysis-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+  close(fd);
+  pt_dataset *ds = pt_dataset_new(pt_metric_find(metric));
+  assert_non_null(ds);
+  pt_error_clear(err);
+  cJSON *doc = NULL;
+  if (pt_dataset_add(ds, path, err) == PT_OK) {
+    pt_analyze_opts o;
+    pt_analyze_opts_init(&o);
+    o.baseline = baseline;
+    doc = pt_analyze(ds, &o, err);
+  }
+  pt_dataset_free(ds);
+  unlink(path);
+  return doc;
+}
+
+static const cJSON *first_group(const cJSON *doc, int model, int group) {
+  return cJSON_GetArrayItem(pt_json_get(cJSON_GetArrayItem(pt_json_get(doc, "models"), model),
+                                        "groups"),
+                            group);
+}
+
+#define NEAR(a, b, tol) assert_true(fabs((a) - (b)) <= (tol))
+
+/* a <- c(50.1, 49.8, 50.3, 50.0, 49.9, 50.2, 49.7)
+ * b <- c(49.3, 49.1, 49.5, 49.2, 49.4, 49.6, 49.0) */
+static const char seven[] =
+    "model,environment,eval_rate\n"
+    "m,bare-metal,50.1\nm,vm,49.3\nm,bare-metal,49.8\nm,vm,49.1\nm,bare-metal,50.3\n"
+    "m,vm,49.5\nm,bare-metal,50.0\nm,vm,49.2\nm,bare-metal,49.9\nm,vm,49.4\n"
+    "m,bare-metal,50.2\nm,vm,49.6\nm,bare-metal,49.7\nm,vm,49.0\n";
+
+static void test_group_statistics(void **state) {
+  (void)state;
+  pt_error err;
+  cJSON *doc = analyze_text(seven, "eval_rate", NULL, &err);
+  assert_non_null(doc);
+  const cJSON *g = first_group(doc, 0, 0);
+  assert_string_equal(pt_json_str(g, "environment"), "bare-metal");
+  assert_int_equal(pt_json_int(g, "n", -1), 7);
+  NEAR(pt_json_num(g, "mean"), 50.0, 1e-12);                   /* mean(a) */
+  NEAR(pt_json_num(g, "variance"), 0.0466666666666666, 1e-12); /* var(a) */
+  NEAR(pt_json_num(g, "stddev"), 0.216024689946928, 1e-12);    /* sd(a) */
+  NEAR(pt_json_num(g, "cv_pct"), 0.432049379893857, 1e-12);    /* 100*sd(a)/mean(a) */
+  NEAR(pt_json_num(g, "se"), 0.0816496580927725, 1e-12);       /* sd(a)/sqrt(7) */
+  NEAR(pt_json_num(g, "ci_low"), 49.8002104839709, 1e-9);      /* t.test(a)$conf.int */
+  NEAR(pt_json_num(g, "ci_high"), 50.1997895160291, 1e-9);
+  NEAR(pt_json_num(g, "median"), 50.0, 1e-12);                 /* median(a) */
+  NEAR(pt_json_num(g, "p90"), 50.24, 1e-12);                   /* quantile(a, .9, type=7) */
+  assert_true(cJSON_IsNumber(pt_json_get(g, "median_ci_low")));  /* n >= 6 */
+
+  const cJSON *c = cJSON_GetArrayItem(
+      pt_json_get(cJSON_GetArrayItem(pt_json_get(doc, "models"), 0), "comparisons"), 0);
+  NEAR(pt_json_num(c, "penalty_pct"), 1.4, 1e-9);      /* (1 - mean(b)/mean(a)) * 100 */
+  const cJSON *w = pt_json_get(c, "welch");
+  NEAR(pt_json_num(w, "t"), 6.0621778264911, 1e-9);    /* t.test(a, b) */
+  NEAR(pt_json_num(w, "df"), 12, 1e-9);
+  NEAR(pt_json_num(w, "p"), 5.65254343067683e-05, 1e-12);
+  const cJSON *mw = pt_json_get(c, "mann_whitney");
+  NEAR(pt_json_num(mw, "u"), 49, 1e-12);               /* wilcox.test(a, b)$statistic */
+  NEAR(pt_json_num(mw, "p"), 0.000582750582750583, 1e-12);
+  assert_true(cJSON_IsTrue(pt_json_get(c, "significant")));
+  /* the penalty CI holds the penalty */
+  assert_true(pt_json_num(c, "penalty_ci_low") < 1.4 && pt_json_num(c, "penalty_ci_high") > 1.4);
+  cJSON_Delete(doc);
+}
+
+/* n = 1: statistics that do not exist are null, never 0 or NaN. */
+static void test_single_trial_nulls(void **state) {
+  (void)state;
+  pt_error err;
+  cJSON *doc = analyze_text("model,environment,eval_rate\nm,bare-metal,50.10\nm,vm,49.27\n",
+                            "eval_rate", NULL, &err);
+  assert_non_null(doc);
+  const cJSON *g = first_group(doc, 0, 1);
+  static const char *const nulls[] = {"variance", "stddev", "cv_pct", "se", "ci_low",
+                                      "ci_high", "median_ci_low", "median_ci_high"};
+  for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
+    if (!cJSON_IsNull(pt_json_get(g, nulls[i])))
+      fail_msg("'%s' should be null", nulls[i]);
+  const cJSON *c = cJSON_GetArrayItem(
+      pt_json_get(cJSON_GetArrayItem(pt_json_get(doc, "models"), 0), "comparisons"), 0);
+  /* the article: (50.10 - 49.27) / 50.10 = 1.6567 % */
+  NEAR(pt_json_num(c, "penalty_pct"), 1.656686626746507, 1e-9);
+  assert_true(cJSON_IsNull(pt_json_get(c, "significant")));
+  cJSON_Delete(doc);
+}
+
+/* STATS.md 9: for a lower-is-better metric B / A - 1; the sign says worse. */
+static void test_penalty_direction(void **state) {
+  (void)state;
+  pt_error err;
+  cJSON *doc = analyze_text("model,environment,ttft_ns\nm,bare-metal,100000000\nm,vm,110000000\n",
+                            "ttft_ns", NULL, &err);
+  assert_non_null(doc);
+  const cJSON *c = cJSON_GetArrayItem(
+      pt_json_get(cJSON_GetArrayItem(pt_json_get(doc, "models"), 0), "comparisons"), 0);
+  NEAR(pt_json_num(c, "penalty_pct"), 10.0, 1e-9);
+  NEAR(pt_json_num(first_group(doc, 0, 0), "mean"), 100.0, 1e-9); /* shown in ms */
+  assert_false(pt_json_bool(pt_json_get(doc, "metric"), "higher_is_better", true));
+  cJSON_Delete(doc);
+  doc = analyze_text("model,environment,eval_rate\nm,a,40\nm,b,50\n", "eval_rate", NULL, &err);
+  assert_non_null(doc);
+  /* no bare-metal: the first environment read is the baseline; B faster = negative */
+  assert_string_equal(pt_json_str(doc, "baseline"), "a");
+  c = cJSON_GetArrayItem(pt_json_get(cJSON_GetArrayItem(pt_json_get(doc, "models"), 0), "comparisons"), 0);
+  NEAR(pt_json_num(c, "penalty_pct"), -25.0, 1e-9);
+  cJSON_Delete(doc);
+}
+
+static void test_summary_and_warnings(void **state) {
+  (void)state;
+  pt_error err;
+  cJSON *doc = analyze_text("model,environment,eval_rate,size_bytes,size_vram_bytes\n"
+                            "m1,bare-metal,50.10,10,10\nm1,vm,49.27,10,8\n"
+                            "m2,bare-metal,35.06,10,10\nm2,vm,34.96,10,10\n"
+                            "m3,bare-metal,27.52,10,10\nm3,vm,27.20,10,10\n"
+                            "m4,bare-metal,25.10,10,10\nm4,vm,24.67,10,10\n",
+                            "eval_rate", NULL, &err);
+  assert_non_null(doc);
+  const cJSON *s = cJSON_GetArrayItem(pt_json_get(pt_json_get(doc, "summary"), "comparisons"), 0);
+  /* the article's four penalties, averaged: 1.2045 % */
+  NEAR(pt_json_num(s, "mean_penalty_pct"),
+       (100 * (1 - 49.27 / 50.10) + 100 * (1 - 34.96 / 35.06) + 100 * (1 - 27.20 / 27.52) +
+        100 * (1 - 24.67 / 25.10)) / 4,
+       1e-9);
+  bool offload = false, single = false;
+  const cJSON *w;
+  cJSON_ArrayForEach(w, pt_json_get(doc, "warnings")) {
+    offload |= !strcmp(pt_json_str(w, "code"), "cpu-offload") &&
+               !strcmp(pt_json_str(w, "model"), "m1");
+    single |= !strcmp(pt_json_str(w, "code"), "single-trial");
+  }
+  assert_true(offload);
+  assert_true(single);
+  cJSON_Delete(doc);
+}
+
+static void test_errors(void **state) {
+  (void)state;
+  pt_error err;
+  assert_null(analyze_text("model,environment,eval_rate\nm,vm,1\n", "eval_rate", "cloud", &err));
+  assert_int_equal(err.code, PT_EUSAGE);
+  assert_null(analyze_text("model,environment,eval_rate,warmup\nm,vm,1,1\n", "eval_rate", NULL, &err));
+  assert_int_equal(err.code, PT_EDATA);
+  assert_non_null(strstr(err.msg, "no usable trial"));
+  assert_null(analyze_text("model,environment,eval_rate,warmup\nm,vm,1,2\n", "eval_rate", NULL, &err));
+  assert_int_equal(err.code, PT_EDATA);
+  assert_int_equal(err.line, 2);
+  assert_int_equal(err.column, 4);
+}
+
+static void test_formats(void **state) {
+  (void)state;
+  static const struct {
+    double v;
+    int dec;
+    const char *num, *pct;
+  } cases[] = {
+      {50.1, 2, "50.10", "50.10%"},
+      {1.656686626746507, 2, "1.66", "1.66%"},
+      {0.2852253280091272, 2, "0.29", "0.29%"},
+      {-0.001, 2, "0.00", "0.00%"},  /* no "-0.00" */
+      {-1.68, 2, "-1.68", "-1.68%"},
+      {NAN, 2, PT_DASH, PT_DASH},
+      {INFINITY, 2, PT_DASH, PT_DASH},
+      {2.5, 0, "2", "2.50%"},  /* printf rounds half to even */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char a[32], b[32];
+    assert_string_equal(pt_fmt_num(cases[i].v, cases[i].dec, a, sizeof a), cases[i].num);
+    assert_string_equal(pt_fmt_pct(cases[i].v, b, sizeof b), cases[i].pct);
+  }
+  static const struct {
+    const char *in, *out;
+  } md[] = {
+      {"mistral:7b", "mistral:7b"},
+      {"a|b", "a\\|b"},
+      {"*bold* _it_", "\\*bold\\* \\_it\\_"},
+      {"<script>", "\\<script\\>"},
+      {"two\nlines", "two lines"},
+      {"back\\slash `code` [l](u) &amp;", "back\\\\slash \\`code\\` \\[l\\](u) \\&amp;"},
+  };
+  for (size_t i = 0; i < sizeof md / sizeof md[0]; i++) {
+    pt_buf b = PT_BUF_INIT;
+    assert_int_equal(pt_md_escape(&b, md[i].in), PT_OK);
+    assert_string_equal(b.data ? b.data : "", md[i].out);
+    pt_buf_free(&b);
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_group_statistics),
+      cmocka_unit_test(test_single_trial_nulls),
+      cmocka_unit_test(test_penalty_direction),
+      cmocka_unit_test(test_summary_and_warnings),
+      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_formats),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
