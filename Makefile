@@ -26,9 +26,11 @@ FILE_DEPS := /usr/include/csv.h:libcsv-dev \
   /usr/lib/x86_64-linux-gnu/libcmark-gfm-extensions.so:libcmark-gfm-extensions-dev \
   /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core
 TOOLS := cmake:cmake pkg-config:pkg-config gcc:gcc curl:curl jq:jq xmllint:libxml2-utils
+# command -> Debian package, needed only by the tests (the browser test)
+TEST_TOOLS := chromium:chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build article demo test bench clean
+.PHONY: all deps test-deps build article demo test bench clean
 all: build
 
 deps:
@@ -40,6 +42,17 @@ deps:
 	  [ -e "$${pair%%:*}" ] || missing="$$missing $${pair#*:}"; \
 	done; \
 	for pair in $(TOOLS); do \
+	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+test-deps: deps
+	@missing=""; \
+	for pair in $(TEST_TOOLS); do \
 	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -60,7 +73,7 @@ article: build
 demo: build
 	@bash tests/demo.sh $(PTBENCH) $(BUILD_DIR)/tests/fake-ollama out/demo
 
-test: deps
+test: test-deps
 	@cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DPTBENCH_SANITIZE=ON -DPTBENCH_WERROR=$(WERROR) >/dev/null
 	@cmake --build $(TEST_DIR) -j $(JOBS)
 	@cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS)

@@ -78,7 +78,8 @@ static int find_baseline(builder *b, pt_error *err) {
   return 0;
 }
 
-/* Summary of one group; drops outliers first when asked (STATS.md 7). */
+/* Summary of one group; drops outliers first when asked (STATS.md 7).
+ * Leaves the sorted values in g->sorted for the tests. */
 static void summarize(builder *b, pt_group *g, pt_summary *s, size_t *dropped) {
   *dropped = 0;
   double *x = malloc((g->n ? g->n : 1) * sizeof *x);
@@ -87,6 +88,8 @@ static void summarize(builder *b, pt_group *g, pt_summary *s, size_t *dropped) {
     memset(s, 0, sizeof *s);
     return;
   }
+  free(g->sorted);
+  g->sorted = x;
   if (g->n)
     memcpy(x, g->values, g->n * sizeof *x);
   pt_summarize(x, g->n, b->opts->confidence, s);
@@ -104,7 +107,6 @@ static void summarize(builder *b, pt_group *g, pt_summary *s, size_t *dropped) {
     pt_summarize(x, k, b->opts->confidence, s);
     s->outliers = 0;
   }
-  free(x);
 }
 
 static cJSON *group_json(builder *b, const pt_group *g, const pt_summary *s, size_t dropped) {
@@ -174,7 +176,7 @@ static cJSON *comparison_json(builder *b, const pt_group *ga, const pt_summary *
   pt_json_add_num(o, "penalty_ci_high", phi);
   pt_test welch, mw;
   pt_welch(sa->mean, sa->variance, sa->n, sb->mean, sb->variance, sb->n, &welch);
-  pt_mann_whitney(ga->values, ga->n, gb->values, gb->n, &mw);
+  pt_mann_whitney(ga->sorted, ga->n, gb->sorted, gb->n, &mw);
   cJSON_AddItemToObject(o, "welch", test_json(&welch, false));
   cJSON_AddItemToObject(o, "mann_whitney", test_json(&mw, true));
   double p = b->opts->mann_whitney ? mw.p : welch.p;

@@ -14,6 +14,7 @@ typedef struct pt_names {
 typedef struct pt_group {
   size_t model, env;        /* indexes into the dataset's names */
   double *values;           /* valid values, in input order */
+  double *sorted;           /* the same sorted, once summarized */
   size_t n, cap;
   size_t warmup, failed, invalid;
   size_t done_stop, done_length;  /* done_reason of the valid trials */

@@ -88,6 +88,7 @@ void pt_dataset_free(pt_dataset *ds) {
     return;
   for (size_t i = 0; i < ds->ngroups; i++) {
     free(ds->groups[i].values);
+    free(ds->groups[i].sorted);
     free(ds->groups[i].digest);
   }
   free(ds->groups);
@@ -399,7 +400,18 @@ static pt_code read_file(pt_dataset *ds, const char *path, pt_error *err) {
       used = 1;
       rc = pt_trials_read(stdin, file.path, on_header, on_row, ctxs[0], err);
     } else {
-      rc = pt_trials_read_path_parallel(path, on_header, on_row, ctxs, nw, &used, err);
+      /* only what on_row reads is copied out of each row */
+      bool wanted[PT_COL_COUNT] = {false};
+      const pt_metric *m = ds->metric;
+      static const pt_column always[] = {PT_COL_MODEL, PT_COL_ENVIRONMENT, PT_COL_WARMUP,
+                                         PT_COL_STATUS, PT_COL_DONE_REASON, PT_COL_SIZE_BYTES,
+                                         PT_COL_SIZE_VRAM_BYTES, PT_COL_MODEL_DIGEST};
+      for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
+        wanted[always[i]] = true;
+      wanted[m->column] = true;
+      if (m->count != COL_NONE)
+        wanted[m->count] = wanted[m->duration] = true;
+      rc = pt_trials_read_path_parallel(path, wanted, on_header, on_row, ctxs, nw, &used, err);
     }
   }
   cJSON *manifest = rc || is_stdin ? NULL : read_manifest(ds, path);

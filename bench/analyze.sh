@@ -61,7 +61,7 @@ measure() {
 
 printf '%-10s %10s %11s\n' tool wall "peak RSS"
 measure ptbench "$PTBENCH" analyze --quiet "$csv"
-measure datamash datamash -s -t, --header-in -g 4,2 count 19 mean 19 svar 19 <"$csv"
+measure datamash sh -c 'datamash -s -t, --header-in -g 4,2 count 19 mean 19 svar 19 <"$1"' sh "$csv"
 measure miller mlr --icsv --ojson stats1 -a count,mean,var -f eval_rate -g model,environment "$csv"
 
 echo

@@ -68,6 +68,7 @@ double pt_rate(int64_t count, int64_t duration_ns) {
 
 /* The header, once parsed: which field index holds which known column. */
 typedef struct header {
+  const bool *wanted;   /* columns the caller reads; NULL = all */
   size_t n;             /* number of header fields */
   int *map;             /* field index -> pt_column or -1 */
   bool present[PT_COL_COUNT];
@@ -142,6 +143,8 @@ static void header_field(reader *r, const char *s, size_t len) {
     return;
   }
   int c = pt_column_find(s, len);
+  if (c >= 0 && h->wanted && !h->wanted[c])
+    c = -1;  /* not copied, reads as absent */
   m[idx] = c;
   if (c >= 0) {
     h->present[c] = true;
@@ -440,9 +443,10 @@ static bool cut_chunks(int fd, off_t body, off_t len, size_t n, off_t *bounds, l
   return true;
 }
 
-pt_code pt_trials_read_path_parallel(const char *path, pt_header_fn on_header,
-                                     pt_row_fn on_row, void *const *ctxs, size_t nctx,
-                                     size_t *used, pt_error *err) {
+pt_code pt_trials_read_path_parallel(const char *path, const bool *wanted,
+                                     pt_header_fn on_header, pt_row_fn on_row,
+                                     void *const *ctxs, size_t nctx, size_t *used,
+                                     pt_error *err) {
   *used = 0;
   int fd = open(path, O_RDONLY);
   if (fd < 0)
@@ -462,7 +466,7 @@ pt_code pt_trials_read_path_parallel(const char *path, pt_header_fn on_header,
     return rc;
   }
   off_t len = st.st_size, body = 0;
-  header h = {0};
+  header h = {.wanted = wanted};
   reader hr;
   pt_code rc = reader_init(&hr, &h, path, on_header, on_row, ctxs[0], err);
   if (rc) {
@@ -541,7 +545,7 @@ pt_code pt_trials_read_path(const char *path, pt_header_fn on_header,
                             pt_row_fn on_row, void *ctx, pt_error *err) {
   size_t used;
   void *ctxs[1] = {ctx};
-  return pt_trials_read_path_parallel(path, on_header, on_row, ctxs, 1, &used, err);
+  return pt_trials_read_path_parallel(path, NULL, on_header, on_row, ctxs, 1, &used, err);
 }
 
 static pt_code field_error(const pt_row *row, pt_column c, pt_error *err, const char *what) {

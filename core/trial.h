@@ -132,16 +132,19 @@ pt_code pt_trials_read(FILE *fp, const char *path, pt_header_fn on_header,
 pt_code pt_trials_read_path(const char *path, pt_header_fn on_header,
                             pt_row_fn on_row, void *ctx, pt_error *err);
 
-/* Read a file with up to nctx threads: the body is cut into chunks that
+/* Read a file with up to nctx threads, copying only the columns marked in
+ * wanted (indexed by pt_column; NULL = all; the others read as absent):
+ * the body is cut into chunks that
  * start on row boundaries and worker k calls on_row with ctxs[k] for the
  * rows of chunk k, concurrently with the others (so each context must be
  * private to its worker). Chunks follow file order: merging contexts
  * 0..*used-1 in turn restores the order of the rows. on_header is called
  * once, with ctxs[0]. Small files, pipes and nctx == 1 use one thread.
  * The first error in file order is returned. */
-pt_code pt_trials_read_path_parallel(const char *path, pt_header_fn on_header,
-                                     pt_row_fn on_row, void *const *ctxs, size_t nctx,
-                                     size_t *used, pt_error *err);
+pt_code pt_trials_read_path_parallel(const char *path, const bool *wanted,
+                                     pt_header_fn on_header, pt_row_fn on_row,
+                                     void *const *ctxs, size_t nctx, size_t *used,
+                                     pt_error *err);
 
 /* Typed field access; they fail with PT_EDATA and a message naming path,
  * line, column and field. An empty or absent field is "missing": *present is
