@@ -24,7 +24,10 @@ cJSON *pt_json_parse(const char *data, size_t len, const char *name, pt_error *e
       col++;
     }
   }
-  if (len == 0 || strspn(data, " \t\r\n") >= len)
+  size_t blank = 0;
+  while (blank < len && strchr(" \t\r\n", data[blank]) && data[blank])
+    blank++;
+  if (blank == len)
     pt_error_at(err, PT_EPARSE, name, 0, 0, "empty document: expected JSON");
   else
     pt_error_at(err, PT_EPARSE, name, line, col, "not valid JSON");

@@ -1,0 +1,204 @@
+/* collect/manifest.c - building, writing and re-reading manifest.json (see
+ * collect/manifest.h and docs/collect.md "manifest.json"). */
+#include "collect/manifest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+
+static bool dup_opt(const char *s, char **out) {
+  *out = NULL;
+  return !s || (*out = strdup(s)) != NULL;
+}
+
+pt_code pt_model_info_set(pt_model_info *mi, const char *name, const cJSON *tag,
+                          const cJSON *show, pt_error *err) {
+  memset(mi, 0, sizeof *mi);
+  const cJSON *details = pt_json_get(show, "details");
+  if (!details)
+    details = pt_json_get(tag, "details");
+  bool ok = dup_opt(name, &mi->name) && dup_opt(pt_json_str(tag, "digest"), &mi->digest) &&
+            dup_opt(pt_json_str(details, "family"), &mi->family) &&
+            dup_opt(pt_json_str(details, "parameter_size"), &mi->parameter_size) &&
+            dup_opt(pt_json_str(details, "quantization_level"), &mi->quantization_level);
+  const cJSON *caps = pt_json_get(show, "capabilities"), *c;
+  if (ok && cJSON_IsArray(caps)) {
+    int n = cJSON_GetArraySize(caps);
+    mi->capabilities = calloc(n > 0 ? (size_t)n : 1, sizeof *mi->capabilities);
+    ok = mi->capabilities != NULL;
+    cJSON_ArrayForEach(c, caps) {
+      if (!ok)
+        break;
+      if (cJSON_IsString(c))
+        ok = (mi->capabilities[mi->n_capabilities++] = strdup(c->valuestring)) != NULL;
+    }
+  }
+  if (!ok) {
+    pt_model_info_free(mi);
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
+  }
+  return PT_OK;
+}
+
+void pt_model_info_free(pt_model_info *mi) {
+  if (!mi)
+    return;
+  free(mi->name);
+  free(mi->digest);
+  free(mi->family);
+  free(mi->parameter_size);
+  free(mi->quantization_level);
+  for (size_t i = 0; i < mi->n_capabilities; i++)
+    free(mi->capabilities[i]);
+  free(mi->capabilities);
+  memset(mi, 0, sizeof *mi);
+}
+
+cJSON *pt_manifest_options(const pt_plan *plan, bool stream) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON *ka = plan->keep_alive ? pt_keep_alive_json(plan->keep_alive) : cJSON_CreateNull();
+  bool ok = o && ka && cJSON_AddNumberToObject(o, "seed", (double)plan->seed) &&
+            cJSON_AddNumberToObject(o, "temperature", plan->temperature) &&
+            cJSON_AddNumberToObject(o, "num_predict", (double)plan->num_predict) &&
+            cJSON_AddNumberToObject(o, "num_ctx", (double)plan->num_ctx);
+  if (ok && cJSON_AddItemToObject(o, "keep_alive", ka)) {
+    ka = NULL;
+    if (cJSON_AddBoolToObject(o, "stream", stream))
+      return o;
+  }
+  cJSON_Delete(ka);
+  cJSON_Delete(o);
+  return NULL;
+}
+
+/* Add item to obj under key, taking it over; false (item freed) on failure. */
+static bool take(cJSON *obj, const char *key, cJSON *item) {
+  if (item && cJSON_AddItemToObject(obj, key, item))
+    return true;
+  cJSON_Delete(item);
+  return false;
+}
+
+static cJSON *models_json(const pt_manifest *m) {
+  cJSON *arr = cJSON_CreateArray();
+  for (size_t i = 0; arr && i < m->n_models; i++) {
+    const pt_model_info *mi = &m->models[i];
+    cJSON *o = cJSON_CreateObject(), *caps = cJSON_CreateArray();
+    bool ok = o && caps && cJSON_AddItemToArray(arr, o);
+    if (!ok)
+      cJSON_Delete(o);
+    ok = ok && pt_json_add_str(o, "name", mi->name) &&
+         pt_json_add_str(o, "digest", mi->digest) &&
+         pt_json_add_str(o, "family", mi->family) &&
+         pt_json_add_str(o, "parameter_size", mi->parameter_size) &&
+         pt_json_add_str(o, "quantization_level", mi->quantization_level);
+    for (size_t j = 0; ok && j < mi->n_capabilities; j++) {
+      cJSON *s = cJSON_CreateString(mi->capabilities[j]);
+      ok = s && cJSON_AddItemToArray(caps, s);
+    }
+    if (!ok || !take(o, "capabilities", caps)) {
+      if (!ok)
+        cJSON_Delete(caps);
+      cJSON_Delete(arr);
+      return NULL;
+    }
+  }
+  return arr;
+}
+
+cJSON *pt_manifest_to_json(const pt_manifest *m) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o)
+    return NULL;
+  cJSON *tool = cJSON_CreateObject(), *endpoint = cJSON_CreateObject(),
+        *ollama = cJSON_CreateObject(), *trials = cJSON_CreateObject();
+  bool ok = tool && endpoint && ollama && trials &&
+            cJSON_AddStringToObject(tool, "name", "ptbench") &&
+            cJSON_AddStringToObject(tool, "version", PTBENCH_VERSION) &&
+            pt_json_add_str(endpoint, "url", m->endpoint_url) &&
+            cJSON_AddBoolToObject(endpoint, "local", m->endpoint_local) &&
+            pt_json_add_str(ollama, "version", m->ollama_version) &&
+            cJSON_AddNumberToObject(trials, "ok", (double)m->ok) &&
+            cJSON_AddNumberToObject(trials, "failed", (double)m->failed) &&
+            cJSON_AddNumberToObject(trials, "warmup", (double)m->warmup);
+  if (!ok) {
+    cJSON_Delete(tool);
+    cJSON_Delete(endpoint);
+    cJSON_Delete(ollama);
+    cJSON_Delete(trials);
+    cJSON_Delete(o);
+    return NULL;
+  }
+  ok = cJSON_AddStringToObject(o, "schema", PT_MANIFEST_SCHEMA) && take(o, "tool", tool) &&
+       pt_json_add_str(o, "run_id", m->run_id) &&
+       pt_json_add_str(o, "environment", m->environment) &&
+       pt_json_add_str(o, "label", m->label) && pt_json_add_str(o, "status", m->status) &&
+       pt_json_add_str(o, "started_at", m->started_at) &&
+       pt_json_add_str(o, "ended_at", m->ended_at);
+  if (!ok) {
+    cJSON_Delete(endpoint);
+    cJSON_Delete(ollama);
+    cJSON_Delete(trials);
+    cJSON_Delete(o);
+    return NULL;
+  }
+  ok = take(o, "endpoint", endpoint) && take(o, "ollama", ollama) &&
+       take(o, "options", pt_manifest_options(m->plan, m->stream)) &&
+       take(o, "plan", pt_plan_to_json(m->plan)) && take(o, "models", models_json(m)) &&
+       take(o, "host", m->host ? pt_host_to_json(m->host) : cJSON_CreateNull()) &&
+       take(o, "trials", trials);
+  if (!ok) {
+    /* take() freed the item it failed on; the rest not yet attached leak
+     * only on allocation failure inside cJSON, where the process is done */
+    cJSON_Delete(o);
+    return NULL;
+  }
+  return o;
+}
+
+pt_code pt_manifest_write(const char *path, const pt_manifest *m, pt_error *err) {
+  cJSON *j = pt_manifest_to_json(m);
+  if (!j)
+    return pt_error_at(err, PT_ENOMEM, path, 0, 0, "out of memory");
+  pt_code rc = pt_json_write_file(path, j, err);
+  cJSON_Delete(j);
+  return rc;
+}
+
+pt_code pt_manifest_read_prior(const char *path, pt_manifest_prior *p, pt_error *err) {
+  memset(p, 0, sizeof *p);
+  cJSON *j = pt_json_read_file(path, 16u << 20, err);
+  if (!j)
+    return err ? err->code : PT_EPARSE;
+  pt_code rc = PT_OK;
+  const char *schema = pt_json_str(j, "schema");
+  if (!schema || strcmp(schema, PT_MANIFEST_SCHEMA)) {
+    rc = pt_error_at(err, PT_ESCHEMA, path, 0, 0, "not a ptbench manifest (schema is not "
+                                                  "\"" PT_MANIFEST_SCHEMA "\")");
+  } else if (!dup_opt(pt_json_str(j, "run_id"), &p->run_id) ||
+             !dup_opt(pt_json_str(j, "started_at"), &p->started_at) ||
+             !dup_opt(pt_json_str(j, "environment"), &p->environment)) {
+    rc = pt_error_set(err, PT_ENOMEM, "out of memory");
+  } else {
+    cJSON *o = cJSON_DetachItemFromObjectCaseSensitive(j, "options");
+    if (cJSON_IsObject(o))
+      p->options = o;
+    else
+      cJSON_Delete(o);
+  }
+  cJSON_Delete(j);
+  if (rc)
+    pt_manifest_prior_free(p);
+  return rc;
+}
+
+void pt_manifest_prior_free(pt_manifest_prior *p) {
+  if (!p)
+    return;
+  free(p->run_id);
+  free(p->started_at);
+  free(p->environment);
+  cJSON_Delete(p->options);
+  memset(p, 0, sizeof *p);
+}

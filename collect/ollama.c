@@ -1,0 +1,806 @@
+/* collect/ollama.c - Ollama client: OLLAMA_HOST, NDJSON splitting, generate
+ * stream parsing and the libcurl transfers (see collect/ollama.h). */
+#include "collect/ollama.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/json.h"
+#include "core/trial.h"
+
+#define DEFAULT_MAX_BODY ((size_t)16 << 20)
+#define DEFAULT_TIMEOUT 300L
+#define ERROR_BODY_MAX ((size_t)64 << 10)
+
+int64_t pt_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------ OLLAMA_HOST */
+
+static bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+/* Ollama's envconfig: Trim(TrimSpace(v), "\"'"), then TrimSpace again. */
+static void trim_value(const char **s, size_t *n) {
+  const char *p = *s;
+  size_t len = *n;
+  while (len && is_space(*p))
+    p++, len--;
+  while (len && is_space(p[len - 1]))
+    len--;
+  while (len && (*p == '"' || *p == '\''))
+    p++, len--;
+  while (len && (p[len - 1] == '"' || p[len - 1] == '\''))
+    len--;
+  while (len && is_space(*p))
+    p++, len--;
+  while (len && is_space(p[len - 1]))
+    len--;
+  *s = p;
+  *n = len;
+}
+
+/* Go's net.SplitHostPort on s[0..n): false when it fails. */
+static bool split_host_port(const char *s, size_t n, const char **host, size_t *hlen,
+                            const char **port, size_t *plen) {
+  if (n && s[0] == '[') {
+    const char *end = memchr(s, ']', n);
+    if (!end)
+      return false;
+    size_t after = (size_t)(end - s) + 1;
+    if (after >= n || s[after] != ':')
+      return false;
+    *host = s + 1;
+    *hlen = (size_t)(end - s) - 1;
+    *port = s + after + 1;
+    *plen = n - after - 1;
+    return !memchr(*port, ':', *plen) && !memchr(*port, '[', *plen);
+  }
+  const char *colon = NULL;
+  for (size_t i = 0; i < n; i++)
+    if (s[i] == ':')
+      colon = s + i;
+  if (!colon)
+    return false;
+  if (memchr(s, ':', (size_t)(colon - s)))
+    return false; /* too many colons */
+  *host = s;
+  *hlen = (size_t)(colon - s);
+  *port = colon + 1;
+  *plen = n - *hlen - 1;
+  return true;
+}
+
+static bool valid_port(const char *p, size_t n) {
+  if (n == 0 || n > 5)
+    return false;
+  long v = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!isdigit((unsigned char)p[i]))
+      return false;
+    v = v * 10 + (p[i] - '0');
+  }
+  return v <= 65535;
+}
+
+pt_code pt_ollama_host_url(const char *value, char *out, size_t size, pt_error *err) {
+  const char *s = value ? value : "";
+  size_t n = strlen(s);
+  trim_value(&s, &n);
+  const char *scheme = "http", *hp = s;
+  size_t slen = 4, hplen = n;
+  const char *defport = "11434";
+  for (size_t i = 0; i + 3 <= n; i++) {
+    if (!memcmp(s + i, "://", 3)) {
+      scheme = s;
+      slen = i;
+      hp = s + i + 3;
+      hplen = n - i - 3;
+      if (slen == 4 && !strncasecmp(s, "http", 4))
+        defport = "80";
+      else if (slen == 5 && !strncasecmp(s, "https", 5))
+        defport = "443";
+      else
+        return pt_error_set(err, PT_EUSAGE,
+                            "'%.*s': unsupported scheme '%.*s' (use http or https)",
+                            (int)n, s, (int)slen, s);
+      break;
+    }
+  }
+  /* the path after the host is kept (without trailing slashes) */
+  const char *path = memchr(hp, '/', hplen);
+  size_t pathlen = 0;
+  if (path) {
+    pathlen = hplen - (size_t)(path - hp);
+    hplen = (size_t)(path - hp);
+    while (pathlen && path[pathlen - 1] == '/')
+      pathlen--;
+  }
+  const char *host, *port;
+  size_t hlen, plen;
+  char ipbuf[64];
+  if (!split_host_port(hp, hplen, &host, &hlen, &port, &plen)) {
+    port = defport;
+    plen = strlen(defport);
+    host = hp;
+    hlen = hplen;
+    if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
+      /* strings.Trim(hostport, "[]") on an IP literal */
+      memcpy(ipbuf, host + 1, hlen - 2 < sizeof ipbuf - 1 ? hlen - 2 : sizeof ipbuf - 1);
+      ipbuf[hlen - 2 < sizeof ipbuf - 1 ? hlen - 2 : sizeof ipbuf - 1] = '\0';
+      unsigned char a[16];
+      if (inet_pton(AF_INET6, ipbuf, a) == 1 || inet_pton(AF_INET, ipbuf, a) == 1) {
+        host++;
+        hlen -= 2;
+      }
+    }
+    if (hlen == 0) {
+      host = "127.0.0.1";
+      hlen = 9;
+    }
+  } else if (!valid_port(port, plen)) {
+    port = defport;
+    plen = strlen(defport);
+  }
+  if (hlen == 0) {
+    host = "127.0.0.1";
+    hlen = 9;
+  }
+  if (hlen < sizeof ipbuf) { /* longer: a name, not an IP literal */
+    memcpy(ipbuf, host, hlen);
+    ipbuf[hlen] = '\0';
+    unsigned char a[16];
+    static const unsigned char zero[16];
+    if (inet_pton(AF_INET, ipbuf, a) == 1 && !memcmp(a, zero, 4)) {
+      host = "127.0.0.1";
+      hlen = 9;
+    } else if (inet_pton(AF_INET6, ipbuf, a) == 1 && !memcmp(a, zero, 16)) {
+      host = "::1";
+      hlen = 3;
+    }
+  }
+  for (size_t i = 0; i < hlen; i++)
+    if (is_space(host[i]) || host[i] == '@' || host[i] == '?' || host[i] == '#')
+      return pt_error_set(err, PT_EUSAGE, "'%.*s': not a valid host", (int)n, s);
+  bool v6 = memchr(host, ':', hlen) != NULL;
+  int w = snprintf(out, size, "%.*s://%s%.*s%s:%.*s%.*s", (int)slen, scheme, v6 ? "[" : "",
+                   (int)hlen, host, v6 ? "]" : "", (int)plen, port, (int)pathlen,
+                   path ? path : "");
+  for (char *p = out; w > 0 && (size_t)w < size && p < out + slen; p++)
+    *p = (char)tolower((unsigned char)*p);
+  if (w < 0 || (size_t)w >= size)
+    return pt_error_set(err, PT_ETOOBIG, "'%.*s': host URL too long", (int)n, s);
+  return PT_OK;
+}
+
+bool pt_url_is_local(const char *url) {
+  const char *p = strstr(url, "://");
+  p = p ? p + 3 : url;
+  char host[256];
+  size_t n;
+  if (*p == '[') {
+    const char *end = strchr(p, ']');
+    if (!end)
+      return false;
+    n = (size_t)(end - p - 1);
+    p++;
+  } else {
+    n = strcspn(p, ":/?#");
+  }
+  if (n == 0 || n >= sizeof host)
+    return n == 0;
+  memcpy(host, p, n);
+  host[n] = '\0';
+  if (host[n - 1] == '.')
+    host[--n] = '\0';
+  if (!strcasecmp(host, "localhost") ||
+      (n > 10 && !strcasecmp(host + n - 10, ".localhost")))
+    return true;
+  unsigned char a[16];
+  if (inet_pton(AF_INET, host, a) == 1)
+    return a[0] == 127;
+  if (inet_pton(AF_INET6, host, a) == 1) {
+    static const unsigned char lo[16] = {[15] = 1};
+    static const unsigned char mapped[12] = {[10] = 0xff, [11] = 0xff};
+    return !memcmp(a, lo, 16) || (!memcmp(a, mapped, 12) && a[12] == 127);
+  }
+  char self[256];
+  if (gethostname(self, sizeof self) != 0)
+    return false;
+  self[sizeof self - 1] = '\0';
+  if (!strcasecmp(host, self))
+    return true;
+  /* the short name of this machine against a short or long name */
+  size_t s1 = strcspn(self, "."), s2 = strcspn(host, ".");
+  return s1 == s2 && !strncasecmp(host, self, s1) && (!host[s2] || !self[s1]);
+}
+
+/* ------------------------------------------------------------ NDJSON */
+
+void pt_ndjson_init(pt_ndjson *s, size_t max_line) {
+  pt_buf_init(&s->pending, max_line);
+  s->lines = 0;
+}
+
+void pt_ndjson_free(pt_ndjson *s) { pt_buf_free(&s->pending); }
+
+static pt_code emit_line(pt_ndjson *s, const char *line, size_t len, pt_line_fn fn,
+                         void *ctx, pt_error *err) {
+  while (len && is_space(line[len - 1]))
+    len--;
+  size_t i = 0;
+  while (i < len && is_space(line[i]))
+    i++;
+  if (i == len)
+    return PT_OK;
+  s->lines++;
+  return fn(ctx, line + i, len - i, err);
+}
+
+static pt_code too_long(pt_ndjson *s, pt_error *err) {
+  return pt_error_set(err, PT_ETOOBIG, "line %ld of the stream is longer than %zu bytes",
+                      s->lines + 1, s->pending.max);
+}
+
+pt_code pt_ndjson_feed(pt_ndjson *s, const char *data, size_t len, pt_line_fn fn,
+                       void *ctx, pt_error *err) {
+  while (len) {
+    const char *nl = memchr(data, '\n', len);
+    if (!nl) {
+      if (pt_buf_append(&s->pending, data, len))
+        return s->pending.max && s->pending.len + len > s->pending.max
+                   ? too_long(s, err)
+                   : pt_error_set(err, PT_ENOMEM, "out of memory");
+      return PT_OK;
+    }
+    size_t n = (size_t)(nl - data);
+    pt_code rc;
+    if (s->pending.len) {
+      if (pt_buf_append(&s->pending, data, n))
+        return s->pending.max && s->pending.len + n > s->pending.max
+                   ? too_long(s, err)
+                   : pt_error_set(err, PT_ENOMEM, "out of memory");
+      rc = emit_line(s, s->pending.data, s->pending.len, fn, ctx, err);
+      pt_buf_reset(&s->pending);
+    } else {
+      if (s->pending.max && n > s->pending.max)
+        return too_long(s, err);
+      rc = emit_line(s, data, n, fn, ctx, err);
+    }
+    if (rc)
+      return rc;
+    data = nl + 1;
+    len -= n + 1;
+  }
+  return PT_OK;
+}
+
+pt_code pt_ndjson_finish(pt_ndjson *s, pt_line_fn fn, void *ctx, pt_error *err) {
+  if (!s->pending.len)
+    return PT_OK;
+  pt_code rc = emit_line(s, s->pending.data, s->pending.len, fn, ctx, err);
+  pt_buf_reset(&s->pending);
+  return rc;
+}
+
+/* ------------------------------------------------------------ generate */
+
+void pt_gen_result_init(pt_gen_result *r) {
+  memset(r, 0, sizeof *r);
+  r->prompt_eval_count = r->prompt_eval_duration_ns = PT_MISSING;
+  r->eval_count = r->eval_duration_ns = PT_MISSING;
+  r->load_duration_ns = r->total_duration_ns = PT_MISSING;
+  r->ttft_ns = r->wall_ns = PT_MISSING;
+}
+
+static int64_t metric(const cJSON *obj, const char *key) {
+  long long v = pt_json_int(obj, key, PT_MISSING);
+  return v < 0 ? PT_MISSING : (int64_t)v;
+}
+
+void pt_gen_read_final(const cJSON *obj, pt_gen_result *r) {
+  r->done = pt_json_bool(obj, "done", false);
+  const char *reason = pt_json_str(obj, "done_reason");
+  snprintf(r->done_reason, sizeof r->done_reason, "%s", reason ? reason : "");
+  r->prompt_eval_count = metric(obj, "prompt_eval_count");
+  r->prompt_eval_duration_ns = metric(obj, "prompt_eval_duration");
+  r->eval_count = metric(obj, "eval_count");
+  r->eval_duration_ns = metric(obj, "eval_duration");
+  r->load_duration_ns = metric(obj, "load_duration");
+  r->total_duration_ns = metric(obj, "total_duration");
+}
+
+/* An {"error": ...} object: copy the message. Returns true when it is one. */
+static bool read_error(const cJSON *obj, char *msg, size_t size) {
+  const cJSON *e = pt_json_get(obj, "error");
+  if (!e)
+    return false;
+  if (cJSON_IsString(e))
+    snprintf(msg, size, "%s", e->valuestring);
+  else if (cJSON_IsObject(e) && pt_json_str(e, "message"))
+    snprintf(msg, size, "%s", pt_json_str(e, "message"));
+  else
+    snprintf(msg, size, "the server reported an error");
+  return true;
+}
+
+pt_code pt_gen_parse_body(const char *data, size_t len, const char *name,
+                          pt_gen_result *r, pt_error *err) {
+  cJSON *obj = pt_json_parse(data, len, name, err);
+  if (!obj)
+    return PT_EPARSE;
+  pt_code rc = PT_OK;
+  if (!cJSON_IsObject(obj)) {
+    rc = pt_error_at(err, PT_EPARSE, name, 0, 0, "reply is not a JSON object");
+  } else if (read_error(obj, r->error, sizeof r->error)) {
+    rc = pt_error_at(err, PT_EHTTP, name, 0, 0, "%s", r->error);
+  } else {
+    pt_gen_read_final(obj, r);
+    if (!r->done)
+      rc = pt_error_at(err, PT_EDATA, name, 0, 0, "reply is not final (no \"done\": true)");
+  }
+  cJSON_Delete(obj);
+  return rc;
+}
+
+void pt_gen_stream_init(pt_gen_stream *g, pt_gen_result *res, const char *name) {
+  memset(g, 0, sizeof *g);
+  pt_ndjson_init(&g->split, DEFAULT_MAX_BODY);
+  g->res = res;
+  g->name = name ? name : "stream";
+  pt_gen_result_init(res);
+}
+
+void pt_gen_stream_free(pt_gen_stream *g) { pt_ndjson_free(&g->split); }
+
+/* memmem (a GNU extension) for short patterns. */
+static bool has_sub(const char *s, size_t n, const char *pat, size_t m) {
+  const char *end = s + n;
+  while ((size_t)(end - s) >= m) {
+    const char *q = memchr(s, pat[0], (size_t)(end - s) - m + 1);
+    if (!q)
+      return false;
+    if (!memcmp(q, pat, m))
+      return true;
+    s = q + 1;
+  }
+  return false;
+}
+
+static bool has_text(const cJSON *obj, const char *key) {
+  const char *s = pt_json_str(obj, key);
+  return s && *s;
+}
+
+pt_code pt_gen_stream_line(void *ctx, const char *line, size_t len, pt_error *err) {
+  pt_gen_stream *g = ctx;
+  pt_gen_result *r = g->res;
+  g->lines++;
+  if (r->done)
+    return PT_OK; /* nothing follows the final object; ignore stray lines */
+  /* A compact non-final chunk without an error: in valid JSON the quoted
+   * key "done" followed by :false cannot occur inside a string (its quotes
+   * would be escaped), so no parse is needed once the first token is in. */
+  if (r->first_token_line && has_sub(line, len, "\"done\":false", 12) &&
+      !has_sub(line, len, "\"error\"", 7))
+    return PT_OK;
+  cJSON *obj = cJSON_ParseWithLength(line, len);
+  if (!cJSON_IsObject(obj)) {
+    cJSON_Delete(obj);
+    return pt_error_at(err, PT_EPARSE, g->name, 0, 0,
+                       "line %ld of the stream is not a JSON object", g->lines);
+  }
+  pt_code rc = PT_OK;
+  if (read_error(obj, r->error, sizeof r->error)) {
+    rc = pt_error_at(err, PT_EHTTP, g->name, 0, 0, "%s", r->error);
+  } else {
+    if (!r->first_token_line && (has_text(obj, "response") || has_text(obj, "thinking"))) {
+      r->first_token_line = g->lines;
+      if (g->now)
+        r->ttft_ns = g->now() - g->t0;
+    }
+    if (pt_json_bool(obj, "done", false))
+      pt_gen_read_final(obj, r);
+  }
+  cJSON_Delete(obj);
+  return rc;
+}
+
+pt_code pt_gen_stream_feed(pt_gen_stream *g, const char *data, size_t len, pt_error *err) {
+  return pt_ndjson_feed(&g->split, data, len, pt_gen_stream_line, g, err);
+}
+
+pt_code pt_gen_stream_finish(pt_gen_stream *g, pt_error *err) {
+  pt_code rc = pt_ndjson_finish(&g->split, pt_gen_stream_line, g, err);
+  if (rc)
+    return rc;
+  if (!g->res->done)
+    return pt_error_at(err, PT_ENET, g->name, 0, 0,
+                       "the stream ended before its final object (connection dropped?)");
+  return PT_OK;
+}
+
+/* ------------------------------------------------------------ client */
+
+struct pt_ollama {
+  CURL *curl;
+  struct curl_slist *json_headers;
+  char *base;
+  long timeout_s;
+  size_t max_body;
+  volatile sig_atomic_t *abort_flag;
+  char errbuf[CURL_ERROR_SIZE];
+  char url[2048];  /* URL of the current request, for messages */
+};
+
+/* One transfer: either buffered (body) or line by line (line_fn). */
+typedef struct xfer {
+  pt_ollama *c;
+  long status;        /* HTTP status, 0 until the headers are in */
+  pt_buf body;        /* buffered reply, or the error body of a non-2xx */
+  pt_ndjson split;
+  pt_line_fn line_fn; /* NULL = buffer the body */
+  void *line_ctx;
+  pt_code rc;         /* failure raised inside a callback */
+  pt_error err;
+  curl_off_t seen;    /* bytes received at the last check */
+  int64_t quiet_since;  /* when bytes last arrived (or the request began) */
+  bool stalled;       /* aborted for silence longer than the timeout */
+} xfer;
+
+static size_t on_write(char *p, size_t size, size_t nmemb, void *ud) {
+  xfer *x = ud;
+  size_t n = size * nmemb;
+  if (!x->status)
+    curl_easy_getinfo(x->c->curl, CURLINFO_RESPONSE_CODE, &x->status);
+  bool ok2xx = x->status >= 200 && x->status < 300;
+  if (!x->line_fn || !ok2xx) {
+    if (pt_buf_append(&x->body, p, n)) {
+      if (!ok2xx)
+        return n; /* an error body: its start is enough */
+      x->rc = pt_error_at(&x->err, PT_ETOOBIG, x->c->url, 0, 0,
+                          "reply is larger than %zu bytes", x->body.max);
+      return 0;
+    }
+    return n;
+  }
+  pt_code rc = pt_ndjson_feed(&x->split, p, n, x->line_fn, x->line_ctx, &x->err);
+  if (rc) {
+    x->rc = rc;
+    return 0;
+  }
+  return n;
+}
+
+/* Called by libcurl about once a second and whenever data moves: stops the
+ * transfer on the abort flag or after timeout_s seconds without a byte. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow) {
+  xfer *x = ud;
+  if (x->c->abort_flag && *x->c->abort_flag)
+    return 1;
+  int64_t now = pt_now_ns();
+  if (dlnow != x->seen) {
+    x->seen = dlnow;
+    x->quiet_since = now;
+  } else if (now - x->quiet_since > (int64_t)x->c->timeout_s * 1000000000) {
+    x->stalled = true;
+    return 1;
+  }
+  return 0;
+}
+
+static int curl_ready;
+
+pt_ollama *pt_ollama_new(const char *base_url, const pt_ollama_cfg *cfg, pt_error *err) {
+  if (!curl_ready) {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+      pt_error_set(err, PT_EINTERNAL, "cannot initialise libcurl");
+      return NULL;
+    }
+    curl_ready = 1;
+  }
+  pt_ollama *c = calloc(1, sizeof *c);
+  if (!c) {
+    pt_error_set(err, PT_ENOMEM, "out of memory");
+    return NULL;
+  }
+  size_t n = strlen(base_url);
+  while (n && base_url[n - 1] == '/')
+    n--;
+  c->base = strndup(base_url, n);
+  c->curl = curl_easy_init();
+  c->json_headers = curl_slist_append(NULL, "Content-Type: application/json");
+  struct curl_slist *h2 = c->json_headers ? curl_slist_append(c->json_headers, "Expect:") : NULL;
+  if (!c->base || !c->curl || !h2) {
+    pt_error_set(err, PT_ENOMEM, "out of memory");
+    pt_ollama_free(c);
+    return NULL;
+  }
+  c->json_headers = h2;
+  c->timeout_s = cfg && cfg->timeout_s > 0 ? cfg->timeout_s : DEFAULT_TIMEOUT;
+  c->max_body = cfg && cfg->max_body ? cfg->max_body : DEFAULT_MAX_BODY;
+  c->abort_flag = cfg ? cfg->abort_flag : NULL;
+  return c;
+}
+
+void pt_ollama_free(pt_ollama *c) {
+  if (!c)
+    return;
+  if (c->curl)
+    curl_easy_cleanup(c->curl);
+  curl_slist_free_all(c->json_headers);
+  free(c->base);
+  free(c);
+}
+
+const char *pt_ollama_base(const pt_ollama *c) { return c->base; }
+
+/* Set up the handle for one request (the connection cache survives the
+ * reset, so requests share one kept-alive connection). */
+static pt_code prepare(pt_ollama *c, xfer *x, const char *path, const char *body,
+                       pt_error *err) {
+  int w = snprintf(c->url, sizeof c->url, "%s%s", c->base, path);
+  if (w < 0 || (size_t)w >= sizeof c->url)
+    return pt_error_set(err, PT_ETOOBIG, "URL too long: %s%s", c->base, path);
+  memset(x, 0, sizeof *x);
+  x->c = c;
+  pt_buf_init(&x->body, c->max_body);
+  pt_ndjson_init(&x->split, c->max_body);
+  CURL *h = c->curl;
+  curl_easy_reset(h);
+  c->errbuf[0] = '\0';
+  curl_easy_setopt(h, CURLOPT_URL, c->url);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "ptbench/" PTBENCH_VERSION);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->timeout_s);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
+  curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+  if (body) {
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->json_headers);
+  } else {
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  }
+  return PT_OK;
+}
+
+static void xfer_free(xfer *x) {
+  pt_buf_free(&x->body);
+  pt_ndjson_free(&x->split);
+}
+
+/* Run the transfer and map its outcome to a code (see the header). */
+static pt_code perform(pt_ollama *c, xfer *x, pt_error *err) {
+  x->quiet_since = pt_now_ns();
+  CURLcode cc = curl_easy_perform(c->curl);
+  if (x->rc) {
+    if (err)
+      *err = x->err;
+    if (err && !err->file[0])
+      pt_error_set_file(err, c->url);
+    return x->rc;
+  }
+  const char *detail = c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc);
+  switch (cc) {
+  case CURLE_OK:
+    break;
+  case CURLE_ABORTED_BY_CALLBACK:
+    if (x->stalled)
+      return pt_error_at(err, PT_ETIMEOUT, c->url, 0, 0,
+                         "no data for %ld s (--timeout); the server stalled", c->timeout_s);
+    return pt_error_at(err, PT_EINTERRUPTED, c->url, 0, 0, "interrupted");
+  case CURLE_OPERATION_TIMEDOUT:
+    return pt_error_at(err, PT_ETIMEOUT, c->url, 0, 0, "timed out after %ld s: %s",
+                       c->timeout_s, detail);
+  case CURLE_COULDNT_CONNECT:
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_RESOLVE_PROXY:
+    return pt_error_at(err, PT_ENET, c->url, 0, 0, "cannot connect: %s", detail);
+  default:
+    return pt_error_at(err, PT_ENET, c->url, 0, 0, "transfer failed: %s", detail);
+  }
+  if (!x->status)
+    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &x->status);
+  if (x->status < 200 || x->status >= 300) {
+    char msg[512] = "";
+    cJSON *obj = x->body.len ? cJSON_ParseWithLength(x->body.data, x->body.len) : NULL;
+    if (!read_error(obj, msg, sizeof msg)) {
+      size_t n = x->body.len;
+      while (n && is_space(x->body.data[n - 1]))
+        n--;
+      snprintf(msg, sizeof msg, "%.*s", (int)(n > 200 ? 200 : n), n ? x->body.data : "");
+    }
+    cJSON_Delete(obj);
+    return pt_error_at(err, PT_EHTTP, c->url, 0, 0, "HTTP %ld%s%s", x->status,
+                       msg[0] ? ": " : "", msg);
+  }
+  return PT_OK;
+}
+
+static pt_code request_json(pt_ollama *c, const char *path, const cJSON *body, cJSON **out,
+                            pt_error *err) {
+  if (out)
+    *out = NULL;
+  char *text = NULL;
+  if (body && !(text = cJSON_PrintUnformatted(body)))
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
+  xfer x;
+  pt_code rc = prepare(c, &x, path, text ? text : NULL, err);
+  if (!rc)
+    rc = perform(c, &x, err);
+  if (!rc && out) {
+    *out = pt_json_parse(x.body.data ? x.body.data : "", x.body.len, c->url, err);
+    if (!*out)
+      rc = PT_EPARSE;
+  }
+  xfer_free(&x);
+  cJSON_free(text);
+  return rc;
+}
+
+pt_code pt_ollama_get_json(pt_ollama *c, const char *path, cJSON **out, pt_error *err) {
+  return request_json(c, path, NULL, out, err);
+}
+
+pt_code pt_ollama_post_json(pt_ollama *c, const char *path, const cJSON *body, cJSON **out,
+                            pt_error *err) {
+  return request_json(c, path, body, out, err);
+}
+
+typedef struct pull_state {
+  pt_pull_fn fn;
+  void *ctx;
+  const char *url;
+  char last[128];
+} pull_state;
+
+static pt_code pull_line(void *ctx, const char *line, size_t len, pt_error *err) {
+  pull_state *p = ctx;
+  cJSON *obj = cJSON_ParseWithLength(line, len);
+  if (!cJSON_IsObject(obj)) {
+    cJSON_Delete(obj);
+    return pt_error_at(err, PT_EPARSE, p->url, 0, 0, "pull progress is not a JSON object");
+  }
+  char msg[512];
+  if (read_error(obj, msg, sizeof msg)) {
+    cJSON_Delete(obj);
+    return pt_error_at(err, PT_EHTTP, p->url, 0, 0, "%s", msg);
+  }
+  const char *status = pt_json_str(obj, "status");
+  snprintf(p->last, sizeof p->last, "%s", status ? status : "");
+  if (p->fn)
+    p->fn(p->ctx, p->last, pt_json_int(obj, "completed", -1), pt_json_int(obj, "total", -1));
+  cJSON_Delete(obj);
+  return PT_OK;
+}
+
+pt_code pt_ollama_pull(pt_ollama *c, const char *model, pt_pull_fn fn, void *ctx,
+                       pt_error *err) {
+  cJSON *req = cJSON_CreateObject();
+  if (!req || !cJSON_AddStringToObject(req, "model", model) ||
+      !cJSON_AddBoolToObject(req, "stream", 1)) {
+    cJSON_Delete(req);
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
+  }
+  char *text = cJSON_PrintUnformatted(req);
+  cJSON_Delete(req);
+  if (!text)
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
+  pull_state p = {fn, ctx, c->url, ""};
+  xfer x;
+  pt_code rc = prepare(c, &x, "/api/pull", text, err);
+  if (!rc) {
+    x.line_fn = pull_line;
+    x.line_ctx = &p;
+    rc = perform(c, &x, err);
+  }
+  if (!rc)
+    rc = pt_ndjson_finish(&x.split, pull_line, &p, err);
+  if (!rc && strcmp(p.last, "success"))
+    rc = pt_error_at(err, PT_EHTTP, c->url, 0, 0, "pull of '%s' ended without success%s%s",
+                     model, p.last[0] ? ": last status " : "", p.last);
+  xfer_free(&x);
+  cJSON_free(text);
+  return rc;
+}
+
+pt_code pt_ollama_generate(pt_ollama *c, const cJSON *request, pt_gen_result *res,
+                           pt_error *err) {
+  pt_gen_result_init(res);
+  bool stream = pt_json_bool(request, "stream", true);
+  char *text = cJSON_PrintUnformatted(request);
+  if (!text)
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
+  xfer x;
+  pt_gen_stream g;
+  pt_gen_stream_init(&g, res, c->url);
+  pt_code rc = prepare(c, &x, "/api/generate", text, err);
+  if (rc) {
+    cJSON_free(text);
+    pt_gen_stream_free(&g);
+    return rc;
+  }
+  g.name = c->url;
+  g.now = pt_now_ns;
+  if (stream) {
+    x.line_fn = pt_gen_stream_line;
+    x.line_ctx = &g;
+  }
+  g.t0 = pt_now_ns();
+  rc = perform(c, &x, err);
+  if (!rc && stream)
+    rc = pt_ndjson_finish(&x.split, pt_gen_stream_line, &g, err);
+  res->wall_ns = pt_now_ns() - g.t0;
+  if (!rc && stream && !res->done)
+    rc = pt_error_at(err, PT_ENET, c->url, 0, 0,
+                     "the stream ended before its final object (connection dropped?)");
+  if (!rc && !stream)
+    rc = pt_gen_parse_body(x.body.data ? x.body.data : "", x.body.len, c->url, res, err);
+  if (rc && !res->error[0] && err)
+    snprintf(res->error, sizeof res->error, "%s", err->msg);
+  xfer_free(&x);
+  pt_gen_stream_free(&g);
+  cJSON_free(text);
+  return rc;
+}
+
+/* ------------------------------------------------------------ replies */
+
+/* a == b once each has ":latest" when it names no tag (a tag follows the
+ * last ':' after the last '/'). */
+static bool same_model(const char *a, const char *b) {
+  if (!a || !b)
+    return false;
+  size_t la = strlen(a), lb = strlen(b);
+  const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+  bool ta = strchr(sa ? sa : a, ':') != NULL, tb = strchr(sb ? sb : b, ':') != NULL;
+  if (ta == tb)
+    return la == lb && !memcmp(a, b, la);
+  if (ta) { /* make a the one without a tag */
+    const char *t = a;
+    a = b;
+    b = t;
+    size_t tl = la;
+    la = lb;
+    lb = tl;
+  }
+  return lb == la + 7 && !memcmp(a, b, la) && !memcmp(b + la, ":latest", 7);
+}
+
+const cJSON *pt_ollama_find_model(const cJSON *list_reply, const char *model) {
+  const cJSON *models = pt_json_get(list_reply, "models"), *m;
+  if (!cJSON_IsArray(models))
+    return NULL;
+  cJSON_ArrayForEach(m, models) {
+    if (same_model(pt_json_str(m, "name"), model) || same_model(pt_json_str(m, "model"), model))
+      return m;
+  }
+  return NULL;
+}
+
+void pt_ollama_ps_sizes(const cJSON *ps_reply, const char *model, int64_t *size,
+                        int64_t *size_vram) {
+  const cJSON *m = pt_ollama_find_model(ps_reply, model);
+  *size = m ? metric(m, "size") : -1;
+  *size_vram = m ? metric(m, "size_vram") : -1;
+}

@@ -1,0 +1,504 @@
+/* tests/unit/test_ollama.c - the parts of the Ollama client that need no
+ * server (collect/ollama.h): OLLAMA_HOST, the NDJSON line splitter fed at
+ * every split point, the generate stream state and the final-object parser.
+ * Samples from ../shared/testdata/ollama are used when present; inline
+ * samples keep the tests meaningful on a fresh clone. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collect/ollama.h"
+#include "core/buf.h"
+#include "core/fs.h"
+#include "core/json.h"
+#include "core/trial.h"
+
+/* ------------------------------------------------------------ OLLAMA_HOST */
+
+/* Expected values: Ollama's own tests, envconfig/config_test.go TestHost
+ * (scheme, port and path rules) and TestConnectableHost (0.0.0.0, [::] and
+ * an empty host are dialled as loopback), written as full URLs. */
+static const struct {
+  const char *value, *want;
+} host_cases[] = {
+    {NULL, "http://127.0.0.1:11434"},
+    {"", "http://127.0.0.1:11434"},
+    {"1.2.3.4", "http://1.2.3.4:11434"},
+    {":1234", "http://127.0.0.1:1234"},
+    {"1.2.3.4:1234", "http://1.2.3.4:1234"},
+    {"example.com", "http://example.com:11434"},
+    {"example.com:1234", "http://example.com:1234"},
+    {":0", "http://127.0.0.1:0"},
+    {":66000", "http://127.0.0.1:11434"},
+    {":-1", "http://127.0.0.1:11434"},
+    {"[::1]", "http://[::1]:11434"},
+    {"[::]", "http://[::1]:11434"},
+    {"::1", "http://[::1]:11434"},
+    {"[::1]:1337", "http://[::1]:1337"},
+    {"[::]:1234", "http://[::1]:1234"},
+    {" 1.2.3.4 ", "http://1.2.3.4:11434"},
+    {"\"1.2.3.4\"", "http://1.2.3.4:11434"},
+    {" \" 1.2.3.4 \" ", "http://1.2.3.4:11434"},
+    {"'1.2.3.4'", "http://1.2.3.4:11434"},
+    {"http://1.2.3.4", "http://1.2.3.4:80"},
+    {"http://1.2.3.4:4321", "http://1.2.3.4:4321"},
+    {"https://1.2.3.4", "https://1.2.3.4:443"},
+    {"https://1.2.3.4:4321", "https://1.2.3.4:4321"},
+    {"https://example.com/ollama", "https://example.com:443/ollama"},
+    {"https://example.com/ollama/", "https://example.com:443/ollama"},
+    {"0.0.0.0", "http://127.0.0.1:11434"},
+    {"0.0.0.0:1234", "http://127.0.0.1:1234"},
+    {"192.168.1.5:8080", "http://192.168.1.5:8080"},
+    {"localhost", "http://localhost:11434"},
+};
+
+static void test_host_url(void **state) {
+  for (size_t i = 0; i < sizeof host_cases / sizeof host_cases[0]; i++) {
+    char out[256];
+    pt_error err;
+    pt_error_clear(&err);
+    pt_code rc = pt_ollama_host_url(host_cases[i].value, out, sizeof out, &err);
+    if (rc || strcmp(out, host_cases[i].want))
+      fail_msg("OLLAMA_HOST=%s%s%s: got %s, want %s", host_cases[i].value ? "'" : "",
+               host_cases[i].value ? host_cases[i].value : "(unset)",
+               host_cases[i].value ? "'" : "", rc ? err.msg : out, host_cases[i].want);
+  }
+}
+
+static void test_host_url_errors(void **state) {
+  char out[256], small[8];
+  pt_error err;
+  pt_error_clear(&err);
+  assert_int_equal(pt_ollama_host_url("ftp://h", out, sizeof out, &err), PT_EUSAGE);
+  assert_non_null(strstr(err.msg, "unsupported scheme"));
+  assert_int_equal(pt_ollama_host_url("1.2.3.4", small, sizeof small, &err), PT_ETOOBIG);
+}
+
+static const struct {
+  const char *url;
+  bool local;
+} local_cases[] = {
+    {"http://127.0.0.1:11434", true},   {"http://127.1.2.3:80", true},
+    {"http://localhost:11434", true},   {"http://LOCALHOST:1", true},
+    {"http://[::1]:11434", true},       {"http://[::ffff:127.0.0.1]:1", true},
+    {"http://192.168.1.5:11434", false}, {"http://example.com:11434", false},
+    {"https://gpu.localhost:443", true}, {"http://[2001:db8::1]:11434", false},
+};
+
+static void test_url_is_local(void **state) {
+  for (size_t i = 0; i < sizeof local_cases / sizeof local_cases[0]; i++)
+    if (pt_url_is_local(local_cases[i].url) != local_cases[i].local)
+      fail_msg("%s: expected %s", local_cases[i].url, local_cases[i].local ? "local" : "remote");
+  char self[256], url[300];
+  assert_int_equal(gethostname(self, sizeof self), 0);
+  self[sizeof self - 1] = '\0';
+  snprintf(url, sizeof url, "http://%s:11434", self);
+  assert_true(pt_url_is_local(url));
+}
+
+/* ------------------------------------------------------------ splitter */
+
+typedef struct lines {
+  pt_buf all;  /* lines joined with '|' */
+  long n;
+} lines;
+
+static pt_code collect_line(void *ctx, const char *line, size_t len, pt_error *err) {
+  lines *l = ctx;
+  if (l->n++)
+    pt_buf_putc(&l->all, '|');
+  pt_buf_append(&l->all, line, len);
+  return PT_OK;
+}
+
+/* Feed data cut at a and b (a <= b) and return the joined lines. */
+static void split3(const char *data, size_t len, size_t a, size_t b, lines *l) {
+  pt_ndjson s;
+  pt_error err;
+  pt_error_clear(&err);
+  pt_ndjson_init(&s, 1 << 20);
+  assert_int_equal(pt_ndjson_feed(&s, data, a, collect_line, l, &err), PT_OK);
+  assert_int_equal(pt_ndjson_feed(&s, data + a, b - a, collect_line, l, &err), PT_OK);
+  assert_int_equal(pt_ndjson_feed(&s, data + b, len - b, collect_line, l, &err), PT_OK);
+  assert_int_equal(pt_ndjson_finish(&s, collect_line, l, &err), PT_OK);
+  pt_ndjson_free(&s);
+}
+
+/* Expected lines are written out by hand from each input. */
+static const struct {
+  const char *in, *want;
+  long n;
+} split_cases[] = {
+    {"a\nb\nc\n", "a|b|c", 3},
+    {"a\nb\nc", "a|b|c", 3},
+    {"a\r\nb\r\n", "a|b", 2},
+    {"\n\n  \na\n\n", "a", 1},
+    {"{\"x\":1}\n{\"y\":2}", "{\"x\":1}|{\"y\":2}", 2},
+    {"", "", 0},
+    {"  one  \n", "one", 1},
+};
+
+static void test_splitter_every_cut(void **state) {
+  for (size_t c = 0; c < sizeof split_cases / sizeof split_cases[0]; c++) {
+    size_t len = strlen(split_cases[c].in);
+    for (size_t a = 0; a <= len; a++)
+      for (size_t b = a; b <= len; b++) {
+        lines l = {PT_BUF_INIT, 0};
+        split3(split_cases[c].in, len, a, b, &l);
+        if (l.n != split_cases[c].n || strcmp(l.all.data ? l.all.data : "", split_cases[c].want))
+          fail_msg("case %zu cut at %zu,%zu: got %ld lines '%s'", c, a, b, l.n,
+                   l.all.data ? l.all.data : "");
+        pt_buf_free(&l.all);
+      }
+  }
+}
+
+static void test_splitter_line_cap(void **state) {
+  pt_ndjson s;
+  pt_error err;
+  pt_error_clear(&err);
+  lines l = {PT_BUF_INIT, 0};
+  pt_ndjson_init(&s, 8);
+  assert_int_equal(pt_ndjson_feed(&s, "12345678\n", 9, collect_line, &l, &err), PT_OK);
+  assert_int_equal(pt_ndjson_feed(&s, "12345", 5, collect_line, &l, &err), PT_OK);
+  assert_int_equal(pt_ndjson_feed(&s, "6789", 4, collect_line, &l, &err), PT_ETOOBIG);
+  assert_non_null(strstr(err.msg, "line 2"));
+  pt_ndjson_free(&s);
+  pt_ndjson_init(&s, 8);
+  assert_int_equal(pt_ndjson_feed(&s, "123456789\n", 10, collect_line, &l, &err), PT_ETOOBIG);
+  pt_ndjson_free(&s);
+  pt_buf_free(&l.all);
+}
+
+/* ------------------------------------------------------------ stream */
+
+/* A shortened stream with a final line carrying the metrics of the docs'
+ * generate-stream-final.json (Ollama docs/api.md). */
+static const char inline_stream[] =
+    "{\"model\":\"m\",\"created_at\":\"t\",\"response\":\"\",\"done\":false}\n"
+    "{\"model\":\"m\",\"created_at\":\"t\",\"response\":\"The\",\"done\":false}\n"
+    "{\"model\":\"m\",\"created_at\":\"t\",\"response\":\" \\\"done\\\":false\",\"done\":false}\n"
+    "{\"model\":\"m\",\"created_at\":\"t\",\"response\":\"\",\"done\":true,"
+    "\"done_reason\":\"length\",\"total_duration\":10706818083,\"load_duration\":6338219291,"
+    "\"prompt_eval_count\":26,\"prompt_eval_duration\":130079000,\"eval_count\":259,"
+    "\"eval_duration\":4232710000}\n";
+
+static const char inline_thinking[] =
+    "{\"response\":\"\",\"thinking\":\"Hm\",\"done\":false}\n"
+    "{\"response\":\"ok\",\"done\":false}\n"
+    "{\"response\":\"\",\"done\":true,\"eval_count\":2,\"eval_duration\":1000}\n";
+
+static const char inline_error[] =
+    "{\"response\":\" Yes\",\"done\":false}\n"
+    "{\"response\":\".\",\"done\":false}\n"
+    "{\"error\":\"an error was encountered while running the model\"}\n";
+
+/* Run a stream cut at a and b; returns the code of the first failure. */
+static pt_code stream3(const char *data, size_t len, size_t a, size_t b, pt_gen_result *r,
+                       pt_error *err) {
+  pt_gen_stream g;
+  pt_gen_stream_init(&g, r, "test");
+  pt_code rc = pt_gen_stream_feed(&g, data, a, err);
+  if (!rc)
+    rc = pt_gen_stream_feed(&g, data + a, b - a, err);
+  if (!rc)
+    rc = pt_gen_stream_feed(&g, data + b, len - b, err);
+  if (!rc)
+    rc = pt_gen_stream_finish(&g, err);
+  pt_gen_stream_free(&g);
+  return rc;
+}
+
+static void test_stream_inline_every_cut(void **state) {
+  size_t len = strlen(inline_stream);
+  for (size_t a = 0; a <= len; a++)
+    for (size_t b = a; b <= len; b += 7) {
+      pt_gen_result r;
+      pt_error err;
+      pt_error_clear(&err);
+      assert_int_equal(stream3(inline_stream, len, a, b, &r, &err), PT_OK);
+      assert_true(r.done);
+      assert_string_equal(r.done_reason, "length");
+      assert_int_equal(r.first_token_line, 2);
+      assert_int_equal(r.total_duration_ns, INT64_C(10706818083));
+      assert_int_equal(r.load_duration_ns, INT64_C(6338219291));
+      assert_int_equal(r.prompt_eval_count, 26);
+      assert_int_equal(r.prompt_eval_duration_ns, 130079000);
+      assert_int_equal(r.eval_count, 259);
+      assert_int_equal(r.eval_duration_ns, INT64_C(4232710000));
+      assert_string_equal(r.error, "");
+    }
+}
+
+static void test_stream_thinking(void **state) {
+  pt_gen_result r;
+  pt_error err;
+  pt_error_clear(&err);
+  size_t len = strlen(inline_thinking);
+  assert_int_equal(stream3(inline_thinking, len, 0, 0, &r, &err), PT_OK);
+  assert_int_equal(r.first_token_line, 1);
+  assert_int_equal(r.eval_count, 2);
+  assert_int_equal(r.prompt_eval_count, PT_MISSING);
+  assert_int_equal(r.load_duration_ns, PT_MISSING);
+  assert_string_equal(r.done_reason, "");
+}
+
+static void test_stream_error_every_cut(void **state) {
+  size_t len = strlen(inline_error);
+  for (size_t a = 0; a <= len; a++)
+    for (size_t b = a; b <= len; b++) {
+      pt_gen_result r;
+      pt_error err;
+      pt_error_clear(&err);
+      assert_int_equal(stream3(inline_error, len, a, b, &r, &err), PT_EHTTP);
+      assert_string_equal(r.error, "an error was encountered while running the model");
+      assert_string_equal(err.msg, r.error);
+      assert_false(r.done);
+    }
+}
+
+static void test_stream_faults(void **state) {
+  static const struct {
+    const char *in;
+    pt_code want;
+  } cases[] = {
+      {"{\"response\":\"a\",\"done\":false}\n", PT_ENET},            /* no final */
+      {"{\"response\":\"a\",\"done\":false}\n{\"respo", PT_EPARSE}, /* cut line */
+      {"not json\n", PT_EPARSE},
+      {"[1,2]\n", PT_EPARSE},
+      {"{\"response\":\"a\",\"done\":false,\"error\":\"x\"}\n", PT_EHTTP},
+      {"", PT_ENET},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    pt_gen_result r;
+    pt_error err;
+    pt_error_clear(&err);
+    size_t len = strlen(cases[i].in);
+    pt_code rc = stream3(cases[i].in, len, len / 2, len / 2, &r, &err);
+    if (rc != cases[i].want)
+      fail_msg("case %zu: got %s, want %s", i, pt_strerror(rc), pt_strerror(cases[i].want));
+  }
+}
+
+/* ------------------------------------------------------------ final object */
+
+static void test_parse_body_inline(void **state) {
+  static const char ok[] = "{\"done\":true,\"done_reason\":\"stop\",\"eval_count\":290,"
+                           "\"eval_duration\":4709213000,\"prompt_eval_count\":0,"
+                           "\"load_duration\":-5,\"total_duration\":1.5}";
+  pt_gen_result r;
+  pt_error err;
+  pt_error_clear(&err);
+  pt_gen_result_init(&r);
+  assert_int_equal(pt_gen_parse_body(ok, strlen(ok), "t", &r, &err), PT_OK);
+  assert_int_equal(r.eval_count, 290);
+  assert_int_equal(r.prompt_eval_count, 0);          /* present as 0: kept */
+  assert_int_equal(r.load_duration_ns, PT_MISSING);  /* negative: not valid */
+  assert_int_equal(r.total_duration_ns, PT_MISSING); /* not an integer */
+  assert_int_equal(r.prompt_eval_duration_ns, PT_MISSING);
+  static const char notdone[] = "{\"done\":false}";
+  pt_gen_result_init(&r);
+  assert_int_equal(pt_gen_parse_body(notdone, strlen(notdone), "t", &r, &err), PT_EDATA);
+  static const char e[] = "{\"error\":\"model 'x' not found\"}";
+  pt_gen_result_init(&r);
+  assert_int_equal(pt_gen_parse_body(e, strlen(e), "t", &r, &err), PT_EHTTP);
+  assert_string_equal(r.error, "model 'x' not found");
+  pt_gen_result_init(&r);
+  assert_int_equal(pt_gen_parse_body("{", 1, "t", &r, &err), PT_EPARSE);
+}
+
+/* ------------------------------------------------------------ shared samples */
+
+static char *shared_path(const char *name) {
+  const char *shared = getenv("PTBENCH_SHARED");
+  if (!shared)
+    return NULL;
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/testdata/ollama", shared);
+  char *p = pt_path_join(dir, name);
+  if (p && access(p, R_OK) != 0) {
+    free(p);
+    p = NULL;
+  }
+  return p;
+}
+
+static bool read_sample(const char *name, pt_buf *b) {
+  char *p = shared_path(name);
+  if (!p)
+    return false;
+  pt_error err;
+  pt_error_clear(&err);
+  bool ok = pt_read_file(p, 0, b, &err) == PT_OK;
+  free(p);
+  return ok;
+}
+
+/* generate-stream.ndjson: 7 lines, the first token is "That" on line 1 and
+ * its final line has done=true and done_reason "stop" but no metrics
+ * (shared/testdata/ollama/README.md). */
+static void test_sample_stream(void **state) {
+  pt_buf b = PT_BUF_INIT;
+  if (!read_sample("generate-stream.ndjson", &b)) {
+    pt_buf_free(&b);
+    skip();
+  }
+  for (size_t a = 0; a <= b.len; a++)
+    for (size_t c = a; c <= b.len; c += 13) {
+      pt_gen_result r;
+      pt_error err;
+      pt_error_clear(&err);
+      assert_int_equal(stream3(b.data, b.len, a, c, &r, &err), PT_OK);
+      assert_true(r.done);
+      assert_string_equal(r.done_reason, "stop");
+      assert_int_equal(r.first_token_line, 1);
+      assert_int_equal(r.eval_count, PT_MISSING);
+      assert_int_equal(r.eval_duration_ns, PT_MISSING);
+      assert_int_equal(r.total_duration_ns, PT_MISSING);
+    }
+  pt_buf_free(&b);
+}
+
+static void test_sample_error_midstream(void **state) {
+  pt_buf b = PT_BUF_INIT;
+  if (!read_sample("error-midstream.ndjson", &b)) {
+    pt_buf_free(&b);
+    skip();
+  }
+  for (size_t a = 0; a <= b.len; a++)
+    for (size_t c = a; c <= b.len; c++) {
+      pt_gen_result r;
+      pt_error err;
+      pt_error_clear(&err);
+      assert_int_equal(stream3(b.data, b.len, a, c, &r, &err), PT_EHTTP);
+      assert_string_equal(r.error, "an error was encountered while running the model");
+    }
+  pt_buf_free(&b);
+}
+
+/* Metrics as written in each sample file. */
+static const struct {
+  const char *file;
+  int64_t total, load, pcount, pdur, count, dur;
+} final_samples[] = {
+    {"generate-stream-final.json", INT64_C(10706818083), INT64_C(6338219291), 26, 130079000,
+     259, INT64_C(4232710000)},
+    {"generate-nonstream-response.json", INT64_C(5043500667), 5025959, 26, 325953000, 290,
+     INT64_C(4709213000)},
+    {"generate-nonstream-response-minimal.json", PT_MISSING, PT_MISSING, PT_MISSING,
+     PT_MISSING, PT_MISSING, PT_MISSING},
+    {"generate-load-response.json", PT_MISSING, PT_MISSING, PT_MISSING, PT_MISSING,
+     PT_MISSING, PT_MISSING},
+};
+
+static void test_sample_finals(void **state) {
+  size_t found = 0;
+  for (size_t i = 0; i < sizeof final_samples / sizeof final_samples[0]; i++) {
+    pt_buf b = PT_BUF_INIT;
+    if (!read_sample(final_samples[i].file, &b)) {
+      pt_buf_free(&b);
+      continue;
+    }
+    found++;
+    pt_gen_result r;
+    pt_error err;
+    pt_error_clear(&err);
+    pt_gen_result_init(&r);
+    assert_int_equal(pt_gen_parse_body(b.data, b.len, final_samples[i].file, &r, &err), PT_OK);
+    assert_int_equal(r.total_duration_ns, final_samples[i].total);
+    assert_int_equal(r.load_duration_ns, final_samples[i].load);
+    assert_int_equal(r.prompt_eval_count, final_samples[i].pcount);
+    assert_int_equal(r.prompt_eval_duration_ns, final_samples[i].pdur);
+    assert_int_equal(r.eval_count, final_samples[i].count);
+    assert_int_equal(r.eval_duration_ns, final_samples[i].dur);
+    pt_buf_free(&b);
+  }
+  if (!found)
+    skip();
+}
+
+static void test_sample_errors(void **state) {
+  static const struct {
+    const char *file, *msg;
+  } cases[] = {
+      {"error-model-not-found.json", "model 'mistral:7b' not found"},
+      {"error-model-not-found-legacy.json", "model \"mistral:7b\" not found, try pulling it first"},
+      {"error-generic.json", "the model failed to generate a response"},
+  };
+  size_t found = 0;
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    pt_buf b = PT_BUF_INIT;
+    if (!read_sample(cases[i].file, &b)) {
+      pt_buf_free(&b);
+      continue;
+    }
+    found++;
+    pt_gen_result r;
+    pt_error err;
+    pt_error_clear(&err);
+    pt_gen_result_init(&r);
+    assert_int_equal(pt_gen_parse_body(b.data, b.len, cases[i].file, &r, &err), PT_EHTTP);
+    assert_string_equal(r.error, cases[i].msg);
+    pt_buf_free(&b);
+  }
+  if (!found)
+    skip();
+}
+
+/* tags-response.json lists deepseek-r1:latest and llama3.2:latest; ps
+ * lists mistral:latest with size = size_vram = 5137025024. */
+static void test_sample_tags_ps(void **state) {
+  pt_buf b = PT_BUF_INIT, c = PT_BUF_INIT;
+  if (!read_sample("tags-response.json", &b) || !read_sample("ps-response.json", &c)) {
+    pt_buf_free(&b);
+    pt_buf_free(&c);
+    skip();
+  }
+  pt_error err;
+  pt_error_clear(&err);
+  cJSON *tags = pt_json_parse(b.data, b.len, "tags", &err);
+  cJSON *ps = pt_json_parse(c.data, c.len, "ps", &err);
+  assert_non_null(tags);
+  assert_non_null(ps);
+  assert_non_null(pt_ollama_find_model(tags, "llama3.2"));
+  assert_non_null(pt_ollama_find_model(tags, "llama3.2:latest"));
+  assert_null(pt_ollama_find_model(tags, "llama3.2:1b"));
+  assert_null(pt_ollama_find_model(tags, "llama3"));
+  int64_t size, vram;
+  pt_ollama_ps_sizes(ps, "mistral", &size, &vram);
+  assert_int_equal(size, INT64_C(5137025024));
+  assert_int_equal(vram, INT64_C(5137025024));
+  pt_ollama_ps_sizes(ps, "phi4:14b", &size, &vram);
+  assert_int_equal(size, -1);
+  cJSON_Delete(tags);
+  cJSON_Delete(ps);
+  pt_buf_free(&b);
+  pt_buf_free(&c);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_host_url),
+      cmocka_unit_test(test_host_url_errors),
+      cmocka_unit_test(test_url_is_local),
+      cmocka_unit_test(test_splitter_every_cut),
+      cmocka_unit_test(test_splitter_line_cap),
+      cmocka_unit_test(test_stream_inline_every_cut),
+      cmocka_unit_test(test_stream_thinking),
+      cmocka_unit_test(test_stream_error_every_cut),
+      cmocka_unit_test(test_stream_faults),
+      cmocka_unit_test(test_parse_body_inline),
+      cmocka_unit_test(test_sample_stream),
+      cmocka_unit_test(test_sample_error_midstream),
+      cmocka_unit_test(test_sample_finals),
+      cmocka_unit_test(test_sample_errors),
+      cmocka_unit_test(test_sample_tags_ps),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
