@@ -29,6 +29,12 @@ TOOLS := cmake:cmake pkg-config:pkg-config gcc:gcc curl:curl jq:jq xmllint:libxm
 # command -> Debian package, needed only by the tests (the browser test)
 TEST_TOOLS := chromium:chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# $(call install,PACKAGES): apt-get install what the shell variable names
+install = if [ -n "$(1)" ]; then \
+	  echo "installing:$(1)"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(1); \
+	fi
 
 .PHONY: all deps test-deps build article demo test bench clean
 all: build
@@ -44,22 +50,14 @@ deps:
 	for pair in $(TOOLS); do \
 	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
 	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	$(call install,$$missing)
 
 test-deps: deps
 	@missing=""; \
 	for pair in $(TEST_TOOLS); do \
 	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
 	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	$(call install,$$missing)
 
 build: deps
 	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DPTBENCH_WERROR=$(WERROR) >/dev/null

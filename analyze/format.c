@@ -1,6 +1,5 @@
 /* analyze/format.c - the analysis document as a Markdown table, CSV, or
  * plain text, and the number formats every output shares. */
-#include <csv.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +7,7 @@
 
 #include "analyze/analysis.h"
 #include "core/json.h"
+#include "core/trial.h"
 
 const char *pt_fmt_num(double v, int decimals, char *buf, size_t size) {
   if (!isfinite(v))
@@ -139,18 +139,7 @@ pt_code pt_analysis_md(const cJSON *doc, pt_buf *out) {
 
 static pt_code csv_str(pt_buf *out, const char *s, bool first) {
   pt_code rc = first ? PT_OK : pt_buf_putc(out, ',');
-  if (rc || !s)
-    return rc;
-  size_t n = strlen(s);
-  if (strcspn(s, ",\"\r\n") == n)
-    return pt_buf_append(out, s, n);
-  size_t need = csv_write(NULL, 0, s, n);
-  if ((rc = pt_buf_reserve(out, need)))
-    return rc;
-  csv_write(out->data + out->len, need, s, n);
-  out->len += need;
-  out->data[out->len] = '\0';
-  return PT_OK;
+  return rc ? rc : pt_csv_field(out, s);
 }
 
 static pt_code csv_num(pt_buf *out, double v) {

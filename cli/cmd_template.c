@@ -55,15 +55,6 @@ static pt_code load_partial(void *ctx, const char *name, const pt_mustache_loc *
   return out->text ? PT_OK : pt_error_set(err, PT_ENOMEM, "out of memory");
 }
 
-static char *dir_of(const char *path) {
-  const char *slash = strrchr(path, '/');
-  if (!slash)
-    return strdup(".");
-  if (slash == path)
-    return strdup("/");
-  return strndup(path, (size_t)(slash - path));
-}
-
 static int run(int argc, char **argv);
 
 const pt_command pt_cmd_template = {
@@ -115,7 +106,7 @@ static int run(int argc, char **argv) {
     status = pt_report(&err);
     goto done;
   }
-  dir = partials ? strdup(partials) : dir_of(strcmp(tpath, "-") ? tpath : "./-");
+  dir = partials ? strdup(partials) : pt_path_dir(strcmp(tpath, "-") ? tpath : "./-");
   if (!dir) {
     pt_errorf("out of memory");
     status = PT_EXIT_FAILURE;

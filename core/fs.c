@@ -63,7 +63,7 @@ char *pt_path_join(const char *a, const char *b) {
   return p;
 }
 
-static char *dir_of(const char *path) {
+char *pt_path_dir(const char *path) {
   const char *slash = strrchr(path, '/');
   if (!slash)
     return strdup(".");
@@ -146,7 +146,7 @@ pt_code pt_mkdir_p(const char *path, pt_error *err) {
 }
 
 char *pt_mkdtemp_beside(const char *target, pt_error *err) {
-  char *parent = dir_of(target);
+  char *parent = pt_path_dir(target);
   if (!parent || pt_mkdir_p(parent, err)) {
     if (!parent)
       pt_error_at(err, PT_ENOMEM, target, 0, 0, "out of memory");

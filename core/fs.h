@@ -40,6 +40,10 @@ pt_code pt_replace_dir(const char *dir, const char *target, pt_error *err);
 /* rm -rf; never follows symbolic links. Returns 0 or -1. */
 int pt_remove_tree(const char *path);
 
+/* The directory part of path ("." when it has none, "/" for a file in the
+ * root). Returns a malloc'ed string or NULL. */
+char *pt_path_dir(const char *path);
+
 /* Join two path parts with one '/'. Returns malloc'ed string or NULL. */
 char *pt_path_join(const char *a, const char *b);
 

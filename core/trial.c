@@ -674,7 +674,7 @@ struct pt_trial_writer {
   pt_buf row;
 };
 
-static pt_code put_str(pt_buf *b, const char *s) {
+pt_code pt_csv_field(pt_buf *b, const char *s) {
   if (!s)
     return PT_OK;
   size_t n = strlen(s);
@@ -719,16 +719,16 @@ pt_code pt_trial_format(pt_buf *b, const pt_trial *t) {
   pt_code rc = PT_OK;
 #define SEP() (rc = rc ? rc : pt_buf_putc(b, ','))
 #define DO(x) (rc = rc ? rc : (x))
-  DO(put_str(b, t->run_id)); SEP();
-  DO(put_str(b, t->environment)); SEP();
-  DO(put_str(b, t->started_at)); SEP();
-  DO(put_str(b, t->model)); SEP();
-  DO(put_str(b, t->model_digest)); SEP();
-  DO(put_str(b, t->prompt_id)); SEP();
+  DO(pt_csv_field(b, t->run_id)); SEP();
+  DO(pt_csv_field(b, t->environment)); SEP();
+  DO(pt_csv_field(b, t->started_at)); SEP();
+  DO(pt_csv_field(b, t->model)); SEP();
+  DO(pt_csv_field(b, t->model_digest)); SEP();
+  DO(pt_csv_field(b, t->prompt_id)); SEP();
   DO(t->trial > 0 ? pt_buf_printf(b, "%ld", t->trial) : PT_OK); SEP();
   DO(pt_buf_putc(b, t->warmup ? '1' : '0')); SEP();
-  DO(put_str(b, pt_status_name(t->status))); SEP();
-  DO(put_str(b, t->done_reason)); SEP();
+  DO(pt_csv_field(b, pt_status_name(t->status))); SEP();
+  DO(pt_csv_field(b, t->done_reason)); SEP();
   DO(put_int(b, t->prompt_eval_count)); SEP();
   DO(put_int(b, t->prompt_eval_duration_ns)); SEP();
   DO(put_int(b, t->eval_count)); SEP();
@@ -741,7 +741,7 @@ pt_code pt_trial_format(pt_buf *b, const pt_trial *t) {
   DO(put_double(b, t->prompt_eval_rate)); SEP();
   DO(put_int(b, t->size_bytes)); SEP();
   DO(put_int(b, t->size_vram_bytes)); SEP();
-  DO(put_str(b, t->error));
+  DO(pt_csv_field(b, t->error));
   DO(pt_buf_puts(b, "\r\n"));
 #undef SEP
 #undef DO

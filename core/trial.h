@@ -176,8 +176,14 @@ pt_code pt_trial_write(pt_trial_writer *w, const pt_trial *t, pt_error *err);
 /* Close (not the stream passed to pt_trial_writer_stream). NULL is a no-op. */
 pt_code pt_trial_writer_close(pt_trial_writer *w, pt_error *err);
 
-/* Append one row, or the header, with its CRLF (RFC 4180) to b. */
 struct pt_buf;
+
+/* Append one CSV field to b: as is, or quoted by libcsv's csv_write when it
+ * holds a comma, a quote, a line end or edge blanks (RFC 4180). NULL
+ * appends nothing (an empty field). */
+pt_code pt_csv_field(struct pt_buf *b, const char *s);
+
+/* Append one row, or the header, with its CRLF (RFC 4180) to b. */
 pt_code pt_trial_format(struct pt_buf *b, const pt_trial *t);
 pt_code pt_trial_format_header(struct pt_buf *b);
 
