@@ -75,5 +75,11 @@ extern const char pt_exit_status_help[];
 
 /* The commands, one file each. */
 extern const pt_command pt_cmd_analyze;
+extern const pt_command pt_cmd_collect;
+extern const pt_command pt_cmd_import;
+extern const pt_command pt_cmd_template;
+extern const pt_command pt_cmd_render;
+extern const pt_command pt_cmd_report;
+extern const pt_command pt_cmd_batch;
 
 #endif

@@ -7,7 +7,13 @@
 #include "core/msg.h"
 
 static const pt_command *const commands[] = {
+    &pt_cmd_collect,
     &pt_cmd_analyze,
+    &pt_cmd_import,
+    &pt_cmd_template,
+    &pt_cmd_render,
+    &pt_cmd_report,
+    &pt_cmd_batch,
 };
 
 static void usage(FILE *fp) {

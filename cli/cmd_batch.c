@@ -1,0 +1,110 @@
+/* cli/cmd_batch.c - `ptbench batch`: a report for every archive of runs, and
+ * a site index (render/batch.h does the work; this file parses options and
+ * reports each archive's outcome in input order). */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/msg.h"
+#include "render/batch.h"
+#include "render/chart.h"
+
+static int run(int argc, char **argv);
+
+const pt_command pt_cmd_batch = {
+    "batch",
+    "[options] ARCHIVE...",
+    "publish a report for every archive of runs, with a site index",
+    "ARCHIVE is a directory holding run directories (trials.csv and\n"
+    "manifest.json, at any depth) or a .tar.gz, .tgz, .tar.xz, .txz, .tar or\n"
+    ".zip of one, extracted into a private temporary directory. Entries with\n"
+    "absolute paths or '..', links, devices, FIFOs, more than 10000 entries,\n"
+    "a file over 64 MiB or over 512 MiB in all are refused. Each ARCHIVE\n"
+    "becomes SITE/SLUG/ (README.md, table.md, analysis.json, charts,\n"
+    "index.html); SITE/index.md and SITE/index.html list them newest first.\n"
+    "An archive whose content, templates and options have not changed since\n"
+    "the last run is skipped. An archive that fails is reported and left out;\n"
+    "the exit status is then 4 when others were published.",
+    run,
+};
+
+static int run(int argc, char **argv) {
+  const char *site = "site", *templates = NULL, *formats = "svg";
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  long long jobs = cores > 0 ? cores : 1;
+  const pt_option opts[] = {
+      {'o', "out", PT_OPT_STRING, &site, "SITE", "site directory to write (default: site)"},
+      {'t', "templates", PT_OPT_STRING, &templates, "DIR",
+       "directory searched first for templates (report.md, page.html, site-index.md...)"},
+      {'j', "jobs", PT_OPT_INT, &jobs, "N",
+       "archives processed at once (default: the number of cores)"},
+      {0, "formats", PT_OPT_STRING, &formats, "LIST",
+       "chart formats, comma-separated: png, svg, pdf (default: svg)"},
+      PT_OPT_TABLE_END,
+  };
+  int first, status = pt_parse_options(&pt_cmd_batch, opts, argc, argv, &first);
+  if (status >= 0)
+    return status;
+  pt_batch_opts bo;
+  pt_batch_opts_init(&bo);
+  pt_error err;
+  pt_error_clear(&err);
+  if (first >= argc)
+    return pt_usage_error(&pt_cmd_batch, "no ARCHIVE given");
+  if (jobs < 1 || jobs > 256)
+    return pt_usage_error(&pt_cmd_batch, "--jobs must be between 1 and 256, got %lld", jobs);
+  if (pt_chart_formats_parse(formats, &bo.chart_formats, &err))
+    return pt_usage_error(&pt_cmd_batch, "--formats: %s", err.msg);
+  if (!*site)
+    return pt_usage_error(&pt_cmd_batch, "--out must not be empty");
+  bo.site = site;
+  bo.templates = templates;
+  bo.jobs = (unsigned)jobs;
+
+  size_t n = (size_t)(argc - first);
+  pt_batch_result *res = calloc(n, sizeof *res);
+  if (!res) {
+    pt_errorf("out of memory");
+    return PT_EXIT_FAILURE;
+  }
+  if (pt_batch_run((const char *const *)argv + first, n, &bo, res, &err)) {
+    status = pt_report(&err);
+    free(res);
+    return status;
+  }
+  int site_len = (int)strlen(site);
+  while (site_len > 1 && site[site_len - 1] == '/')
+    site_len--;
+  size_t ok = 0, same = 0, failed = 0;
+  int first_fail = PT_EXIT_OK;
+  for (size_t i = 0; i < n; i++) {
+    const char *input = argv[first + (int)i];
+    char msg[2048];
+    switch (res[i].state) {
+    case PT_BATCH_PUBLISHED:
+      ok++;
+      pt_notef("%s: published %.*s/%s/", input, site_len, site, res[i].slug);
+      break;
+    case PT_BATCH_UNCHANGED:
+      ok++;
+      same++;
+      pt_notef("%s: unchanged, skipped", input);
+      break;
+    case PT_BATCH_FAILED:
+      failed++;
+      if (first_fail == PT_EXIT_OK)
+        first_fail = pt_exit_status(res[i].err.code);
+      pt_errorf("%s: %s", input, pt_error_format(&res[i].err, msg, sizeof msg));
+      break;
+    }
+  }
+  if (same)
+    pt_notef("published %zu of %zu archives (%zu unchanged), %zu failed", ok, n, same, failed);
+  else
+    pt_notef("published %zu of %zu archives, %zu failed", ok, n, failed);
+  free(res);
+  if (!failed)
+    return PT_EXIT_OK;
+  return ok ? PT_EXIT_PARTIAL : first_fail;
+}

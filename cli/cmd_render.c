@@ -1,0 +1,69 @@
+/* cli/cmd_render.c - `ptbench render`: an analysis.json in, a report
+ * directory out (Markdown from Mustache templates, charts, the analysis). */
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/render_opts.h"
+#include "core/json.h"
+#include "core/msg.h"
+
+static int run(int argc, char **argv);
+
+const pt_command pt_cmd_render = {
+    "render",
+    "[options] ANALYSIS.json",
+    "render an analysis into a report directory: Markdown, charts, analysis.json",
+    "ANALYSIS.json is the output of 'ptbench analyze' (schema ptbench.analysis/1;\n"
+    "- reads standard input). The report directory gets README.md (the template\n"
+    "named by --template), table.md (the results table), analysis.json, and the\n"
+    "charts throughput.EXT and penalty.EXT in each format of --formats. It is\n"
+    "built beside --out and renamed into place: on any failure the previous\n"
+    "report stays as it was. --out may name a new or empty directory or a\n"
+    "previous report; other directories are refused. A template NAME is the\n"
+    "file NAME.mustache, looked up in each --templates DIR, then in the\n"
+    "installed templates, then in the source tree's templates/; partials\n"
+    "resolve the same way, and a missing one renders empty with a warning.",
+    run,
+};
+
+static int run(int argc, char **argv) {
+  pt_render_cli r = PT_RENDER_CLI_INIT;
+  const pt_option opts[] = {
+      PT_RENDER_CLI_OPTIONS(&r),
+      PT_OPT_TABLE_END,
+  };
+  int first, status = pt_parse_options(&pt_cmd_render, opts, argc, argv, &first);
+  cJSON *doc = NULL;
+  if (status >= 0)
+    goto done;
+  if (first >= argc)
+    status = pt_usage_error(&pt_cmd_render, "no ANALYSIS.json given");
+  else if (argc - first > 1)
+    status = pt_usage_error(&pt_cmd_render, "too many arguments: '%s'", argv[first + 1]);
+  else
+    status = pt_render_cli_check(&pt_cmd_render, &r);
+  if (status >= 0)
+    goto done;
+
+  const char *path = argv[first];
+  pt_error err;
+  pt_error_clear(&err);
+  if (!(doc = pt_json_read_file(path, 0, &err))) {
+    status = pt_report(&err);
+    goto done;
+  }
+  const char *schema = pt_json_str(doc, "schema");
+  if (!cJSON_IsObject(doc) || !schema || strcmp(schema, "ptbench.analysis/1")) {
+    pt_error_at(&err, PT_ESCHEMA, strcmp(path, "-") ? path : "<stdin>", 0, 0,
+                "not an analysis document: schema is %s%s%s, expected "
+                "'ptbench.analysis/1' (the output of 'ptbench analyze')",
+                schema ? "'" : "", schema ? schema : "missing", schema ? "'" : "");
+    status = pt_report(&err);
+    goto done;
+  }
+  status = pt_render_cli_write(&r, doc);
+done:
+  cJSON_Delete(doc);
+  pt_render_cli_free(&r);
+  return status;
+}

@@ -1,0 +1,47 @@
+/* cli/render_opts.h - the options of `ptbench render` shared with
+ * `ptbench report` (--template, --templates, --out, --formats), and the
+ * one call both make to write the report directory.
+ *
+ * Use: `pt_render_cli r = PT_RENDER_CLI_INIT;`, PT_RENDER_CLI_OPTIONS(&r)
+ * in the option table, pt_render_cli_check() after parsing, then
+ * pt_render_cli_write(); pt_render_cli_free() last.
+ */
+#ifndef PT_RENDER_OPTS_H
+#define PT_RENDER_OPTS_H
+
+#include <cJSON.h>
+
+#include "cli/cli.h"
+
+typedef struct pt_render_cli {
+  const char *template_name;  /* --template */
+  const char *out;            /* --out */
+  const char *formats;        /* --formats, as given */
+  pt_strlist templates;       /* --templates DIR, repeatable */
+  unsigned mask;              /* formats parsed by pt_render_cli_check */
+} pt_render_cli;
+
+#define PT_RENDER_CLI_INIT {"report.md", "out/report", "png,svg,pdf", {0}, 0}
+
+#define PT_RENDER_CLI_OPTIONS(r)                                                             \
+  {'t', "template", PT_OPT_STRING, &(r)->template_name, "NAME",                              \
+   "template of README.md: report.md (default), article.md, or a file path"},                \
+  {0, "templates", PT_OPT_LIST, &(r)->templates, "DIR",                                      \
+   "look for templates and partials in DIR first (repeatable)"},                             \
+  {'o', "out", PT_OPT_STRING, &(r)->out, "DIR",                                              \
+   "report directory, replaced as a whole (default: out/report)"},                           \
+  {0, "formats", PT_OPT_STRING, &(r)->formats, "LIST",                                       \
+   "chart formats: png, svg, pdf, comma-separated, or none (default: png,svg,pdf)"}
+
+/* Check the parsed values (--formats). Returns -1 when all is well, else
+ * the exit status after printing the usage error for cmd. */
+int pt_render_cli_check(const pt_command *cmd, pt_render_cli *r);
+
+/* Write the report of analysis (render/report.h); warnings (a missing
+ * partial) and the closing "report written to DIR" go to stderr unless
+ * --quiet. Returns the exit status; on failure nothing is left behind. */
+int pt_render_cli_write(const pt_render_cli *r, const cJSON *analysis);
+
+void pt_render_cli_free(pt_render_cli *r);
+
+#endif

@@ -1,0 +1,70 @@
+/* render/report.h - a report directory from an analysis document.
+ *
+ * pt_report_write() renders the view model (render/view.h) through a
+ * Mustache template and writes, into a fresh directory beside the target
+ * that is then renamed into place (core/fs.h):
+ *   README.md      the main template ("report.md", "article.md", ...)
+ *   table.md       the results table (template "table.md")
+ *   analysis.json  the analysis document as given
+ *   throughput.EXT, penalty.EXT   the charts, one file per format asked for
+ * Either the whole new report is in place or, on any failure, the previous
+ * one is untouched and nothing is left behind.
+ *
+ * Templates: a NAME is the file NAME.mustache (NAME may already end in
+ * .mustache), looked up in opts->template_dirs in order, then in
+ * PTBENCH_SHARE_DIR/templates (installed), then PTBENCH_SOURCE_DIR/templates
+ * (the source tree). A NAME holding a '/' is a file path; its directory is
+ * then searched first for partials. Partials {{>name}} resolve the same way;
+ * a missing partial renders as "" (Mustache spec) and is reported through
+ * opts->warn with its name and where it is used.
+ *
+ * No global state: several threads may write several reports at once (each
+ * with its own opts, analysis and outdir).
+ */
+#ifndef PT_REPORT_H
+#define PT_REPORT_H
+
+#include <cJSON.h>
+#include <stddef.h>
+
+#include "core/error.h"
+
+#define PT_REPORT_DEFAULT_TEMPLATE "report.md"
+#define PT_REPORT_TABLE_TEMPLATE "table.md"
+
+/* Told about things that do not stop the report (a missing partial), as one
+ * lowercase message without the "ptbench: " prefix. */
+typedef void (*pt_report_warn_fn)(void *ctx, const char *msg);
+
+/* Called once every file is written into dir (the temporary directory) and
+ * before it is renamed into place, with the view and the rendered README.md:
+ * a caller adds its own files (e.g. index.html) so they land atomically with
+ * the rest. A non-OK return aborts the report. */
+typedef pt_code (*pt_report_finish_fn)(void *ctx, const char *dir, const cJSON *view,
+                                       const char *readme, size_t readme_len, pt_error *err);
+
+typedef struct pt_report_opts {
+  const char *template_name;          /* NULL = PT_REPORT_DEFAULT_TEMPLATE */
+  const char *const *template_dirs;   /* searched first, in order (--templates) */
+  size_t ntemplate_dirs;
+  unsigned chart_formats;             /* pt_chart_format mask; 0 = no charts */
+  pt_report_warn_fn warn;             /* NULL = warnings are dropped */
+  void *warn_ctx;
+  pt_report_finish_fn finish;         /* NULL = none */
+  void *finish_ctx;
+} pt_report_opts;
+
+/* Defaults: report.md, no extra template dirs, every chart format. */
+void pt_report_opts_init(pt_report_opts *o);
+
+/* Write the report of analysis into outdir (created, or replaced when it is
+ * an empty directory or a previous report: one holding analysis.json).
+ * Fails, leaving outdir as it was, with: PT_ESCHEMA (not an analysis
+ * document), PT_ENOTFOUND (no such template; the message lists where it
+ * looked), PT_EPARSE (malformed template, at file:line:column), PT_EUNSAFE
+ * (outdir is a file or a directory that is not a report), PT_EIO (cannot
+ * write; err names the path), PT_ENOMEM, or a chart's error. */
+pt_code pt_report_write(const cJSON *analysis, const pt_report_opts *opts, const char *outdir,
+                        pt_error *err);
+
+#endif
