@@ -59,9 +59,11 @@ test-deps: deps
 	done; \
 	$(call install,$$missing)
 
+# the program and the fake Ollama server (for `make demo`); the tests build
+# in their own directory
 build: deps
 	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DPTBENCH_WERROR=$(WERROR) >/dev/null
-	@cmake --build $(BUILD_DIR) -j $(JOBS)
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target ptbench fake-ollama -- --no-print-directory
 
 article: build
 	@$(PTBENCH) report --quiet --out out/article --template article.md data/article
@@ -73,7 +75,7 @@ demo: build
 
 test: test-deps
 	@cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DPTBENCH_SANITIZE=ON -DPTBENCH_WERROR=$(WERROR) >/dev/null
-	@cmake --build $(TEST_DIR) -j $(JOBS)
+	@cmake --build $(TEST_DIR) -j $(JOBS) -- --no-print-directory
 	@cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
