@@ -4,11 +4,25 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+static mode_t process_umask;
+static pthread_once_t umask_once = PTHREAD_ONCE_INIT;
+
+static void read_umask(void) {
+  process_umask = umask(0);  /* the only way to read it is to set it */
+  umask(process_umask);
+}
+
+mode_t pt_umask(void) {
+  pthread_once(&umask_once, read_umask);
+  return process_umask;
+}
 
 bool pt_is_dir(const char *path) {
   struct stat st;
@@ -100,9 +114,7 @@ pt_code pt_write_file_atomic(const char *path, const void *data, size_t len,
   bool ok = left == 0 && fsync(fd) == 0;
   if (!ok && left == 0)
     saved = errno;
-  mode_t mask = umask(0);
-  umask(mask);
-  fchmod(fd, 0666 & ~mask);
+  fchmod(fd, 0666 & ~pt_umask());
   if (close(fd) != 0 && ok) {
     ok = false;
     saved = errno;
@@ -170,6 +182,8 @@ char *pt_mkdtemp_beside(const char *target, pt_error *err) {
     free(tmp);
     return NULL;
   }
+  /* mkdtemp makes it private (0700); it is renamed into place as output */
+  chmod(tmp, 0777 & ~pt_umask());
   return tmp;
 }
 

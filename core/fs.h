@@ -10,9 +10,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "core/buf.h"
 #include "core/error.h"
+
+/* The process umask, read once (reading it means setting it, which is not
+ * safe while other threads create files). */
+mode_t pt_umask(void);
 
 bool pt_is_dir(const char *path);
 bool pt_exists(const char *path);
@@ -30,7 +35,8 @@ pt_code pt_write_file_atomic(const char *path, const void *data, size_t len,
 pt_code pt_mkdir_p(const char *path, pt_error *err);
 
 /* Create a fresh directory beside target ("<target>.tmp-XXXXXX", its parent
- * made if needed). Returns a malloc'ed path or NULL with err set. */
+ * made if needed), with the mode mkdir would give it (0777 & ~umask), since
+ * it becomes the output. Returns a malloc'ed path or NULL with err set. */
 char *pt_mkdtemp_beside(const char *target, pt_error *err);
 
 /* Replace target (a directory that may or may not exist) with dir: the old

@@ -273,7 +273,6 @@ typedef struct batch {
   char *workdir;            /* private temporary directory */
   pt_mustache *page;
   unsigned long long config;
-  mode_t dir_mode;          /* 0777 & ~umask, read once before the threads */
 } batch;
 
 /* An acceptable date from a manifest: "YYYY-MM-DD" then time characters. */
@@ -506,37 +505,11 @@ done:
   return rc;
 }
 
-/* Give the files of dir the modes of the umask read before the threads:
- * pt_write_file_atomic() reads the umask by setting it, which threads
- * writing at once can race on. */
-static pt_code fix_modes(const char *dir, mode_t file_mode, pt_error *err) {
-  DIR *d = opendir(dir);
-  if (!d)
-    return pt_error_at(err, PT_EIO, dir, 0, 0, "cannot read directory: %s", strerror(errno));
-  pt_code rc = PT_OK;
-  struct dirent *e;
-  while (!rc && (e = readdir(d))) {
-    char *p = pt_path_join(dir, e->d_name);
-    struct stat st;
-    if (!p)
-      rc = pt_error_set(err, PT_ENOMEM, "out of memory");
-    else if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0777) != file_mode &&
-             chmod(p, file_mode) != 0)
-      rc = pt_error_at(err, PT_EIO, p, 0, 0, "cannot set permissions: %s", strerror(errno));
-    free(p);
-  }
-  closedir(d);
-  return rc;
-}
-
 /* The report is complete in dir: add front matter, index.html, the hash. */
 static pt_code finish_report(void *ctx, const char *dir, const cJSON *view, const char *readme,
                              size_t len, pt_error *err) {
   finish_ctx *f = ctx;
   pt_buf md = PT_BUF_INIT, html = PT_BUF_INIT;
-  /* the temporary directory is private (mkdtemp); a site is to be read */
-  if (chmod(dir, f->b->dir_mode) != 0)
-    return pt_error_at(err, PT_EIO, dir, 0, 0, "cannot set permissions: %s", strerror(errno));
   pt_code rc = renumber_svg(dir, "throughput.svg", err);
   if (!rc)
     rc = renumber_svg(dir, "penalty.svg", err);
@@ -558,8 +531,6 @@ static pt_code finish_report(void *ctx, const char *dir, const cJSON *view, cons
     int k = snprintf(line, sizeof line, "%s\n", f->it->hash);
     rc = write_in(dir, HASH_FILE, line, (size_t)k, err);
   }
-  if (!rc)
-    rc = fix_modes(dir, f->b->dir_mode & 0666, err);
   pt_buf_free(&md);
   pt_buf_free(&html);
   return rc;
@@ -782,14 +753,7 @@ static pt_code write_index(batch *b, pt_error *err) {
   html.max = PAGE_MAX;
   if ((rc = pt_html_page(b->page, md.data, md.len, b->o->site, SITE_TITLE, date, &html, err)))
     goto done;
-  if (!(rc = write_in(b->o->site, "index.html", html.data, html.len, err))) {
-    char *p[2] = {pt_path_join(b->o->site, "index.md"), pt_path_join(b->o->site, "index.html")};
-    for (size_t i = 0; i < 2; i++) {
-      if (p[i])
-        chmod(p[i], b->dir_mode & 0666);
-      free(p[i]);
-    }
-  }
+  rc = write_in(b->o->site, "index.html", html.data, html.len, err);
 done:
   pt_buf_free(&md);
   pt_buf_free(&html);
@@ -801,10 +765,7 @@ done:
 
 pt_code pt_batch_run(const char *const *inputs, size_t n, const pt_batch_opts *o,
                      pt_batch_result *results, pt_error *err) {
-  batch b = {o, NULL, n, 0, PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0, 0};
-  mode_t mask = umask(0);
-  umask(mask);
-  b.dir_mode = 0777 & ~mask;
+  batch b = {o, NULL, n, 0, PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0};
   pt_code rc = PT_OK;
   pthread_t *threads = NULL;
   size_t started = 0;
@@ -884,6 +845,5 @@ done:
   }
   free(b.items);
   pthread_mutex_destroy(&b.lock);
-  umask(mask);
   return rc;
 }
