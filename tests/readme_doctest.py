@@ -16,7 +16,7 @@ and `ptbench` is the binary under test:
     it (trailing blank space aside).
 
 Prints one line per command and "N passed, N failed" last.
-usage: readme_doctest.py README SRC PTBENCH WORKDIR
+usage: readme_doctest.py README SRC PTBENCH WORKDIR  (README: any Markdown file)
 """
 import os
 import re
@@ -49,6 +49,7 @@ def transcripts(text):
 
 def main():
     readme, src, ptbench, work = sys.argv[1:5]
+    label = os.path.relpath(readme, src)
     bindir = os.path.join(work, "bin")
     os.makedirs(bindir, exist_ok=True)
     link = os.path.join(bindir, "ptbench")
@@ -93,10 +94,10 @@ def main():
             problems.append("sanitizer report:\n" + out[:2000])
         if problems:
             failed += 1
-            print(f"FAIL README.md:{no}: $ {cmd}\n  " + "\n  ".join(problems))
+            print(f"FAIL {label}:{no}: $ {cmd}\n  " + "\n  ".join(problems))
         else:
             passed += 1
-            print(f"ok   README.md:{no}: $ {cmd}")
+            print(f"ok   {label}:{no}: $ {cmd}")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or not passed else 0
 
