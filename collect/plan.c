@@ -271,7 +271,7 @@ static pt_code add_extra(yctx *y, pt_plan *p, const yaml_node_t *k, const yaml_n
     break;
   }
   case OPT_BOOL: {
-    bool x;
+    bool x = false;
     if (!(rc = get_bool(y, v, key, &x)))
       item = cJSON_CreateBool(x);
     break;

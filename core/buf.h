@@ -30,7 +30,8 @@ pt_code pt_buf_puts(pt_buf *b, const char *s);
 pt_code pt_buf_putc(pt_buf *b, char c);
 pt_code pt_buf_printf(pt_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-pt_code pt_buf_vprintf(pt_buf *b, const char *fmt, va_list ap);
+pt_code pt_buf_vprintf(pt_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* Make room for n more bytes without changing len. */
 pt_code pt_buf_reserve(pt_buf *b, size_t n);
 /* Drop the first n bytes (n <= len). */

@@ -13,6 +13,7 @@ bool pt_msg_quiet(void) { return quiet_flag; }
 void pt_msg_set_stream(FILE *fp) { msg_stream = fp; }
 FILE *pt_msg_stream(void) { return msg_stream ? msg_stream : stderr; }
 
+__attribute__((format(printf, 2, 0)))
 static void vmsg(const char *kind, const char *fmt, va_list ap) {
   FILE *fp = pt_msg_stream();
   fputs("ptbench: ", fp);
