@@ -2,9 +2,11 @@
  * dataset, as the analysis document (README "analysis.json"). The numbered
  * items cited are those of STATS.md, implemented in analyze/stats.c. */
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyze/analysis_internal.h"
 #include "analyze/stats.h"
@@ -79,21 +81,22 @@ static int find_baseline(builder *b, pt_error *err) {
 }
 
 /* Summary of one group; drops outliers first when asked (STATS.md 7).
- * Leaves the sorted values in g->sorted for the tests. */
-static void summarize(builder *b, pt_group *g, pt_summary *s, size_t *dropped) {
+ * Leaves the sorted values in g->sorted for the tests. Returns false when
+ * out of memory. */
+static bool summarize(const pt_analyze_opts *opts, pt_group *g, pt_summary *s,
+                      size_t *dropped) {
   *dropped = 0;
   double *x = malloc((g->n ? g->n : 1) * sizeof *x);
   if (!x) {
-    b->oom = true;
     memset(s, 0, sizeof *s);
-    return;
+    return false;
   }
   free(g->sorted);
   g->sorted = x;
   if (g->n)
     memcpy(x, g->values, g->n * sizeof *x);
-  pt_summarize(x, g->n, b->opts->confidence, s);
-  if (b->opts->drop_outliers && s->outliers > 0) {
+  pt_summarize(x, g->n, opts->confidence, s);
+  if (opts->drop_outliers && s->outliers > 0) {
     double mad = pt_mad_sorted(x, g->n);
     size_t k = 0;
     for (size_t i = 0; i < g->n; i++)
@@ -104,9 +107,60 @@ static void summarize(builder *b, pt_group *g, pt_summary *s, size_t *dropped) {
     if (k)
       memcpy(g->values, x, k * sizeof *x);
     g->n = k;
-    pt_summarize(x, k, b->opts->confidence, s);
+    pt_summarize(x, k, opts->confidence, s);
     s->outliers = 0;
   }
+  return true;
+}
+
+/* Every group's summary, the groups shared out among threads: sorting a
+ * large group is the analyzer's biggest step after reading. */
+typedef struct summary_job {
+  pt_dataset *ds;
+  const pt_analyze_opts *opts;
+  pt_summary *sums;        /* by model * nenv + env */
+  size_t *dropped;         /* likewise */
+  size_t next;             /* next group to take, under lock */
+  pthread_mutex_t lock;
+  bool oom;
+} summary_job;
+
+static void *summary_worker(void *arg) {
+  summary_job *j = arg;
+  size_t nenv = j->ds->envs.n;
+  for (;;) {
+    pthread_mutex_lock(&j->lock);
+    size_t i = j->next++;
+    pthread_mutex_unlock(&j->lock);
+    if (i >= j->ds->ngroups)
+      return NULL;
+    pt_group *g = &j->ds->groups[i];
+    size_t k = g->model * nenv + g->env;
+    if (!summarize(j->opts, g, &j->sums[k], &j->dropped[k])) {
+      pthread_mutex_lock(&j->lock);
+      j->oom = true;
+      pthread_mutex_unlock(&j->lock);
+    }
+  }
+}
+
+static bool summarize_all(pt_dataset *ds, const pt_analyze_opts *opts, pt_summary *sums,
+                          size_t *dropped) {
+  summary_job j = {ds, opts, sums, dropped, 0, PTHREAD_MUTEX_INITIALIZER, false};
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  size_t n = cores < 1 ? 1 : cores > 8 ? 8 : (size_t)cores;
+  if (n > ds->ngroups)
+    n = ds->ngroups ? ds->ngroups : 1;
+  pthread_t tid[8];
+  bool started[8] = {false};
+  for (size_t t = 1; t < n; t++)
+    started[t] = pthread_create(&tid[t], NULL, summary_worker, &j) == 0;
+  summary_worker(&j);  /* this thread works too, and alone if none started */
+  for (size_t t = 1; t < n; t++)
+    if (started[t])
+      pthread_join(tid[t], NULL);
+  pthread_mutex_destroy(&j.lock);
+  return !j.oom;
 }
 
 static cJSON *group_json(builder *b, const pt_group *g, const pt_summary *s, size_t dropped) {
@@ -306,8 +360,10 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
   b.doc = cJSON_CreateObject();
   b.warnings = cJSON_CreateArray();
   pt_summary *sums = calloc(nenv * nmodel, sizeof *sums);
+  size_t *dropped = calloc(nenv * nmodel, sizeof *dropped);
   double *ratios = malloc((nenv * nmodel + 1) * sizeof *ratios);
-  if (!b.doc || !b.warnings || !sums || !ratios)
+  if (!b.doc || !b.warnings || !sums || !dropped || !ratios ||
+      !summarize_all(ds, opts, sums, dropped))
     goto oom;
   cJSON_AddStringToObject(b.doc, "schema", PT_ANALYSIS_SCHEMA);
   cJSON *tool = cJSON_AddObjectToObject(b.doc, "tool");
@@ -343,14 +399,12 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
       if (!g)
         continue;
       pt_summary *s = &sums[m * nenv + e];
-      size_t dropped;
-      summarize(&b, g, s, &dropped);
       if (g->n == 0) {
         warn(&b, "no-valid-trials", model, ds->envs.items[e],
              "%s on %s has no valid trial (%zu warm-up, %zu failed, %zu invalid)", model,
              ds->envs.items[e], g->warmup, g->failed, g->invalid);
       }
-      cJSON_AddItemToArray(groups, group_json(&b, g, s, dropped));
+      cJSON_AddItemToArray(groups, group_json(&b, g, s, dropped[m * nenv + e]));
       if (g->n > 0) {
         group_warnings(&b, g, s);
         single += s->n < 2;
@@ -444,16 +498,19 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
   cJSON_AddItemToObject(b.doc, "warnings", b.warnings);
   b.warnings = NULL;
   free(sums);
+  free(dropped);
   free(ratios);
   if (b.oom)
-    goto oom;
+    goto oom_doc;
   return b.doc;
 
 oom:
+  free(sums);
+  free(dropped);
+  free(ratios);
+oom_doc:
   cJSON_Delete(b.doc);
   cJSON_Delete(b.warnings);
-  free(sums);
-  free(ratios);
   pt_error_set(err, PT_ENOMEM, "out of memory");
   return NULL;
 }
