@@ -86,6 +86,11 @@ pt_code pt_analysis_text(const cJSON *doc, pt_buf *out);
 #define PT_DASH "\xE2\x80\x94"
 const char *pt_fmt_num(double v, int decimals, char *buf, size_t size);
 const char *pt_fmt_pct(double v, char *buf, size_t size);
+/* A comparison's penalty: "1.66%", with " ~" when its test found no
+ * significant difference (benchstat's mark for noise), "—" when absent. */
+const char *pt_fmt_penalty(const cJSON *comparison, char *buf, size_t size);
+/* A p-value: "0.003", "< 0.001", or "—". */
+const char *pt_fmt_p(double p, char *buf, size_t size);
 /* Markdown-escape text for a table cell: | * _ < > ` [ ] \ and newlines. */
 pt_code pt_md_escape(pt_buf *out, const char *s);
 

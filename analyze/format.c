@@ -62,8 +62,17 @@ static const cJSON *comparison_of(const cJSON *model, const char *env) {
   return NULL;
 }
 
-/* "1.66%", with " ~" when the test says the penalty may be noise. */
-static const char *penalty_cell(const cJSON *comp, char *buf, size_t size) {
+const char *pt_fmt_p(double p, char *buf, size_t size) {
+  if (!isfinite(p))
+    snprintf(buf, size, "%s", PT_DASH);
+  else if (p < 0.001)
+    snprintf(buf, size, "< 0.001");
+  else
+    snprintf(buf, size, "%.3f", p);
+  return buf;
+}
+
+const char *pt_fmt_penalty(const cJSON *comp, char *buf, size_t size) {
   pt_fmt_pct(pt_json_num(comp, "penalty_pct"), buf, size);
   if (cJSON_IsFalse(pt_json_get(comp, "significant"))) {
     size_t n = strlen(buf);
@@ -127,7 +136,7 @@ pt_code pt_analysis_md(const cJSON *doc, pt_buf *out) {
     }
     for (size_t i = 1; i < nenv && !rc; i++) {
       const cJSON *c = comparison_of(m, pt_json_str(envs[i], "name"));
-      rc = pt_buf_printf(out, " %s |", c ? penalty_cell(c, num, sizeof num) : PT_DASH);
+      rc = pt_buf_printf(out, " %s |", c ? pt_fmt_penalty(c, num, sizeof num) : PT_DASH);
     }
     if (!rc)
       rc = pt_buf_putc(out, '\n');
@@ -258,9 +267,9 @@ pt_code pt_analysis_text(const cJSON *doc, pt_buf *out) {
       double mean = pt_json_num(g, "mean"), hi = pt_json_num(g, "ci_high");
       pt_fmt_num(hi - mean, 2, row[T_CI], sizeof row[0]);
       pt_fmt_pct(pt_json_num(g, "cv_pct"), row[T_CV], sizeof row[0]);
-      snprintf(row[T_PEN], sizeof row[0], "%s", c ? penalty_cell(c, a, sizeof a) : "");
+      snprintf(row[T_PEN], sizeof row[0], "%s", c ? pt_fmt_penalty(c, a, sizeof a) : "");
       snprintf(row[T_P], sizeof row[0], "%s",
-               c ? pt_fmt_num(pt_json_num(c, "p_value"), 3, bb, sizeof bb) : "");
+               c ? pt_fmt_p(pt_json_num(c, "p_value"), bb, sizeof bb) : "");
       first = false;
       r++;
     }

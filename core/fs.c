@@ -249,10 +249,9 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static pt_code walk(const char *dir, const char *name, pt_file_fn fn, void *ctx,
-                    size_t *count, int depth, pt_error *err) {
-  if (depth > 64)
-    return PT_OK;
+pt_code pt_list_dir(const char *dir, char ***names_out, size_t *n_out, pt_error *err) {
+  *names_out = NULL;
+  *n_out = 0;
   DIR *d = opendir(dir);
   if (!d)
     return pt_error_at(err, PT_EIO, dir, 0, 0, "cannot read directory: %s", strerror(errno));
@@ -260,7 +259,7 @@ static pt_code walk(const char *dir, const char *name, pt_file_fn fn, void *ctx,
   size_t n = 0, cap = 0;
   pt_code rc = PT_OK;
   struct dirent *e;
-  while ((e = readdir(d))) {
+  while (!rc && (e = readdir(d))) {
     if (e->d_name[0] == '.')
       continue;  /* ., .., hidden and our own .tmp- directories */
     if (n == cap) {
@@ -272,15 +271,36 @@ static pt_code walk(const char *dir, const char *name, pt_file_fn fn, void *ctx,
       }
       names = p;
     }
-    if (!(names[n] = strdup(e->d_name))) {
+    if (!(names[n] = strdup(e->d_name)))
       rc = pt_error_at(err, PT_ENOMEM, dir, 0, 0, "out of memory");
-      break;
-    }
-    n++;
+    else
+      n++;
   }
   closedir(d);
-  if (!rc && n > 1)
+  if (rc) {
+    pt_free_names(names, n);
+    return rc;
+  }
+  if (n > 1)
     qsort(names, n, sizeof *names, cmp_str);
+  *names_out = names;
+  *n_out = n;
+  return PT_OK;
+}
+
+void pt_free_names(char **names, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    free(names[i]);
+  free(names);
+}
+
+static pt_code walk(const char *dir, const char *name, pt_file_fn fn, void *ctx,
+                    size_t *count, int depth, pt_error *err) {
+  if (depth > 64)
+    return PT_OK;
+  char **names;
+  size_t n;
+  pt_code rc = pt_list_dir(dir, &names, &n, err);
   for (size_t i = 0; !rc && i < n; i++) {
     char *p = pt_path_join(dir, names[i]);
     struct stat st;
@@ -296,9 +316,7 @@ static pt_code walk(const char *dir, const char *name, pt_file_fn fn, void *ctx,
     }
     free(p);
   }
-  for (size_t i = 0; i < n; i++)
-    free(names[i]);
-  free(names);
+  pt_free_names(names, n);
   return rc;
 }
 

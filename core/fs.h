@@ -53,6 +53,11 @@ char *pt_path_dir(const char *path);
 /* Join two path parts with one '/'. Returns malloc'ed string or NULL. */
 char *pt_path_join(const char *a, const char *b);
 
+/* The entries of dir sorted by name, leaving out those whose name starts
+ * with '.' (".", "..", hidden files). Free with pt_free_names. */
+pt_code pt_list_dir(const char *dir, char ***names, size_t *n, pt_error *err);
+void pt_free_names(char **names, size_t n);
+
 /* Called for each file found; return non-zero to stop (that value is
  * returned by pt_find_files as PT_E... code). */
 typedef pt_code (*pt_file_fn)(void *ctx, const char *path, pt_error *err);

@@ -139,42 +139,14 @@ static pt_code hash_file(unsigned long long *h, const char *path, const struct s
   return PT_OK;
 }
 
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Names, and the files' sizes, times and bytes, of a tree in sorted order.
  * Hidden entries are left out, as the trials search leaves them out. */
 static pt_code hash_tree(unsigned long long *h, const char *dir, int depth, pt_error *err) {
   if (depth > HASH_DEPTH)
     return PT_OK;
-  DIR *d = opendir(dir);
-  if (!d)
-    return pt_error_at(err, PT_EIO, dir, 0, 0, "cannot read directory: %s", strerror(errno));
-  char **names = NULL;
-  size_t n = 0, cap = 0;
-  pt_code rc = PT_OK;
-  struct dirent *e;
-  while (!rc && (e = readdir(d))) {
-    if (e->d_name[0] == '.')
-      continue;
-    if (n == cap) {
-      cap = cap ? cap * 2 : 16;
-      char **p = realloc(names, cap * sizeof *p);
-      if (!p) {
-        rc = pt_error_set(err, PT_ENOMEM, "out of memory");
-        break;
-      }
-      names = p;
-    }
-    if (!(names[n] = strdup(e->d_name)))
-      rc = pt_error_set(err, PT_ENOMEM, "out of memory");
-    else
-      n++;
-  }
-  closedir(d);
-  if (!rc && n > 1)
-    qsort(names, n, sizeof *names, cmp_str);
+  char **names;
+  size_t n;
+  pt_code rc = pt_list_dir(dir, &names, &n, err);
   for (size_t i = 0; !rc && i < n; i++) {
     char *p = pt_path_join(dir, names[i]);
     struct stat st;
@@ -194,9 +166,7 @@ static pt_code hash_tree(unsigned long long *h, const char *dir, int depth, pt_e
     }
     free(p);
   }
-  for (size_t i = 0; i < n; i++)
-    free(names[i]);
-  free(names);
+  pt_free_names(names, n);
   return rc;
 }
 

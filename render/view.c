@@ -103,28 +103,6 @@ static const char *fmt_pct_range(double lo, double hi, char *buf, size_t size) {
   return buf;
 }
 
-/* "0.003", "< 0.001" or "—". */
-static const char *fmt_p(double p, char *buf, size_t size) {
-  if (!isfinite(p))
-    snprintf(buf, size, "%s", PT_DASH);
-  else if (p < 0.001)
-    snprintf(buf, size, "< 0.001");
-  else
-    snprintf(buf, size, "%.3f", p);
-  return buf;
-}
-
-/* "1.66%", with " ~" when the test found no significant difference (the
- * mark benchstat gives noise); the same cell `analyze --format md` prints. */
-static const char *fmt_penalty(const cJSON *comp, char *buf, size_t size) {
-  pt_fmt_pct(pt_json_num(comp, "penalty_pct"), buf, size);
-  if (cJSON_IsFalse(pt_json_get(comp, "significant"))) {
-    size_t n = strlen(buf);
-    snprintf(buf + n, size - n, " ~");
-  }
-  return buf;
-}
-
 /* "95%" for 0.95, "99.5%" for 0.995. */
 static const char *fmt_level(double v, char *buf, size_t size) {
   if (!isfinite(v))
@@ -275,11 +253,11 @@ static void comparison_fields(builder *b, cJSON *c, const env_ref *envs, size_t 
   const char *env = pt_json_str(c, "environment");
   set_str(b, c, "label", label_of(envs, nenv, env));
   set_md(b, c, "label_md", label_of(envs, nenv, env));
-  set_str(b, c, "penalty_fmt", fmt_penalty(c, buf, sizeof buf));
+  set_str(b, c, "penalty_fmt", pt_fmt_penalty(c, buf, sizeof buf));
   set_str(b, c, "penalty_ci_fmt",
           fmt_pct_range(pt_json_num(c, "penalty_ci_low"), pt_json_num(c, "penalty_ci_high"), buf,
                         sizeof buf));
-  set_str(b, c, "p_fmt", fmt_p(pt_json_num(c, "p_value"), buf, sizeof buf));
+  set_str(b, c, "p_fmt", pt_fmt_p(pt_json_num(c, "p_value"), buf, sizeof buf));
   double r = pt_json_num(c, "ratio");
   set_str(b, c, "ratio_fmt", isfinite(r) ? (snprintf(buf, sizeof buf, "%.3f", r), buf) : PT_DASH);
   const cJSON *sig = pt_json_get(c, "significant");
