@@ -46,6 +46,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* ---- (1)-(3) accumulator ---- */
 
@@ -419,6 +420,55 @@ static int cmp_double(const void *pa, const void *pb) {
   return (isnan(a) != 0) - (isnan(b) != 0);  /* total order even if a NaN slips in */
 }
 
+static bool has_nan(const double *x, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (isnan(x[i]))
+      return true;
+  return false;
+}
+
+/* Map a double's bits to an unsigned key with the same order (negative
+ * numbers have their bits flipped, positive ones their sign bit set). */
+static uint64_t sort_key(double v) {
+  uint64_t u;
+  memcpy(&u, &v, sizeof u);
+  return u >> 63 ? ~u : u | 0x8000000000000000u;
+}
+
+/* Sort x ascending. Large arrays go through an LSD radix sort on the keys
+ * (8 passes of 8 bits, linear time: a group can hold a million trials);
+ * small ones, or when the scratch space cannot be had, through qsort. NaN
+ * never reaches here (the analyzer has none); qsort's order handles it. */
+static void sort_doubles(double *x, size_t n) {
+  uint64_t *scratch = n > 256 ? malloc(2 * n * sizeof *scratch) : NULL;
+  if (!scratch) {
+    qsort(x, n, sizeof *x, cmp_double);
+    return;
+  }
+  uint64_t *a = scratch, *b = scratch + n;
+  for (size_t i = 0; i < n; i++)
+    a[i] = sort_key(x[i]);
+  for (int shift = 0; shift < 64; shift += 8) {
+    size_t count[257] = {0};
+    for (size_t i = 0; i < n; i++)
+      count[((a[i] >> shift) & 0xFF) + 1]++;
+    if (count[((a[0] >> shift) & 0xFF) + 1] == n)
+      continue;  /* every key has the same byte here */
+    for (int d = 0; d < 256; d++)
+      count[d + 1] += count[d];
+    for (size_t i = 0; i < n; i++)
+      b[count[(a[i] >> shift) & 0xFF]++] = a[i];
+    uint64_t *t = a;
+    a = b;
+    b = t;
+  }
+  for (size_t i = 0; i < n; i++) {
+    uint64_t u = a[i] >> 63 ? a[i] & 0x7FFFFFFFFFFFFFFFu : ~a[i];
+    memcpy(&x[i], &u, sizeof u);
+  }
+  free(scratch);
+}
+
 void pt_summarize(double *x, size_t n, double confidence, pt_summary *out) {
   *out = (pt_summary){.n = n, .mean = NAN, .variance = NAN, .stddev = NAN,
                       .cv_pct = NAN, .se = NAN, .min = NAN, .median = NAN,
@@ -427,7 +477,10 @@ void pt_summarize(double *x, size_t n, double confidence, pt_summary *out) {
                       .median_ci_level = NAN, .mad = NAN, .outliers = 0};
   if (n == 0)
     return;
-  qsort(x, n, sizeof *x, cmp_double);
+  if (has_nan(x, n))
+    qsort(x, n, sizeof *x, cmp_double);
+  else
+    sort_doubles(x, n);
   pt_acc acc;
   pt_acc_init(&acc);
   for (size_t i = 0; i < n; i++)
