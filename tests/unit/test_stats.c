@@ -692,6 +692,36 @@ static void test_geomean(void **state) {
   check(pt_geomean(bad, 2), NAN, 0, "geomean", 2);
 }
 
+/* Large groups are sorted by radix on the bits of the doubles: the order of
+ * negative numbers, -0.0, subnormals and huge values must be the order of
+ * qsort with a plain comparison (the reference here). */
+static int cmp_ref(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static void test_large_sort(void **state) {
+  (void)state;
+  enum { N = 5000 };
+  static double x[N], ref[N];
+  unsigned long long r = 88172645463325252ull;  /* xorshift64 */
+  static const double special[] = {-0.0, 0.0, 5e-324, -5e-324, 1e308, -1e308, 1.0, -1.0};
+  for (size_t i = 0; i < N; i++) {
+    r ^= r << 13;
+    r ^= r >> 7;
+    r ^= r << 17;
+    x[i] = i % 10 == 0 ? special[(i / 10) % 8] : ((double)(r % 2000001) - 1e6) / 7.0;
+    ref[i] = x[i];
+  }
+  qsort(ref, N, sizeof *ref, cmp_ref);
+  pt_summary s;
+  pt_summarize(x, N, 0.95, &s);
+  for (size_t i = 0; i < N; i++)
+    if (!(x[i] == ref[i]))
+      fail_msg("sorted[%zu] = %.17g, reference %.17g", i, x[i], ref[i]);
+  assert_true(s.min == -1e308 && s.max == 1e308);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_acc_welford),     cmocka_unit_test(test_quantile_type7),
@@ -703,6 +733,7 @@ int main(void) {
       cmocka_unit_test(test_median_ci_ranks), cmocka_unit_test(test_penalty),
       cmocka_unit_test(test_ratio_ci),        cmocka_unit_test(test_welch),
       cmocka_unit_test(test_mann_whitney),    cmocka_unit_test(test_geomean),
+      cmocka_unit_test(test_large_sort),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
