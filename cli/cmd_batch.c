@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/interrupt.h"
 #include "core/msg.h"
 #include "render/batch.h"
 #include "render/chart.h"
@@ -61,6 +62,7 @@ static int run(int argc, char **argv) {
   bo.site = site;
   bo.templates = templates;
   bo.jobs = (unsigned)jobs;
+  bo.interrupted = pt_interrupt_flag();  /* caught by main() */
 
   size_t n = (size_t)(argc - first);
   pt_batch_result *res = calloc(n, sizeof *res);
@@ -76,7 +78,7 @@ static int run(int argc, char **argv) {
   int site_len = (int)strlen(site);
   while (site_len > 1 && site[site_len - 1] == '/')
     site_len--;
-  size_t ok = 0, same = 0, failed = 0;
+  size_t ok = 0, same = 0, failed = 0, skipped = 0;
   int first_fail = PT_EXIT_OK;
   for (size_t i = 0; i < n; i++) {
     const char *input = argv[first + (int)i];
@@ -92,6 +94,10 @@ static int run(int argc, char **argv) {
       pt_notef("%s: unchanged, skipped", input);
       break;
     case PT_BATCH_FAILED:
+      if (res[i].err.code == PT_EINTERRUPTED) {
+        skipped++;
+        break;
+      }
       failed++;
       if (first_fail == PT_EXIT_OK)
         first_fail = pt_exit_status(res[i].err.code);
@@ -104,6 +110,11 @@ static int run(int argc, char **argv) {
   else
     pt_notef("published %zu of %zu archives, %zu failed", ok, n, failed);
   free(res);
+  if (skipped) {
+    pt_errorf("interrupted: %zu archive%s not processed, the site index not updated", skipped,
+              skipped == 1 ? "" : "s");
+    return PT_EXIT_INTERRUPTED;
+  }
   if (!failed)
     return PT_EXIT_OK;
   return ok ? PT_EXIT_PARTIAL : first_fail;

@@ -3,7 +3,6 @@
  * progress printing live here; the work is collect/collect.c. */
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "collect/collect.h"
 #include "collect/ollama.h"
 #include "collect/plan.h"
+#include "core/interrupt.h"
 #include "core/msg.h"
 
 static int run(int argc, char **argv);
@@ -32,13 +32,6 @@ const pt_command pt_cmd_collect = {
     "missing. Host probe root: PTBENCH_SYSROOT (default /). See docs/collect.md.",
     run,
 };
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig) {
-  (void)sig;
-  interrupted = 1;
-}
 
 typedef struct progress {
   bool tty, quiet, line_open;
@@ -310,13 +303,6 @@ static int run(int argc, char **argv) {
     out = outbuf;
   }
 
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-
   progress pr = {.tty = isatty(fileno(pt_msg_stream())) == 1, .quiet = pt_msg_quiet(),
                  .last_rate = NAN};
   pt_collect_cfg cfg = {
@@ -330,7 +316,7 @@ static int run(int argc, char **argv) {
       .pull = pull,
       .resume = resume,
       .timeout_s = (long)timeout,
-      .interrupted = &interrupted,
+      .interrupted = pt_interrupt_flag(),  /* caught by main() */
       .progress = on_progress,
       .progress_ctx = &pr,
   };

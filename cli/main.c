@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/interrupt.h"
 #include "core/msg.h"
 
 static const pt_command *const commands[] = {
@@ -43,8 +44,16 @@ int main(int argc, char **argv) {
     return pt_close_stdout(PT_EXIT_OK);
   }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-    if (!strcmp(name, commands[i]->name))
-      return pt_close_stdout(commands[i]->run(argc - 1, argv + 1));
+    if (!strcmp(name, commands[i]->name)) {
+      pt_interrupt_catch();
+      int status = commands[i]->run(argc - 1, argv + 1);
+      if (pt_interrupted() && status != PT_EXIT_INTERRUPTED) {
+        /* the command finished what it was writing; say it was cut short */
+        pt_errorf("interrupted");
+        status = PT_EXIT_INTERRUPTED;
+      }
+      return pt_close_stdout(status);
+    }
   pt_errorf("'%s' is not a ptbench command; see 'ptbench --help'", name);
   return PT_EXIT_USAGE;
 }

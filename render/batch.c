@@ -42,6 +42,7 @@ void pt_batch_opts_init(pt_batch_opts *o) {
   o->chart_formats = PT_CHART_SVG;
   o->jobs = 1;
   o->tmpdir = NULL;
+  o->interrupted = NULL;
   pt_extract_limits_init(&o->limits);
 }
 
@@ -671,7 +672,9 @@ static void *worker(void *arg) {
     item *it = &b->items[i];
     pt_error_clear(&it->res->err);
     it->res->state = PT_BATCH_FAILED;
-    if (publish(b, it, i, &it->res->err))
+    if (b->o->interrupted && *b->o->interrupted)
+      pt_error_set(&it->res->err, PT_EINTERRUPTED, "not processed: interrupted");
+    else if (publish(b, it, i, &it->res->err))
       it->res->state = PT_BATCH_FAILED;
   }
 }
@@ -801,7 +804,9 @@ pt_code pt_batch_run(const char *const *inputs, size_t n, const pt_batch_opts *o
   bool any = false;
   for (size_t i = 0; i < n; i++)
     any = any || results[i].state != PT_BATCH_FAILED;
-  if (any)
+  /* an interrupted batch leaves the index as it was: the archives it did
+   * publish are found unchanged and listed by the next run */
+  if (any && !(o->interrupted && *o->interrupted))
     rc = write_index(&b, err);
 done:
   if (b.workdir)

@@ -24,6 +24,7 @@
 #ifndef PT_BATCH_H
 #define PT_BATCH_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "core/error.h"
@@ -38,6 +39,10 @@ typedef struct pt_batch_opts {
   unsigned jobs;               /* worker threads, >= 1 */
   const char *tmpdir;          /* where archives are extracted; NULL = $TMPDIR, else /tmp */
   pt_extract_limits limits;    /* caps on each archive */
+  volatile sig_atomic_t *interrupted;  /* polled between archives: once set,
+                                          the rest fail with PT_EINTERRUPTED
+                                          and the index is left as it was;
+                                          NULL = never */
 } pt_batch_opts;
 
 /* Defaults: site "site", no template directory, SVG charts, 1 job,
