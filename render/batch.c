@@ -417,74 +417,13 @@ static pt_code write_in(const char *dir, const char *name, const char *data, siz
   return rc;
 }
 
-/* cairo numbers SVG ids ("surface359") from a process-wide counter, so the
- * same chart gets other ids after other charts, or in another thread order.
- * Renumber them by first appearance: the bytes then depend on the chart
- * alone. */
-static pt_code renumber_svg(const char *dir, const char *name, pt_error *err) {
-  static const char tok[] = "surface";
-  char *path = pt_path_join(dir, name);
-  if (!path)
-    return pt_error_set(err, PT_ENOMEM, "out of memory");
-  pt_buf in = PT_BUF_INIT, out = PT_BUF_INIT;
-  unsigned long *seen = NULL;
-  size_t nseen = 0, cap = 0;
-  pt_code rc = PT_OK;
-  if (!pt_exists(path) || (rc = pt_read_file(path, 0, &in, err)))
-    goto done;
-  const char *p = in.data, *end = in.data + in.len;
-  while (!rc && p < end) {
-    const char *hit = strstr(p, tok);  /* the buffer is NUL-terminated */
-    const char *digits = hit ? hit + sizeof tok - 1 : end;
-    if (!hit || digits >= end || *digits < '0' || *digits > '9') {
-      const char *stop = hit ? digits : end;
-      rc = pt_buf_append(&out, p, (size_t)(stop - p));
-      p = stop;
-      continue;
-    }
-    char *after;
-    unsigned long id = strtoul(digits, &after, 10);
-    size_t k = 0;
-    while (k < nseen && seen[k] != id)
-      k++;
-    if (k == nseen) {
-      if (nseen == cap) {
-        cap = cap ? cap * 2 : 16;
-        unsigned long *q = realloc(seen, cap * sizeof *q);
-        if (!q) {
-          rc = PT_ENOMEM;
-          break;
-        }
-        seen = q;
-      }
-      seen[nseen++] = id;
-    }
-    rc = pt_buf_append(&out, p, (size_t)(digits - p));
-    if (!rc)
-      rc = pt_buf_printf(&out, "%zu", k + 1);
-    p = after;
-  }
-  if (rc == PT_ENOMEM)
-    rc = pt_error_set(err, rc, "out of memory");
-  else if (!rc)
-    rc = pt_write_file_atomic(path, out.data, out.len, err);
-done:
-  free(seen);
-  pt_buf_free(&in);
-  pt_buf_free(&out);
-  free(path);
-  return rc;
-}
-
 /* The report is complete in dir: add front matter, index.html, the hash. */
 static pt_code finish_report(void *ctx, const char *dir, const cJSON *view, const char *readme,
                              size_t len, pt_error *err) {
   finish_ctx *f = ctx;
   pt_buf md = PT_BUF_INIT, html = PT_BUF_INIT;
-  pt_code rc = renumber_svg(dir, "throughput.svg", err);
-  if (!rc)
-    rc = renumber_svg(dir, "penalty.svg", err);
-  if (!rc && !pt_front_matter_len(readme, len))
+  pt_code rc = PT_OK;
+  if (!pt_front_matter_len(readme, len))
     rc = front_matter(&md, f->it->title, f->it->date);
   if (!rc)
     rc = pt_buf_append(&md, readme, len);

@@ -1326,6 +1326,46 @@ static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned 
   return pt_buf_append(closure, data, len) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
 }
 
+/* cairo names SVG elements "surfaceN" from a process-wide counter, so the
+ * same chart drawn twice (or in another thread's order) would differ.
+ * Renumber the ids in svg[start..] from 1 in order of appearance, so a
+ * chart's SVG depends on nothing but the chart. */
+static pt_code renumber_svg_ids(pt_buf *svg, size_t start) {
+  static const char tok[] = "surface";
+  pt_buf out = PT_BUF_INIT;
+  unsigned long seen[64];  /* a chart uses a handful of surfaces */
+  size_t nseen = 0;
+  const char *p = svg->data + start, *end = svg->data + svg->len;
+  pt_code rc = PT_OK;
+  while (!rc && p < end) {
+    const char *hit = strstr(p, tok);  /* the buffer is NUL-terminated */
+    const char *digits = hit ? hit + sizeof tok - 1 : end;
+    if (!hit || digits >= end || *digits < '0' || *digits > '9') {
+      const char *stop = hit ? digits : end;
+      rc = pt_buf_append(&out, p, (size_t)(stop - p));
+      p = stop;
+      continue;
+    }
+    char *after;
+    unsigned long id = strtoul(digits, &after, 10);
+    size_t k = 0;
+    while (k < nseen && seen[k] != id)
+      k++;
+    if (k == nseen && nseen < sizeof seen / sizeof seen[0])
+      seen[nseen++] = id;
+    rc = pt_buf_append(&out, p, (size_t)(digits - p));
+    if (!rc)
+      rc = k < nseen ? pt_buf_printf(&out, "%zu", k + 1) : pt_buf_printf(&out, "%lu", id);
+    p = after;
+  }
+  if (!rc) {
+    svg->len = start;
+    rc = pt_buf_append(svg, out.data, out.len);
+  }
+  pt_buf_free(&out);
+  return rc;
+}
+
 pt_code pt_chart_render(const pt_chart *chart, pt_chart_format fmt, pt_buf *out,
                         pt_error *err) {
   cairo_surface_t *s;
@@ -1367,6 +1407,8 @@ pt_code pt_chart_render(const pt_chart *chart, pt_chart_format fmt, pt_buf *out,
     st = cairo_surface_status(s);
   cairo_surface_destroy(s);
   out->max = saved_max;
+  if (st == CAIRO_STATUS_SUCCESS && fmt == PT_CHART_SVG && renumber_svg_ids(out, start))
+    st = CAIRO_STATUS_NO_MEMORY;
   if (st != CAIRO_STATUS_SUCCESS) {
     pt_code rc = st == CAIRO_STATUS_NO_MEMORY ? PT_ENOMEM
                  : st == CAIRO_STATUS_WRITE_ERROR ? PT_ETOOBIG : PT_EINTERNAL;
