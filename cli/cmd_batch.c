@@ -33,7 +33,7 @@ const pt_command pt_cmd_batch = {
 static int run(int argc, char **argv) {
   const char *site = "site", *templates = NULL, *formats = "svg";
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  long long jobs = cores > 0 ? cores : 1;
+  long long jobs = cores < 1 ? 1 : cores > 256 ? 256 : cores;  /* the range --jobs takes */
   const pt_option opts[] = {
       {'o', "out", PT_OPT_STRING, &site, "SITE", "site directory to write (default: site)"},
       {'t', "templates", PT_OPT_STRING, &templates, "DIR",
@@ -83,6 +83,11 @@ static int run(int argc, char **argv) {
   for (size_t i = 0; i < n; i++) {
     const char *input = argv[first + (int)i];
     char msg[2048];
+    if (res[i].nwarnings > 1)
+      pt_warnf("%s: %s (and %u more warning%s)", input, res[i].warning, res[i].nwarnings - 1,
+               res[i].nwarnings == 2 ? "" : "s");
+    else if (res[i].nwarnings)
+      pt_warnf("%s: %s", input, res[i].warning);
     switch (res[i].state) {
     case PT_BATCH_PUBLISHED:
       ok++;

@@ -8,6 +8,8 @@
 #include "render/report.h"
 
 int pt_render_cli_check(const pt_command *cmd, pt_render_cli *r) {
+  if (!*r->out)
+    return pt_usage_error(cmd, "--out wants a directory");
   if (!strcmp(r->formats, "none")) {
     r->mask = 0;
     return -1;
@@ -16,8 +18,6 @@ int pt_render_cli_check(const pt_command *cmd, pt_render_cli *r) {
   pt_error_clear(&err);
   if (pt_chart_formats_parse(r->formats, &r->mask, &err))
     return pt_usage_error(cmd, "--formats: %s", err.msg);
-  if (!*r->out)
-    return pt_usage_error(cmd, "--out wants a directory");
   return -1;
 }
 

@@ -137,8 +137,11 @@ static pt_code write_all(int fd, const char *p, size_t n) {
     ssize_t w = write(fd, p, n);
     if (w < 0 && errno == EINTR)
       continue;
-    if (w <= 0)
+    if (w <= 0) {
+      if (w == 0)
+        errno = EIO;  /* so the caller's strerror(errno) is not a stale one */
       return PT_EIO;
+    }
     p += w;
     n -= (size_t)w;
   }

@@ -116,12 +116,14 @@ static unsigned long long hash_str(unsigned long long h, const char *s) {
   return pt_fnv1a(h, s, strlen(s) + 1);
 }
 
-/* Size, modification time and bytes of a regular file. */
+/* Size, modification time and bytes of a regular file (st from stat(), so a
+ * symbolic link is hashed as the file it names: the input itself may be one,
+ * and the trials search reads linked trials files). */
 static pt_code hash_file(unsigned long long *h, const char *path, const struct stat *st,
                          pt_error *err) {
   long long meta[2] = {(long long)st->st_size, (long long)st->st_mtime};
   *h = pt_fnv1a(*h, meta, sizeof meta);
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return pt_error_at(err, PT_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
   char buf[65536];
@@ -161,7 +163,10 @@ static pt_code hash_tree(unsigned long long *h, const char *dir, int depth, pt_e
         *h = hash_str(*h, "/");
         rc = hash_tree(h, p, depth + 1, err);
         *h = hash_str(*h, "..");
-      } else if (S_ISREG(st.st_mode)) {
+      } else if (S_ISREG(st.st_mode) || (S_ISLNK(st.st_mode) && stat(p, &st) == 0 &&
+                                          S_ISREG(st.st_mode))) {
+        /* a linked file is read by the trials search (core/fs.h), so its
+         * content counts; linked directories are not searched */
         rc = hash_file(h, p, &st, err);
       }
     }
@@ -504,6 +509,15 @@ static pt_code relative_sources(cJSON *analysis, const char *root) {
   return PT_OK;
 }
 
+/* A warning of the report writer (a missing partial): kept in the result,
+ * which only this input's worker touches, for the caller to print in input
+ * order. */
+static void keep_warning(void *ctx, const char *msg) {
+  pt_batch_result *res = ((item *)ctx)->res;
+  if (!res->nwarnings++)
+    snprintf(res->warning, sizeof res->warning, "%s", msg);
+}
+
 static pt_code publish(batch *b, item *it, size_t index, pt_error *err) {
   const pt_batch_opts *o = b->o;
   struct stat st;
@@ -517,8 +531,10 @@ static pt_code publish(batch *b, item *it, size_t index, pt_error *err) {
                         ".zip)");
   unsigned long long h = b->config;
   pt_code rc = is_dir ? hash_tree(&h, it->input, 0, err) : hash_file(&h, it->input, &st, err);
-  if (rc)
+  if (rc) {
+    relative_error(err, it->input, NULL);
     return rc;
+  }
   snprintf(it->hash, sizeof it->hash, "%016llx", h);
   char *outdir = pt_path_join(o->site, it->res->slug);
   if (!outdir)
@@ -577,6 +593,8 @@ static pt_code publish(batch *b, item *it, size_t index, pt_error *err) {
   ro.template_dirs = tdirs;
   ro.ntemplate_dirs = o->templates ? 1 : 0;
   ro.chart_formats = o->chart_formats;
+  ro.warn = keep_warning;
+  ro.warn_ctx = it;
   ro.finish = finish_report;
   ro.finish_ctx = &fc;
   if ((rc = pt_report_write(analysis, &ro, outdir, err)))
@@ -726,6 +744,9 @@ pt_code pt_batch_run(const char *const *inputs, size_t n, const pt_batch_opts *o
     b.workdir = NULL;
     goto done;
   }
+  /* read the umask (which sets it for a moment) before any thread creates
+   * files or directories */
+  (void)pt_umask();
   size_t jobs = o->jobs ? o->jobs : 1;
   if (jobs > n)
     jobs = n ? n : 1;

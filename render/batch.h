@@ -13,7 +13,8 @@
  * lowercase, [a-z0-9-], at most 64 bytes, "-2", "-3"... appended in input
  * order when two collide. The source hash is FNV-1a 64 over the input (an
  * archive's size, modification time and bytes; a directory's relative names,
- * sizes, modification times and bytes, in sorted order), the ptbench version,
+ * sizes, modification times and bytes, in sorted order, a symbolic link to a
+ * file counting as that file), the ptbench version,
  * the chart formats and every file of the template directories; an input
  * whose hash matches SITE/<slug>/.source-hash is not rebuilt.
  *
@@ -61,6 +62,8 @@ typedef struct pt_batch_result {
   pt_error err;  /* when FAILED: err.file is relative to the archive's root
                     (e.g. "vm/trials.csv") or "" when the error is about the
                     input itself */
+  unsigned nwarnings;  /* warnings while rendering (a missing partial) */
+  char warning[512];   /* the first of them, "" when none */
 } pt_batch_result;
 
 /* Publish inputs[0..n) into opts->site and write the site index when at least

@@ -149,6 +149,36 @@ run "$PTBENCH" batch --quiet --out site runs-2025-01.tar.gz
 expect_status 0
 [ -z "$err" ] && ok || fail "--quiet printed: $err"
 
+t "an archive given through a symbolic link is read (not refused as a link)"
+ln -sf runs-2025-01.tar.gz linked-runs.tar.gz
+run "$PTBENCH" batch --out site-link linked-runs.tar.gz
+expect_status 0
+expect_err_has "ptbench: linked-runs.tar.gz: published site-link/linked-runs/"
+run "$PTBENCH" batch --out site-link missing-runs.tar.gz
+expect_status 1
+expect_err_has "ptbench: missing-runs.tar.gz: no such file or directory"
+
+t "a run directory whose trials.csv is a symbolic link is rebuilt when the file changes"
+mkdir -p linked/bm linked/vm real
+make_runs src/linked 13 2025-04-01 4
+cp -r src/linked/bare-metal/. linked/bm/ && cp src/linked/vm/manifest.json linked/vm/
+cp src/linked/vm/trials.csv real/trials.csv
+ln -s ../../real/trials.csv linked/vm/trials.csv
+run "$PTBENCH" batch --out site-link linked
+expect_err_has "ptbench: linked: published site-link/linked/"
+make_runs src/linked 14 2025-04-01 4
+cp src/linked/vm/trials.csv real/trials.csv
+run "$PTBENCH" batch --out site-link linked
+expect_err_has "ptbench: linked: published site-link/linked/"
+
+t "a missing partial in a user template is a warning naming the archive"
+mkdir -p partial-templates
+printf '# {{{title_md}}}\n{{> no-such-partial}}\n' >partial-templates/report.md.mustache
+run "$PTBENCH" batch --templates partial-templates --out site-partial runs-2025-01.tar.gz
+expect_status 0
+expect_err_has "ptbench: warning: runs-2025-01.tar.gz: missing partial 'no-such-partial' (partial-templates/report.md.mustache:2:1)"
+tmp_is_clean
+
 # --- the same bytes whatever the number of jobs ------------------------
 t "--jobs 1 and --jobs 2 write identical sites"
 run "$PTBENCH" batch --jobs 1 --out site-j1 runs-2025-01.tar.gz runs-2025-02.zip runs-2025-03.tar.xz lab-runs/

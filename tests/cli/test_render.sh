@@ -190,6 +190,11 @@ run "$PTBENCH" report --formats jpeg --out "$TMP/f" data/article
 expect_status 2
 expect_no_file "$TMP/f"
 
+t "an empty --out is a usage error, with or without charts"
+run "$PTBENCH" render --formats none --out '' "$TMP/analysis.json"
+expect_status 2
+expect_err_has "--out wants a directory"
+
 t "render usage"
 run "$PTBENCH" render
 expect_status 2
