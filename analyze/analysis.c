@@ -230,7 +230,11 @@ static cJSON *comparison_json(builder *b, const pt_group *ga, const pt_summary *
   pt_json_add_num(o, "penalty_ci_high", phi);
   pt_test welch, mw;
   pt_welch(sa->mean, sa->variance, sa->n, sb->mean, sb->variance, sb->n, &welch);
-  pt_mann_whitney(ga->sorted, ga->n, gb->sorted, gb->n, &mw);
+  /* README: a comparison's test is null when a side has n < 2 */
+  if (ga->n >= 2 && gb->n >= 2)
+    pt_mann_whitney(ga->sorted, ga->n, gb->sorted, gb->n, &mw);
+  else
+    mw = (pt_test){.statistic = NAN, .df = NAN, .p = NAN, .exact = false};
   cJSON_AddItemToObject(o, "welch", test_json(&welch, false));
   cJSON_AddItemToObject(o, "mann_whitney", test_json(&mw, true));
   double p = b->opts->mann_whitney ? mw.p : welch.p;
@@ -243,7 +247,8 @@ static cJSON *comparison_json(builder *b, const pt_group *ga, const pt_summary *
 }
 
 /* Warnings about one group (STATS.md 7, "Validity warnings"). */
-static void group_warnings(builder *b, const pt_group *g, const pt_summary *s) {
+static void group_warnings(builder *b, const pt_group *g, const pt_summary *s,
+                           size_t dropped) {
   const char *model = b->ds->models.items[g->model], *env = b->ds->envs.items[g->env];
   if (s->n >= 2 && s->cv_pct > HIGH_CV_PCT)
     warn(b, "high-cv", model, env,
@@ -254,6 +259,11 @@ static void group_warnings(builder *b, const pt_group *g, const pt_summary *s) {
          "%s on %s has %zu outlier%s (modified z-score above 14.826); kept, "
          "use --drop-outliers to leave them out",
          model, env, s->outliers, s->outliers == 1 ? "" : "s");
+  if (dropped > 0)
+    warn(b, "outliers-dropped", model, env,
+         "%s on %s: %zu outlier%s (modified z-score above 14.826) left out by "
+         "--drop-outliers",
+         model, env, dropped, dropped == 1 ? "" : "s");
   if (g->offloaded > 0)
     warn(b, "cpu-offload", model, env,
          "%s on %s did not fit in GPU memory in %zu trial%s (size_vram < size): "
@@ -406,7 +416,7 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
       }
       cJSON_AddItemToArray(groups, group_json(&b, g, s, dropped[m * nenv + e]));
       if (g->n > 0) {
-        group_warnings(&b, g, s);
+        group_warnings(&b, g, s, dropped[m * nenv + e]);
         single += s->n < 2;
         few += s->n >= 2 && s->n < 6;
       }

@@ -181,10 +181,10 @@ static pt_code on_header(void *ctx, const pt_row *h, pt_error *err) {
   bool can_derive = m->count != COL_NONE && h->present[m->count] && h->present[m->duration];
   if (!has_value && !can_derive) {
     if (m->count != COL_NONE)
-      return pt_error_at(err, PT_EDATA, h->path, 1, 0,
+      return pt_error_at(err, PT_EDATA, h->path, h->line, 0,
                          "no '%s' column (nor '%s' with '%s' to derive it from)", m->name,
                          pt_column_name(m->count), pt_column_name(m->duration));
-    return pt_error_at(err, PT_EDATA, h->path, 1, 0, "no '%s' column", m->name);
+    return pt_error_at(err, PT_EDATA, h->path, h->line, 0, "no '%s' column", m->name);
   }
   rc->file->derive = can_derive;
   return PT_OK;
@@ -321,7 +321,8 @@ static pt_code on_row(void *ctx, const pt_row *row, pt_error *err) {
     return PT_OK;
   }
   /* STATS.md 8: a degenerate trial gives no rate */
-  bool invalid = isnan(v) || (m->higher_is_better && v <= 0) ||
+  /* every metric is a rate or a duration: zero or less is degenerate */
+  bool invalid = isnan(v) || v <= 0 ||
                  (m->count != COL_NONE && count != PT_MISSING && count < 2) ||
                  (m->count != COL_NONE && dur != PT_MISSING && dur <= 0);
   if (invalid) {

@@ -141,6 +141,39 @@ static pt_code resume_row(void *ctx, const pt_row *row, pt_error *err) {
   return rc;
 }
 
+/* A resumed run must send what the run sent: the extra options too, and the
+ * same text under each prompt id it already has rows for. */
+static pt_code check_prior_plan(run *r, const pt_manifest_prior *prior, pt_error *err) {
+  pt_code rc = PT_OK;
+  if (prior->plan_options) {
+    cJSON *now = pt_plan_options_json(r->plan);
+    if (!now)
+      return pt_error_set(err, PT_ENOMEM, "out of memory");
+    if (!cJSON_Compare(prior->plan_options, now, true)) {
+      char *a = cJSON_PrintUnformatted(prior->plan_options), *b = cJSON_PrintUnformatted(now);
+      rc = pt_error_at(err, PT_EUSAGE, r->manifest_path, 0, 0,
+                       "the run sent other options (%s) than this one (%s); resume with the "
+                       "same plan options or choose another --out",
+                       a ? a : "?", b ? b : "?");
+      cJSON_free(a);
+      cJSON_free(b);
+    }
+    cJSON_Delete(now);
+  }
+  const cJSON *pr;
+  cJSON_ArrayForEach(pr, prior->prompts) {
+    const char *id = pt_json_str(pr, "id"), *text = pt_json_str(pr, "text");
+    for (size_t i = 0; !rc && id && text && i < r->plan->n_prompts; i++)
+      if (!strcmp(r->plan->prompts[i].id, id) && strcmp(r->plan->prompts[i].text, text))
+        rc = pt_error_at(err, PT_EUSAGE, r->manifest_path, 0, 0,
+                         "prompt '%s' had another text in the run; resume with the same "
+                         "prompts or choose another --out", id);
+    if (rc)
+      break;
+  }
+  return rc;
+}
+
 /* Before anything is sent: refuse to overwrite, or load what a resumed run
  * already has. */
 static pt_code check_out_dir(run *r, pt_error *err) {
@@ -174,6 +207,8 @@ static pt_code check_out_dir(run *r, pt_error *err) {
       cJSON_free(b);
     }
     cJSON_Delete(now);
+    if (!rc)
+      rc = check_prior_plan(r, &prior, err);
     if (!rc && prior.run_id)
       snprintf(r->res->run_id, sizeof r->res->run_id, "%s", prior.run_id);
     if (!rc && prior.started_at)
@@ -410,6 +445,7 @@ static pt_code run_trial(run *r, size_t mi, const pt_prompt *p, long n, long of,
   int max = c->max_failures > 0 ? c->max_failures : DEFAULT_MAX_FAILURES;
   if (++r->failures >= max) {
     pt_error_clear(err);
+    pt_error_set_file(err, c->url);
     return pt_error_set(err, grc, "stopping: %d trials in a row failed; the last one (%s, "
                                   "prompt '%s'): %s", r->failures, model, p->id, t.error);
   }

@@ -186,6 +186,19 @@ pt_code pt_manifest_read_prior(const char *path, pt_manifest_prior *p, pt_error 
       p->options = o;
     else
       cJSON_Delete(o);
+    cJSON *plan = pt_json_get(j, "plan");
+    if (cJSON_IsObject(plan)) {
+      o = cJSON_DetachItemFromObjectCaseSensitive(plan, "options");
+      if (cJSON_IsObject(o))
+        p->plan_options = o;
+      else
+        cJSON_Delete(o);
+      o = cJSON_DetachItemFromObjectCaseSensitive(plan, "prompts");
+      if (cJSON_IsArray(o))
+        p->prompts = o;
+      else
+        cJSON_Delete(o);
+    }
   }
   cJSON_Delete(j);
   if (rc)
@@ -200,5 +213,7 @@ void pt_manifest_prior_free(pt_manifest_prior *p) {
   free(p->started_at);
   free(p->environment);
   cJSON_Delete(p->options);
+  cJSON_Delete(p->plan_options);
+  cJSON_Delete(p->prompts);
   memset(p, 0, sizeof *p);
 }

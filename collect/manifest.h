@@ -58,6 +58,8 @@ pt_code pt_manifest_write(const char *path, const pt_manifest *m, pt_error *err)
 typedef struct pt_manifest_prior {
   char *run_id, *started_at, *environment;
   cJSON *options;  /* the "options" object, NULL when absent */
+  cJSON *plan_options;  /* "plan.options" (extra options included), NULL when absent */
+  cJSON *prompts;       /* "plan.prompts" ([{id, text}]), NULL when absent */
 } pt_manifest_prior;
 
 /* Read path; PT_ENOTFOUND when it does not exist, PT_EPARSE/PT_ESCHEMA when

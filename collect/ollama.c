@@ -136,14 +136,21 @@ pt_code pt_ollama_host_url(const char *value, char *out, size_t size, pt_error *
     plen = strlen(defport);
     host = hp;
     hlen = hplen;
-    if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
-      /* strings.Trim(hostport, "[]") on an IP literal */
-      memcpy(ipbuf, host + 1, hlen - 2 < sizeof ipbuf - 1 ? hlen - 2 : sizeof ipbuf - 1);
-      ipbuf[hlen - 2 < sizeof ipbuf - 1 ? hlen - 2 : sizeof ipbuf - 1] = '\0';
+    /* strings.Trim(hostport, "[]"): every leading '[' and trailing ']',
+     * kept when what is left is an IP literal ("[::1", "::1]" too) */
+    const char *t = host;
+    size_t tl = hlen;
+    while (tl && *t == '[')
+      t++, tl--;
+    while (tl && t[tl - 1] == ']')
+      tl--;
+    if (tl != hlen && tl < sizeof ipbuf) {
+      memcpy(ipbuf, t, tl);
+      ipbuf[tl] = '\0';
       unsigned char a[16];
       if (inet_pton(AF_INET6, ipbuf, a) == 1 || inet_pton(AF_INET, ipbuf, a) == 1) {
-        host++;
-        hlen -= 2;
+        host = t;
+        hlen = tl;
       }
     }
     if (hlen == 0) {
@@ -172,7 +179,8 @@ pt_code pt_ollama_host_url(const char *value, char *out, size_t size, pt_error *
     }
   }
   for (size_t i = 0; i < hlen; i++)
-    if (is_space(host[i]) || host[i] == '@' || host[i] == '?' || host[i] == '#')
+    if (is_space(host[i]) || host[i] == '@' || host[i] == '?' || host[i] == '#' ||
+        host[i] == '[' || host[i] == ']')
       return pt_error_set(err, PT_EUSAGE, "'%.*s': not a valid host", (int)n, s);
   bool v6 = memchr(host, ':', hlen) != NULL;
   int w = snprintf(out, size, "%.*s://%s%.*s%s:%.*s%.*s", (int)slen, scheme, v6 ? "[" : "",
@@ -458,6 +466,7 @@ typedef struct xfer {
   curl_off_t seen;    /* bytes received at the last check */
   int64_t quiet_since;  /* when bytes last arrived (or the request began) */
   bool stalled;       /* aborted for silence longer than the timeout */
+  bool error_cut;     /* stopped reading a non-2xx body at ERROR_BODY_MAX */
 } xfer;
 
 static size_t on_write(char *p, size_t size, size_t nmemb, void *ud) {
@@ -466,10 +475,24 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud) {
   if (!x->status)
     curl_easy_getinfo(x->c->curl, CURLINFO_RESPONSE_CODE, &x->status);
   bool ok2xx = x->status >= 200 && x->status < 300;
-  if (!x->line_fn || !ok2xx) {
+  if (!ok2xx) {
+    /* an error body: its start is enough; stop reading past it, so a
+     * server that never ends one cannot hold the run */
+    size_t cap = x->body.max && x->body.max < ERROR_BODY_MAX ? x->body.max : ERROR_BODY_MAX;
+    size_t room = cap > x->body.len ? cap - x->body.len : 0;
+    size_t keep = n < room ? n : room;
+    if (keep && pt_buf_append(&x->body, p, keep)) {
+      x->rc = pt_error_at(&x->err, PT_ENOMEM, x->c->url, 0, 0, "out of memory");
+      return 0;
+    }
+    if (keep < n) {
+      x->error_cut = true;
+      return 0;
+    }
+    return n;
+  }
+  if (!x->line_fn) {
     if (pt_buf_append(&x->body, p, n)) {
-      if (!ok2xx)
-        return n; /* an error body: its start is enough */
       x->rc = pt_error_at(&x->err, PT_ETOOBIG, x->c->url, 0, 0,
                           "reply is larger than %zu bytes", x->body.max);
       return 0;
@@ -601,6 +624,8 @@ static pt_code perform(pt_ollama *c, xfer *x, pt_error *err) {
     return x->rc;
   }
   const char *detail = c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc);
+  if (cc == CURLE_WRITE_ERROR && x->error_cut)
+    cc = CURLE_OK; /* we stopped reading an error body: report its status */
   switch (cc) {
   case CURLE_OK:
     break;

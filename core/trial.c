@@ -123,10 +123,6 @@ static void header_field(reader *r, const char *s, size_t len) {
   }
   h->map = m;
   h->n++;
-  if (idx == 0 && len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) {
-    s += 3;  /* UTF-8 byte order mark */
-    len -= 3;
-  }
   if (len == 0) {
     fail(r, PT_EDATA, r->row_line, (long)idx + 1, "empty column name in header");
     return;
@@ -259,6 +255,10 @@ static void reader_free(reader *r) {
 
 /* Feed one physical line (with its line end, if any) to the parser. */
 static void feed_line(reader *r, const char *s, size_t n) {
+  if (r->line == 0 && n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) {
+    s += 3;  /* a UTF-8 byte order mark, before libcsv sees it (a quoted first name) */
+    n -= 3;
+  }
   r->line++;
   if (r->need_start && !blank_line(s, n)) {
     r->row_line = r->line;

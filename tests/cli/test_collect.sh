@@ -201,6 +201,7 @@ t "3 failures in a row stop the run"
 fault_run f3 --fault generate:2-4:500
 expect_status 1
 expect_err_has "3 trials in a row failed"
+expect_err_has "ptbench: http://127.0.0.1:"
 expect_rows "ok error error error " "HTTP 500"
 [ "$(json_status "$TMP/f3/manifest.json")" = failed ] && ok || fail "manifest status failed"
 
@@ -243,6 +244,19 @@ run "$PTBENCH" collect --env vm --host "$FAKE_URL" -m slow:1b --prompts "$TMP/pr
   --seed 1 --out "$TMP/int" --resume
 expect_status 2
 expect_err_has "other options"
+t "--resume refuses other prompt texts under the same ids"
+printf 'Say goodbye.\nCount to three.\n' >"$TMP/prompts2.txt"
+run "$PTBENCH" collect --env vm --host "$FAKE_URL" -m slow:1b --prompts "$TMP/prompts2.txt" -n 4 \
+  --out "$TMP/int" --resume
+expect_status 2
+expect_err_has "prompt 'p1' had another text in the run"
+t "--resume refuses other extra options of the plan"
+printf 'models:\n  - model: slow:1b\noptions:\n  top_k: 5\n' >"$TMP/topk.yml"
+run "$PTBENCH" collect --env vm --host "$FAKE_URL" --plan "$TMP/topk.yml" \
+  --prompts "$TMP/prompts.txt" -n 4 --out "$TMP/int" --resume
+expect_status 2
+expect_err_has "other options"
+expect_err_has '"top_k":5'
 t "--resume refuses another environment"
 run "$PTBENCH" collect --env bare-metal --host "$FAKE_URL" -m slow:1b --out "$TMP/int" --resume
 expect_status 2

@@ -16,8 +16,8 @@
 #include "core/json.h"
 
 /* Write text to a temporary trials.csv and analyze it. */
-static cJSON *analyze_text(const char *text, const char *metric, const char *baseline,
-                           pt_error *err) {
+static cJSON *analyze_text_drop(const char *text, const char *metric, const char *baseline,
+                                bool drop_outliers, pt_error *err) {
   char path[] = "/tmp/ptbench-analysis-XXXXXX";
   int fd = mkstemp(path);
   assert_true(fd >= 0);
@@ -31,11 +31,17 @@ static cJSON *analyze_text(const char *text, const char *metric, const char *bas
     pt_analyze_opts o;
     pt_analyze_opts_init(&o);
     o.baseline = baseline;
+    o.drop_outliers = drop_outliers;
     doc = pt_analyze(ds, &o, err);
   }
   pt_dataset_free(ds);
   unlink(path);
   return doc;
+}
+
+static cJSON *analyze_text(const char *text, const char *metric, const char *baseline,
+                           pt_error *err) {
+  return analyze_text_drop(text, metric, baseline, false, err);
 }
 
 static const cJSON *first_group(const cJSON *doc, int model, int group) {
@@ -107,7 +113,60 @@ static void test_single_trial_nulls(void **state) {
   /* the article: (50.10 - 49.27) / 50.10 = 1.6567 % */
   NEAR(pt_json_num(c, "penalty_pct"), 1.656686626746507, 1e-9);
   assert_true(cJSON_IsNull(pt_json_get(c, "significant")));
+  /* README: a comparison's test is null when a side has n < 2 (the U test
+   * used to run on 1 vs 1 and mark the article's penalties "~") */
+  assert_true(cJSON_IsNull(pt_json_get(c, "welch")));
+  assert_true(cJSON_IsNull(pt_json_get(c, "mann_whitney")));
   cJSON_Delete(doc);
+}
+
+static bool has_warning(const cJSON *doc, const char *code) {
+  const cJSON *w;
+  cJSON_ArrayForEach(w, pt_json_get(doc, "warnings")) if (!strcmp(pt_json_str(w, "code"), code)) return true;
+  return false;
+}
+
+/* STATS.md 7: --drop-outliers says how many it dropped. */
+static void test_drop_outliers_counted(void **state) {
+  (void)state;
+  pt_error err;
+  static const char text[] = "model,environment,eval_rate\n"
+                             "m,a,50\nm,a,50.1\nm,a,49.9\nm,a,50.2\nm,a,49.8\nm,a,50\nm,a,10\n";
+  cJSON *doc = analyze_text_drop(text, "eval_rate", NULL, true, &err);
+  assert_non_null(doc);
+  const cJSON *g = first_group(doc, 0, 0);
+  assert_int_equal(pt_json_int(g, "n", 0), 6);
+  assert_int_equal(pt_json_int(pt_json_get(g, "excluded"), "outliers", -1), 1);
+  assert_true(has_warning(doc, "outliers-dropped"));
+  assert_false(has_warning(doc, "outliers"));
+  cJSON_Delete(doc);
+  doc = analyze_text_drop(text, "eval_rate", NULL, false, &err);
+  assert_non_null(doc);
+  assert_false(has_warning(doc, "outliers-dropped"));
+  assert_true(has_warning(doc, "outliers"));
+  cJSON_Delete(doc);
+}
+
+/* STATS.md 8: a duration of 0 is degenerate for duration metrics too (it made
+ * the baseline mean 0 and the penalty a division by zero). */
+static void test_zero_duration_invalid(void **state) {
+  (void)state;
+  pt_error err;
+  cJSON *doc = analyze_text("model,environment,ttft_ns\nm,bare-metal,0\nm,bare-metal,100000000\n"
+                            "m,vm,110000000\n",
+                            "ttft_ns", NULL, &err);
+  assert_non_null(doc);
+  const cJSON *g = first_group(doc, 0, 0);
+  assert_int_equal(pt_json_int(g, "n", 0), 1);
+  assert_int_equal(pt_json_int(pt_json_get(g, "excluded"), "invalid", -1), 1);
+  const cJSON *c = cJSON_GetArrayItem(
+      pt_json_get(cJSON_GetArrayItem(pt_json_get(doc, "models"), 0), "comparisons"), 0);
+  NEAR(pt_json_num(c, "penalty_pct"), 10.0, 1e-9);
+  cJSON_Delete(doc);
+  /* the header's own line when blank lines come first */
+  assert_null(analyze_text("\n\nmodel,environment\nm,vm\n", "eval_rate", NULL, &err));
+  assert_int_equal(err.code, PT_EDATA);
+  assert_int_equal(err.line, 3);
 }
 
 /* STATS.md 9: for a lower-is-better metric B / A - 1; the sign says worse. */
@@ -221,6 +280,8 @@ int main(void) {
       cmocka_unit_test(test_summary_and_warnings),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_formats),
+      cmocka_unit_test(test_drop_outliers_counted),
+      cmocka_unit_test(test_zero_duration_invalid),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "collect/ollama.h"
@@ -42,6 +47,10 @@ static const struct {
     {"::1", "http://[::1]:11434"},
     {"[::1]:1337", "http://[::1]:1337"},
     {"[::]:1234", "http://[::1]:1234"},
+    /* strings.Trim(hostport, "[]") strips unbalanced brackets as well */
+    {"[::1", "http://[::1]:11434"},
+    {"::1]", "http://[::1]:11434"},
+    {"[1.2.3.4]", "http://1.2.3.4:11434"},
     {" 1.2.3.4 ", "http://1.2.3.4:11434"},
     {"\"1.2.3.4\"", "http://1.2.3.4:11434"},
     {" \" 1.2.3.4 \" ", "http://1.2.3.4:11434"},
@@ -78,6 +87,9 @@ static void test_host_url_errors(void **state) {
   assert_int_equal(pt_ollama_host_url("ftp://h", out, sizeof out, &err), PT_EUSAGE);
   assert_non_null(strstr(err.msg, "unsupported scheme"));
   assert_int_equal(pt_ollama_host_url("1.2.3.4", small, sizeof small, &err), PT_ETOOBIG);
+  /* brackets around a name are no IP literal: not a URL curl could use */
+  assert_int_equal(pt_ollama_host_url("[example.com]", out, sizeof out, &err), PT_EUSAGE);
+  assert_non_null(strstr(err.msg, "not a valid host"));
 }
 
 static const struct {
@@ -482,6 +494,73 @@ static void test_sample_tags_ps(void **state) {
   pt_buf_free(&c);
 }
 
+/* ------------------------------------------------------------ client */
+
+/* A one-shot server on 127.0.0.1 in a child process: it reads the request
+ * head, sends head, then repeats fill until the client hangs up. Returns
+ * the port; *pid is the child. */
+static int one_shot_server(const char *head, const char *fill, pid_t *pid) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(fd >= 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t alen = sizeof a;
+  assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+  assert_int_equal(listen(fd, 1), 0);
+  assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+  *pid = fork();
+  assert_true(*pid >= 0);
+  if (*pid == 0) {
+    signal(SIGPIPE, SIG_IGN);
+    alarm(20); /* never outlive a broken test */
+    int c = accept(fd, NULL, NULL);
+    char req[4096];
+    size_t n = 0;
+    while (n < sizeof req - 1) {
+      ssize_t k = read(c, req + n, sizeof req - 1 - n);
+      if (k <= 0)
+        break;
+      n += (size_t)k;
+      req[n] = '\0';
+      if (strstr(req, "\r\n\r\n"))
+        break;
+    }
+    if (write(c, head, strlen(head)) < 0)
+      _exit(1);
+    while (fill && write(c, fill, strlen(fill)) >= 0)
+      ;
+    _exit(0);
+  }
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+/* An error reply whose body never ends: the client keeps its start and
+ * reports the status instead of reading (and waiting) forever. */
+static void test_endless_error_body(void **state) {
+  pid_t pid;
+  int port = one_shot_server("HTTP/1.1 500 Internal Server Error\r\n"
+                             "Content-Type: application/json\r\n\r\n"
+                             "{\"error\":\"boom\"}",
+                             "                                                    ", &pid);
+  char url[64];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+  pt_ollama_cfg cfg = {.timeout_s = 5};
+  pt_error err;
+  pt_error_clear(&err);
+  pt_ollama *c = pt_ollama_new(url, &cfg, &err);
+  assert_non_null(c);
+  cJSON *out = NULL;
+  int64_t t0 = pt_now_ns();
+  assert_int_equal(pt_ollama_get_json(c, "/api/version", &out, &err), PT_EHTTP);
+  assert_true(pt_now_ns() - t0 < INT64_C(4000000000));
+  assert_null(out);
+  assert_string_equal(err.msg, "HTTP 500: boom");
+  assert_non_null(strstr(err.file, "/api/version"));
+  pt_ollama_free(c);
+  int st;
+  assert_int_equal(waitpid(pid, &st, 0), pid);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_host_url),
@@ -499,6 +578,7 @@ int main(void) {
       cmocka_unit_test(test_sample_finals),
       cmocka_unit_test(test_sample_errors),
       cmocka_unit_test(test_sample_tags_ps),
+      cmocka_unit_test(test_endless_error_body),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,6 +54,9 @@ static const struct {
     {"plain", "model,environment,eval_rate\nm1,vm,1.5\nm2,vm,2\n", 2, "m1", "1.5", "m2", 3},
     {"any order, extra columns", "x,eval_rate,environment,y,model\n1,7,vm,2,m\n", 1, "m", "7", "m", 2},
     {"BOM and CRLF", "\xEF\xBB\xBFmodel,environment,eval_rate\r\nm,vm,3\r\n", 1, "m", "3", "m", 2},
+    /* a BOM before a quoted name (Excel's "CSV UTF-8") was a libcsv strict error */
+    {"BOM and quoted header", "\xEF\xBB\xBF\"model\",\"environment\",\"eval_rate\"\r\nm,vm,3\r\n", 1,
+     "m", "3", "m", 2},
     {"quoted comma and newline", "model,environment,eval_rate\n\"a,\nb\",vm,1\nc,vm,2\n", 2, "a,\nb",
      "1", "c", 4},
     {"blank lines skipped", "model,environment,eval_rate\n\nm,vm,1\n\n\nn,vm,2\n", 2, "m", "1", "n", 6},
@@ -252,6 +255,54 @@ static void test_writer_round_trip(void **state) {
 /* STATS.md 8: no rate for fewer than 2 tokens or a zero duration. OLLAMA.md's
  * sample prints 290 tokens in 4.709213 s as 61.58 tokens/s; 61.581415 is
  * 290 / 4.709213 worked out by Python. */
+/* The parallel reader: a file big enough for two chunks, with a quoted
+ * field of 100,001 lines across the middle, where the cut must not fall; a
+ * ragged row in the second chunk reports its true line. */
+static pt_code count_row(void *ctx, const pt_row *row, pt_error *err) {
+  (void)row;
+  (void)err;
+  ++*(long *)ctx;
+  return PT_OK;
+}
+
+static void test_parallel_lines(void **state) {
+  (void)state;
+  char path[] = "/tmp/ptbench-parallel-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  FILE *fp = fdopen(fd, "wb");
+  assert_non_null(fp);
+  fputs("model,environment,eval_rate\n", fp);           /* line 1 */
+  for (int i = 0; i < 700000; i++)                       /* 2 .. 700001 */
+    fputs("m,vm,1\n", fp);
+  fputs("x,vm,\"", fp);                                  /* 700002 .. 800002 */
+  for (int i = 0; i < 100000; i++)
+    fputs("a\n", fp);
+  fputs("\"\n", fp);
+  for (int i = 0; i < 700000; i++)                       /* 800003 .. 1500002 */
+    fputs("m,vm,1\n", fp);
+  assert_int_equal(fflush(fp), 0);
+  long counts[2] = {0, 0};
+  void *ctxs[2] = {&counts[0], &counts[1]};
+  size_t used = 0;
+  pt_error err;
+  pt_error_clear(&err);
+  pt_code rc = pt_trials_read_path_parallel(path, NULL, NULL, count_row, ctxs, 2, &used, &err);
+  if (rc)
+    fail_msg("%s", err.msg);
+  assert_int_equal(used, 2);
+  assert_int_equal(counts[0] + counts[1], 1400001);
+  fputs("m,vm\n", fp);                                   /* 1500003: ragged */
+  fclose(fp);
+  pt_error_clear(&err);
+  counts[0] = counts[1] = 0;
+  rc = pt_trials_read_path_parallel(path, NULL, NULL, count_row, ctxs, 2, &used, &err);
+  unlink(path);
+  assert_int_equal(rc, PT_EDATA);
+  assert_int_equal(err.line, 1500003);
+  assert_non_null(strstr(err.msg, "row has 2 fields"));
+}
+
 static void test_rate(void **state) {
   (void)state;
   assert_true(fabs(pt_rate(290, 4709213000) - 61.581415) < 1e-6);
@@ -268,6 +319,7 @@ int main(void) {
       cmocka_unit_test(test_typed_fields),
       cmocka_unit_test(test_writer_round_trip),
       cmocka_unit_test(test_rate),
+      cmocka_unit_test(test_parallel_lines),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
