@@ -355,10 +355,15 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
   for (size_t i = 0; i < ds->ngroups; i++)
     usable += ds->groups[i].n;
   if (usable == 0) {
-    pt_error_set(err, PT_EDATA,
-                 ds->rows ? "no usable trial: every row is a warm-up, failed or has no valid '%s'"
-                          : "no trials: the input has a header but no rows%s",
-                 ds->rows ? ds->metric->name : "");
+    /* name the input when there is one; several are named by the first */
+    const char *where = ds->first_input;
+    if (ds->rows)
+      pt_error_at(err, PT_EDATA, ds->ninputs == 1 ? where : NULL, 0, 0,
+                  "no usable trial: every row is a warm-up, failed or has no valid '%s'",
+                  ds->metric->name);
+    else
+      pt_error_at(err, PT_EDATA, ds->ninputs == 1 ? where : NULL, 0, 0,
+                  "no trials: a header but no rows");
     return NULL;
   }
   builder b = {ds, opts, NULL, NULL, false};

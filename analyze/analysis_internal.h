@@ -36,6 +36,8 @@ struct pt_dataset {
   pt_env_info *env_info;    /* parallel to envs */
   size_t envs_cap;
   size_t rows;
+  char *first_input;        /* the first file read, for messages */
+  size_t ninputs;           /* files read */
   char warn_manifest[8][600];  /* manifests that could not be read */
   size_t nwarn_manifest;
 };

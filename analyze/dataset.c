@@ -99,6 +99,7 @@ void pt_dataset_free(pt_dataset *ds) {
     cJSON_Delete(ds->env_info[i].sources);
   }
   free(ds->env_info);
+  free(ds->first_input);
   free(ds);
 }
 
@@ -386,6 +387,9 @@ static cJSON *read_manifest(pt_dataset *ds, const char *path) {
 static pt_code read_file(pt_dataset *ds, const char *path, pt_error *err) {
   bool is_stdin = !strcmp(path, "-");
   file_info file = {is_stdin ? "<stdin>" : path, false};
+  ds->ninputs++;
+  if (!ds->first_input && !(ds->first_input = strdup(file.path)))
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
   size_t nw = is_stdin ? 1 : worker_count(), used = 0;
   read_ctx *ctx = calloc(nw, sizeof *ctx);
   void **ctxs = calloc(nw, sizeof *ctxs);

@@ -234,6 +234,21 @@ static pt_code pad(pt_buf *out, const char *s, size_t w, bool right) {
   return rc;
 }
 
+/* Copy text into a table cell of size bytes, cut at a character boundary
+ * with "…" when it does not fit. */
+static void copy_cell(char *dst, size_t size, const char *src) {
+  size_t n = strlen(src);
+  if (n < size) {
+    memcpy(dst, src, n + 1);
+    return;
+  }
+  n = size - 4;  /* room for "…" (3 bytes) and the NUL */
+  while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+    n--;  /* not inside a UTF-8 sequence */
+  memcpy(dst, src, n);
+  memcpy(dst + n, "\xE2\x80\xA6", 4);
+}
+
 enum { T_MODEL, T_ENV, T_N, T_MEAN, T_CI, T_CV, T_PEN, T_P, T_COLS };
 
 pt_code pt_analysis_text(const cJSON *doc, pt_buf *out) {
@@ -260,8 +275,8 @@ pt_code pt_analysis_text(const cJSON *doc, pt_buf *out) {
         continue;
       cell *row = cells + r * T_COLS;
       char a[64], bb[64];
-      snprintf(row[T_MODEL], sizeof row[0], "%.100s", first ? pt_json_str(m, "model") : "");
-      snprintf(row[T_ENV], sizeof row[0], "%.100s", env);
+      copy_cell(row[T_MODEL], sizeof row[0], first ? pt_json_str(m, "model") : "");
+      copy_cell(row[T_ENV], sizeof row[0], env);
       snprintf(row[T_N], sizeof row[0], "%lld", pt_json_int(g, "n", 0));
       pt_fmt_num(pt_json_num(g, "mean"), 2, row[T_MEAN], sizeof row[0]);
       double mean = pt_json_num(g, "mean"), hi = pt_json_num(g, "ci_high");
@@ -301,11 +316,11 @@ pt_code pt_analysis_text(const cJSON *doc, pt_buf *out) {
   char a[64], bb[64];
   cJSON_ArrayForEach(s, pt_json_get(pt_json_get(doc, "summary"), "comparisons")) {
     if (!rc)
-      rc = pt_buf_printf(out, "\nmean penalty of %s: %s (geometric mean %s) over %lld models",
+      rc = pt_buf_printf(out, "\nmean penalty of %s: %s (geometric mean %s) over %lld model%s",
                          pt_json_str(s, "environment"),
                          pt_fmt_pct(pt_json_num(s, "mean_penalty_pct"), a, sizeof a),
                          pt_fmt_pct(pt_json_num(s, "geomean_penalty_pct"), bb, sizeof bb),
-                         pt_json_int(s, "models", 0));
+                         pt_json_int(s, "models", 0), pt_json_int(s, "models", 0) == 1 ? "" : "s");
   }
   if (!rc)
     rc = pt_buf_puts(out, "\n");

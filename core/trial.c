@@ -3,6 +3,7 @@
 #include "core/trial.h"
 
 #include <csv.h>
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -556,6 +557,12 @@ static pt_code field_error(const pt_row *row, pt_column c, pt_error *err, const 
   return rc;
 }
 
+/* strtod and strtoll also take leading blanks and (strtod) hexadecimal:
+ * a CSV number is written without either. */
+static bool plain_number(const char *s) {
+  return !isspace((unsigned char)s[0]) && !strpbrk(s, "xX");
+}
+
 pt_code pt_row_int(const pt_row *row, pt_column c, int64_t *out, bool *present,
                    pt_error *err) {
   *present = false;
@@ -565,7 +572,7 @@ pt_code pt_row_int(const pt_row *row, pt_column c, int64_t *out, bool *present,
   char *end;
   errno = 0;
   long long v = strtoll(s, &end, 10);
-  if (end == s || end != s + row->f[c].len)
+  if (end == s || end != s + row->f[c].len || !plain_number(s))
     return field_error(row, c, err, "is not a whole number");
   if (errno == ERANGE)
     return field_error(row, c, err, "is out of range");
@@ -585,7 +592,7 @@ pt_code pt_row_double(const pt_row *row, pt_column c, double *out, bool *present
   char *end;
   errno = 0;
   double v = strtod(s, &end);
-  if (end == s || end != s + row->f[c].len)
+  if (end == s || end != s + row->f[c].len || !plain_number(s))
     return field_error(row, c, err, "is not a number");
   if (!isfinite(v) || errno == ERANGE)
     return field_error(row, c, err, "is not a finite number");

@@ -144,7 +144,8 @@ static const char *label_of(const env_ref *envs, size_t n, const char *name) {
 }
 
 /* One line of the environment's manifest summary: about[] = {key, value,
- * value_md}, and the same value as a member of env named field. */
+ * value_md}, and the same value as members of env named field and
+ * field_md (Markdown-escaped). */
 static void about(builder *b, cJSON *env, cJSON *list, const char *field, const char *key,
                   const char *value) {
   if (!value || !*value)
@@ -156,6 +157,9 @@ static void about(builder *b, cJSON *env, cJSON *list, const char *field, const 
   set_str(b, o, "value", value);
   set_md(b, o, "value_md", value);
   set_str(b, env, field, value);
+  char md_field[64];
+  snprintf(md_field, sizeof md_field, "%s_md", field);
+  set_md(b, env, md_field, value);
 }
 
 /* What the manifest says about the machine, for the environments table. */

@@ -86,7 +86,7 @@ bad() {
   expect_no_file "$TMP/out-$name.json"
 }
 bad empty.csv 3 "empty.csv: empty file" ''
-bad header-only.csv 3 "no trials" 'model,environment,eval_rate\n'
+bad header-only.csv 3 "header-only.csv: no trials: a header but no rows" 'model,environment,eval_rate\n'
 bad no-model.csv 3 "no-model.csv:1: required column 'model' is missing" 'environment,eval_rate\nvm,1\n'
 bad no-metric.csv 3 "no-metric.csv:1: no 'eval_rate' column" 'model,environment\nm,vm\n'
 bad dup.csv 3 "dup.csv:1:3: duplicate column name 'model'" 'model,environment,model,eval_rate\nm,vm,m,1\n'

@@ -154,7 +154,10 @@ static const struct {
     {"inf", PT_EDATA, PT_EDATA, 0, 0, false},
     {"1e999", PT_EDATA, PT_EDATA, 0, 0, false},
     {"99999999999999999999", PT_EDATA, PT_OK, 0, 1e20, true},
-    {" 5", PT_OK, PT_OK, 5, 5, true},  /* strtoll/strtod skip leading blanks */
+    {" 5", PT_OK, PT_OK, 5, 5, true},  /* libcsv trims unquoted blanks */
+    {"\" 5\"", PT_EDATA, PT_EDATA, 0, 0, false},  /* a quoted blank: strtod would skip it */
+    {"0x10", PT_EDATA, PT_EDATA, 0, 0, false}, /* strtod would read hexadecimal */
+    {"1e3", PT_EDATA, PT_OK, 0, 1000, true},
 };
 
 static void test_typed_fields(void **state) {
