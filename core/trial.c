@@ -243,7 +243,7 @@ static pt_code reader_init(reader *r, header *h, const char *path, pt_header_fn 
   memcpy(r->row.colno, h->colno, sizeof r->row.colno);
   pt_buf_init(&r->names, 0);
   pt_buf_init(&r->rowbuf, 0);
-  if (csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+  if (csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI) != 0)
     return pt_error_at(err, PT_ENOMEM, path, 0, 0, "out of memory");
   return PT_OK;
 }
