@@ -21,12 +21,28 @@ void pt_analyze_opts_init(pt_analyze_opts *o) {
   o->alpha = 0.05;
 }
 
+/* Record an allocation failure of a cJSON call (a NULL item, a false add):
+ * the document is then not returned, rather than returned incomplete. */
+#define NEED(bp, expr) ((expr) ? (void)0 : (void)((bp)->oom = true))
+
 typedef struct builder {
   pt_dataset *ds;
   const pt_analyze_opts *opts;
   cJSON *doc, *warnings;
   bool oom;
 } builder;
+
+/* Add item to the object `to` under key, or to the array `to` when key is
+ * NULL; when that cannot be done the item is freed and the failure
+ * recorded. */
+static void attach(builder *b, cJSON *to, const char *key, cJSON *item) {
+  bool ok = item && to &&
+            (key ? cJSON_AddItemToObject(to, key, item) : cJSON_AddItemToArray(to, item));
+  if (!ok) {
+    cJSON_Delete(item);
+    b->oom = true;
+  }
+}
 
 static void warn(builder *b, const char *code, const char *model, const char *env,
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -44,10 +60,10 @@ static void warn(builder *b, const char *code, const char *model, const char *en
     b->oom = true;
     return;
   }
-  cJSON_AddStringToObject(w, "code", code);
-  pt_json_add_str(w, "model", model);
-  pt_json_add_str(w, "environment", env);
-  cJSON_AddStringToObject(w, "message", msg);
+  NEED(b, cJSON_AddStringToObject(w, "code", code));
+  NEED(b, pt_json_add_str(w, "model", model));
+  NEED(b, pt_json_add_str(w, "environment", env));
+  NEED(b, cJSON_AddStringToObject(w, "message", msg));
 }
 
 static const char *env_label(builder *b, size_t env) {
@@ -167,29 +183,29 @@ static cJSON *group_json(builder *b, const pt_group *g, const pt_summary *s, siz
   cJSON *o = cJSON_CreateObject();
   if (!o)
     return NULL;
-  cJSON_AddStringToObject(o, "environment", b->ds->envs.items[g->env]);
-  cJSON_AddNumberToObject(o, "n", (double)s->n);
-  pt_json_add_num(o, "mean", s->mean);
-  pt_json_add_num(o, "variance", s->variance);
-  pt_json_add_num(o, "stddev", s->stddev);
-  pt_json_add_num(o, "cv_pct", s->cv_pct);
-  pt_json_add_num(o, "se", s->se);
-  pt_json_add_num(o, "min", s->min);
-  pt_json_add_num(o, "median", s->median);
-  pt_json_add_num(o, "max", s->max);
-  pt_json_add_num(o, "p90", s->p90);
-  pt_json_add_num(o, "p99", s->p99);
-  pt_json_add_num(o, "ci_low", s->ci_low);
-  pt_json_add_num(o, "ci_high", s->ci_high);
-  pt_json_add_num(o, "median_ci_low", s->median_ci_low);
-  pt_json_add_num(o, "median_ci_high", s->median_ci_high);
-  cJSON_AddNumberToObject(o, "outliers", (double)s->outliers);
+  NEED(b, cJSON_AddStringToObject(o, "environment", b->ds->envs.items[g->env]));
+  NEED(b, cJSON_AddNumberToObject(o, "n", (double)s->n));
+  NEED(b, pt_json_add_num(o, "mean", s->mean));
+  NEED(b, pt_json_add_num(o, "variance", s->variance));
+  NEED(b, pt_json_add_num(o, "stddev", s->stddev));
+  NEED(b, pt_json_add_num(o, "cv_pct", s->cv_pct));
+  NEED(b, pt_json_add_num(o, "se", s->se));
+  NEED(b, pt_json_add_num(o, "min", s->min));
+  NEED(b, pt_json_add_num(o, "median", s->median));
+  NEED(b, pt_json_add_num(o, "max", s->max));
+  NEED(b, pt_json_add_num(o, "p90", s->p90));
+  NEED(b, pt_json_add_num(o, "p99", s->p99));
+  NEED(b, pt_json_add_num(o, "ci_low", s->ci_low));
+  NEED(b, pt_json_add_num(o, "ci_high", s->ci_high));
+  NEED(b, pt_json_add_num(o, "median_ci_low", s->median_ci_low));
+  NEED(b, pt_json_add_num(o, "median_ci_high", s->median_ci_high));
+  NEED(b, cJSON_AddNumberToObject(o, "outliers", (double)s->outliers));
   cJSON *ex = cJSON_AddObjectToObject(o, "excluded");
   if (ex) {
-    cJSON_AddNumberToObject(ex, "warmup", (double)g->warmup);
-    cJSON_AddNumberToObject(ex, "failed", (double)g->failed);
-    cJSON_AddNumberToObject(ex, "invalid", (double)g->invalid);
-    cJSON_AddNumberToObject(ex, "outliers", (double)dropped);
+    NEED(b, cJSON_AddNumberToObject(ex, "warmup", (double)g->warmup));
+    NEED(b, cJSON_AddNumberToObject(ex, "failed", (double)g->failed));
+    NEED(b, cJSON_AddNumberToObject(ex, "invalid", (double)g->invalid));
+    NEED(b, cJSON_AddNumberToObject(ex, "outliers", (double)dropped));
   }
   return o;
 }
@@ -200,12 +216,14 @@ static cJSON *test_json(const pt_test *t, bool mw) {
   cJSON *o = cJSON_CreateObject();
   if (!o)
     return NULL;
-  pt_json_add_num(o, mw ? "u" : "t", t->statistic);
-  if (mw)
-    cJSON_AddBoolToObject(o, "exact", t->exact);
-  else
-    pt_json_add_num(o, "df", t->df);
-  pt_json_add_num(o, "p", t->p);
+  bool ok = pt_json_add_num(o, mw ? "u" : "t", t->statistic) &&
+            (mw ? cJSON_AddBoolToObject(o, "exact", t->exact) != NULL
+                : pt_json_add_num(o, "df", t->df) != NULL) &&
+            pt_json_add_num(o, "p", t->p);
+  if (!ok) {
+    cJSON_Delete(o);
+    return NULL;  /* the caller's add of NULL fails and is recorded */
+  }
   return o;
 }
 
@@ -216,18 +234,18 @@ static cJSON *comparison_json(builder *b, const pt_group *ga, const pt_summary *
   cJSON *o = cJSON_CreateObject();
   if (!o)
     return NULL;
-  cJSON_AddStringToObject(o, "environment", b->ds->envs.items[gb->env]);
-  cJSON_AddStringToObject(o, "baseline", b->ds->envs.items[ga->env]);
+  NEED(b, cJSON_AddStringToObject(o, "environment", b->ds->envs.items[gb->env]));
+  NEED(b, cJSON_AddStringToObject(o, "baseline", b->ds->envs.items[ga->env]));
   pt_ratio_interval rci;
   pt_ratio_ci(sa->mean, sa->variance, sa->n, sb->mean, sb->variance, sb->n,
               b->opts->confidence, &rci);
   *ratio = rci.ratio;
-  pt_json_add_num(o, "ratio", rci.ratio);
-  pt_json_add_num(o, "penalty_pct", pt_penalty_pct(sa->mean, sb->mean, hib));
+  NEED(b, pt_json_add_num(o, "ratio", rci.ratio));
+  NEED(b, pt_json_add_num(o, "penalty_pct", pt_penalty_pct(sa->mean, sb->mean, hib)));
   double plo, phi;
   pt_ratio_ci_to_penalty(&rci, hib, &plo, &phi);
-  pt_json_add_num(o, "penalty_ci_low", plo);
-  pt_json_add_num(o, "penalty_ci_high", phi);
+  NEED(b, pt_json_add_num(o, "penalty_ci_low", plo));
+  NEED(b, pt_json_add_num(o, "penalty_ci_high", phi));
   pt_test welch, mw;
   pt_welch(sa->mean, sa->variance, sa->n, sb->mean, sb->variance, sb->n, &welch);
   /* README: a comparison's test is null when a side has n < 2 */
@@ -235,14 +253,14 @@ static cJSON *comparison_json(builder *b, const pt_group *ga, const pt_summary *
     pt_mann_whitney(ga->sorted, ga->n, gb->sorted, gb->n, &mw);
   else
     mw = (pt_test){.statistic = NAN, .df = NAN, .p = NAN, .exact = false};
-  cJSON_AddItemToObject(o, "welch", test_json(&welch, false));
-  cJSON_AddItemToObject(o, "mann_whitney", test_json(&mw, true));
+  attach(b, o, "welch", test_json(&welch, false));
+  attach(b, o, "mann_whitney", test_json(&mw, true));
   double p = b->opts->mann_whitney ? mw.p : welch.p;
-  pt_json_add_num(o, "p_value", p);
+  NEED(b, pt_json_add_num(o, "p_value", p));
   if (isnan(p))
-    cJSON_AddNullToObject(o, "significant");
+    NEED(b, cJSON_AddNullToObject(o, "significant"));
   else
-    cJSON_AddBoolToObject(o, "significant", p < b->opts->alpha);
+    NEED(b, cJSON_AddBoolToObject(o, "significant", p < b->opts->alpha));
   return o;
 }
 
@@ -338,14 +356,14 @@ static cJSON *environments_json(builder *b, size_t base) {
       b->oom = true;
       break;
     }
-    cJSON_AddStringToObject(o, "name", b->ds->envs.items[e]);
-    cJSON_AddStringToObject(o, "label", env_label(b, e));
-    cJSON_AddBoolToObject(o, "baseline", e == base);
+    NEED(b, cJSON_AddStringToObject(o, "name", b->ds->envs.items[e]));
+    NEED(b, cJSON_AddStringToObject(o, "label", env_label(b, e)));
+    NEED(b, cJSON_AddBoolToObject(o, "baseline", e == base));
     pt_env_info *info = &b->ds->env_info[e];
-    cJSON_AddItemToObject(o, "sources",
-                          info->sources ? cJSON_Duplicate(info->sources, true) : cJSON_CreateArray());
-    cJSON_AddItemToObject(o, "manifest",
-                          info->manifest ? cJSON_Duplicate(info->manifest, true) : cJSON_CreateNull());
+    attach(b, o, "sources",
+           info->sources ? cJSON_Duplicate(info->sources, true) : cJSON_CreateArray());
+    attach(b, o, "manifest",
+           info->manifest ? cJSON_Duplicate(info->manifest, true) : cJSON_CreateNull());
   }
   return arr;
 }
@@ -380,20 +398,20 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
   if (!b.doc || !b.warnings || !sums || !dropped || !ratios ||
       !summarize_all(ds, opts, sums, dropped))
     goto oom;
-  cJSON_AddStringToObject(b.doc, "schema", PT_ANALYSIS_SCHEMA);
+  NEED(&b, cJSON_AddStringToObject(b.doc, "schema", PT_ANALYSIS_SCHEMA));
   cJSON *tool = cJSON_AddObjectToObject(b.doc, "tool");
-  cJSON_AddStringToObject(tool, "name", "ptbench");
-  cJSON_AddStringToObject(tool, "version", PTBENCH_VERSION);
+  NEED(&b, cJSON_AddStringToObject(tool, "name", "ptbench"));
+  NEED(&b, cJSON_AddStringToObject(tool, "version", PTBENCH_VERSION));
   cJSON *metric = cJSON_AddObjectToObject(b.doc, "metric");
-  cJSON_AddStringToObject(metric, "name", ds->metric->name);
-  cJSON_AddStringToObject(metric, "label", ds->metric->label);
-  cJSON_AddStringToObject(metric, "unit", ds->metric->unit);
-  cJSON_AddBoolToObject(metric, "higher_is_better", ds->metric->higher_is_better);
-  cJSON_AddNumberToObject(b.doc, "confidence", opts->confidence);
-  cJSON_AddNumberToObject(b.doc, "alpha", opts->alpha);
-  cJSON_AddStringToObject(b.doc, "test", opts->mann_whitney ? "mann-whitney" : "welch");
-  cJSON_AddStringToObject(b.doc, "baseline", ds->envs.items[base]);
-  cJSON_AddItemToObject(b.doc, "environments", environments_json(&b, (size_t)base));
+  NEED(&b, cJSON_AddStringToObject(metric, "name", ds->metric->name));
+  NEED(&b, cJSON_AddStringToObject(metric, "label", ds->metric->label));
+  NEED(&b, cJSON_AddStringToObject(metric, "unit", ds->metric->unit));
+  NEED(&b, cJSON_AddBoolToObject(metric, "higher_is_better", ds->metric->higher_is_better));
+  NEED(&b, cJSON_AddNumberToObject(b.doc, "confidence", opts->confidence));
+  NEED(&b, cJSON_AddNumberToObject(b.doc, "alpha", opts->alpha));
+  NEED(&b, cJSON_AddStringToObject(b.doc, "test", opts->mann_whitney ? "mann-whitney" : "welch"));
+  NEED(&b, cJSON_AddStringToObject(b.doc, "baseline", ds->envs.items[base]));
+  attach(&b, b.doc, "environments", environments_json(&b, (size_t)base));
 
   for (size_t i = 0; i < ds->nwarn_manifest; i++)
     warn(&b, "manifest-unreadable", NULL, NULL, "manifest ignored: %s", ds->warn_manifest[i]);
@@ -407,7 +425,7 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
       goto oom;
     }
     const char *model = ds->models.items[m];
-    cJSON_AddStringToObject(mo, "model", model);
+    NEED(&b, cJSON_AddStringToObject(mo, "model", model));
     cJSON *groups = cJSON_AddArrayToObject(mo, "groups");
     for (size_t e = 0; e < nenv; e++) {
       pt_group *g = pt_dataset_group(ds, m, e);
@@ -419,7 +437,7 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
              "%s on %s has no valid trial (%zu warm-up, %zu failed, %zu invalid)", model,
              ds->envs.items[e], g->warmup, g->failed, g->invalid);
       }
-      cJSON_AddItemToArray(groups, group_json(&b, g, s, dropped[m * nenv + e]));
+      attach(&b, groups, NULL, group_json(&b, g, s, dropped[m * nenv + e]));
       if (g->n > 0) {
         group_warnings(&b, g, s, dropped[m * nenv + e]);
         single += s->n < 2;
@@ -444,7 +462,7 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
         continue;
       }
       double ratio = NAN;
-      cJSON_AddItemToArray(comps, comparison_json(&b, ga, &sums[m * nenv + (size_t)base], gb,
+      attach(&b, comps, NULL, comparison_json(&b, ga, &sums[m * nenv + (size_t)base], gb,
                                                   &sums[m * nenv + e], &ratio));
       ratios[m * nenv + e] = ratio;
       if (ga->digest && gb->digest && strcmp(ga->digest, gb->digest))
@@ -486,12 +504,12 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
       free(r);
       goto oom;
     }
-    cJSON_AddStringToObject(o, "environment", ds->envs.items[e]);
-    cJSON_AddStringToObject(o, "baseline", ds->envs.items[base]);
-    cJSON_AddNumberToObject(o, "models", (double)k);
-    pt_json_add_num(o, "mean_penalty_pct", k ? sum / (double)k : NAN);
-    pt_json_add_num(o, "geomean_penalty_pct",
-                    k ? pt_ratio_to_penalty(pt_geomean(r, k), ds->metric->higher_is_better) : NAN);
+    NEED(&b, cJSON_AddStringToObject(o, "environment", ds->envs.items[e]));
+    NEED(&b, cJSON_AddStringToObject(o, "baseline", ds->envs.items[base]));
+    NEED(&b, cJSON_AddNumberToObject(o, "models", (double)k));
+    NEED(&b, pt_json_add_num(o, "mean_penalty_pct", k ? sum / (double)k : NAN));
+    NEED(&b, pt_json_add_num(o, "geomean_penalty_pct",
+                    k ? pt_ratio_to_penalty(pt_geomean(r, k), ds->metric->higher_is_better) : NAN));
     if (k && k < nmodel)
       warn(&b, "coverage", NULL, ds->envs.items[e],
            "%s and %s do not cover the same models: the summary uses the %zu they share",
@@ -510,7 +528,7 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
          "than 4 the Mann-Whitney test cannot reach p < 0.05",
          few, few == 1 ? " has" : "s have");
   manifest_warnings(&b, (size_t)base);
-  cJSON_AddItemToObject(b.doc, "warnings", b.warnings);
+  attach(&b, b.doc, "warnings", b.warnings);
   b.warnings = NULL;
   free(sums);
   free(dropped);

@@ -391,11 +391,11 @@ static void *work(void *arg) {
 /* Cut [body, len) into n chunks starting on row boundaries: bounds[k] is
  * where chunk k ends, lines[k] the lines before chunk k + 1. RFC 4180 quotes
  * do not nest, so a line end is a row end when the quotes before it are
- * even in number. Returns false on a read error. */
-static bool cut_chunks(int fd, off_t body, off_t len, size_t n, off_t *bounds, long *lines) {
+ * even in number. Returns PT_OK, PT_ENOMEM or PT_EIO. */
+static pt_code cut_chunks(int fd, off_t body, off_t len, size_t n, off_t *bounds, long *lines) {
   char *buf = malloc(BLOCK);
   if (!buf)
-    return false;
+    return PT_ENOMEM;
   bool quoted = false;
   size_t k = 0;
   long nl_count = 0;
@@ -407,7 +407,7 @@ static bool cut_chunks(int fd, off_t body, off_t len, size_t n, off_t *bounds, l
       continue;
     if (got <= 0) {
       free(buf);
-      return false;
+      return PT_EIO;
     }
     const char *p = buf, *e = buf + got, *q = NULL;
     while (p < e && k + 1 < n) {
@@ -441,7 +441,7 @@ static bool cut_chunks(int fd, off_t body, off_t len, size_t n, off_t *bounds, l
   }
   bounds[n - 1] = len;
   free(buf);
-  return true;
+  return PT_OK;
 }
 
 pt_code pt_trials_read_path_parallel(const char *path, const bool *wanted,
@@ -501,8 +501,9 @@ pt_code pt_trials_read_path_parallel(const char *path, const bool *wanted,
   long lines[MAX_WORKERS];
   if (!w || !tid || !running)
     rc = pt_error_at(err, PT_ENOMEM, path, 0, 0, "out of memory");
-  else if (!cut_chunks(fd, body, len, n, bounds, lines))
-    rc = pt_error_at(err, PT_EIO, path, 0, 0, "read error: %s", strerror(errno));
+  else if ((rc = cut_chunks(fd, body, len, n, bounds, lines)))
+    pt_error_at(err, rc, path, 0, 0, "%s",
+                rc == PT_ENOMEM ? "out of memory" : "read error: the file shrank or failed");
   size_t ready = 0;
   for (size_t k = 0; !rc && k < n; k++) {
     pt_error_clear(&w[k].err);

@@ -578,8 +578,9 @@ cJSON *pt_view_build(const cJSON *analysis, pt_error *err) {
 pt_code pt_view_set_charts(cJSON *view, unsigned formats, pt_error *err) {
   static const pt_chart_format order[] = {PT_CHART_PNG, PT_CHART_SVG, PT_CHART_PDF};
   builder b = {true};
-  cJSON *charts = cJSON_CreateObject();
-  set_item(&b, view, "charts", charts);
+  cJSON *charts = cJSON_CreateObject();  /* filled, then attached */
+  if (!charts)
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
   bool any = false;
   for (int k = 0; k < PT_CHART_KIND_COUNT && b.ok; k++) {
     const char *stem = pt_chart_kind_name((pt_chart_kind)k);
@@ -605,5 +606,10 @@ pt_code pt_view_set_charts(cJSON *view, unsigned formats, pt_error *err) {
     set_item(&b, charts, stem, embed ? cJSON_CreateString(embed) : cJSON_CreateNull());
   }
   set_bool(&b, charts, "any", any);
+  if (!b.ok) {
+    cJSON_Delete(charts);
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
+  }
+  set_item(&b, view, "charts", charts);  /* frees charts when it fails */
   return b.ok ? PT_OK : pt_error_set(err, PT_ENOMEM, "out of memory");
 }

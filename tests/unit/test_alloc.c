@@ -1,0 +1,150 @@
+/* tests/unit/test_alloc.c - allocation failure paths (libcbor's
+ * test_allocator.h, done with the linker): malloc, calloc and realloc of
+ * ptbench's own code are wrapped (-Wl,--wrap, see tests/CMakeLists.txt) and
+ * cJSON's are hooked, so the Nth allocation can be made to fail. Each case
+ * runs with N = 1, 2, ... until it passes without a failure; every run must
+ * end in PT_OK or PT_ENOMEM (never a crash, a leak or another code under the
+ * sanitizers). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyze/analysis.h"
+#include "core/json.h"
+#include "render/mustache.h"
+#include "render/view.h"
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t k);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t k);
+void *__wrap_realloc(void *p, size_t n);
+
+static char last_msg[1100];   /* the message of the last failed case */
+static long countdown = -1;  /* allocations left before one fails; -1 = never */
+static bool failed;          /* an allocation was refused in this run */
+
+static bool refuse(void) {
+  if (countdown < 0)
+    return false;
+  if (countdown-- == 0) {
+    failed = true;
+    return true;
+  }
+  return false;
+}
+
+void *__wrap_malloc(size_t n) { return refuse() ? NULL : __real_malloc(n); }
+void *__wrap_calloc(size_t n, size_t k) { return refuse() ? NULL : __real_calloc(n, k); }
+void *__wrap_realloc(void *p, size_t n) { return refuse() ? NULL : __real_realloc(p, n); }
+static void *json_malloc(size_t n) { return refuse() ? NULL : __real_malloc(n); }
+
+/* Run fn with the Nth allocation failing, for every N until none fails. */
+static void each_failure(pt_code (*fn)(void), const char *name) {
+  cJSON_Hooks hooks = {json_malloc, free};
+  cJSON_InitHooks(&hooks);
+  for (long n = 0; n < 100000; n++) {
+    countdown = n;
+    failed = false;
+    pt_code rc = fn();
+    countdown = -1;
+    if (rc != PT_OK && rc != PT_ENOMEM)
+      fail_msg("%s: allocation %ld failing gave code %d (%s): %s", name, n, rc, pt_strerror(rc),
+               last_msg);
+    if (!failed) {
+      assert_int_equal(rc, PT_OK);  /* nothing refused: it must work */
+      cJSON_InitHooks(NULL);
+      return;
+    }
+  }
+  fail_msg("%s: still allocating after 100000 allocations", name);
+}
+
+static char csv_path[64];
+
+static pt_code analyze_case(void) {
+  pt_error err;
+  pt_error_clear(&err);
+  pt_dataset *ds = pt_dataset_new(pt_metric_find("eval_rate"));
+  if (!ds)
+    return PT_ENOMEM;
+  pt_code rc = pt_dataset_add(ds, csv_path, &err);
+  cJSON *doc = NULL;
+  if (!rc) {
+    pt_analyze_opts o;
+    pt_analyze_opts_init(&o);
+    doc = pt_analyze(ds, &o, &err);
+    rc = doc ? PT_OK : err.code;
+  }
+  pt_buf out = PT_BUF_INIT;
+  if (!rc)
+    rc = pt_analysis_md(doc, &out);
+  if (!rc)
+    rc = pt_analysis_text(doc, &out);
+  if (!rc)
+    rc = pt_analysis_csv(doc, &out);
+  cJSON *view = NULL;
+  if (!rc) {
+    view = pt_view_build(doc, &err);
+    rc = view ? PT_OK : err.code;
+  }
+  pt_buf_free(&out);
+  cJSON_Delete(view);
+  cJSON_Delete(doc);
+  pt_dataset_free(ds);
+  snprintf(last_msg, sizeof last_msg, "%s", err.msg);
+  return rc;
+}
+
+static void test_analyze_oom(void **state) {
+  (void)state;
+  snprintf(csv_path, sizeof csv_path, "/tmp/ptbench-alloc-XXXXXX");
+  int fd = mkstemp(csv_path);
+  assert_true(fd >= 0);
+  static const char text[] =
+      "model,environment,eval_rate,warmup,status\n"
+      "m1,bare-metal,50.1,0,ok\nm1,bare-metal,49.8,0,ok\nm1,bare-metal,50.3,0,ok\n"
+      "m1,vm,49.3,0,ok\nm1,vm,49.1,0,ok\nm1,vm,49.5,1,ok\nm1,vm,49.6,0,error\n"
+      "m2,bare-metal,35.0,0,ok\nm2,vm,34.9,0,ok\n";
+  assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+  close(fd);
+  each_failure(analyze_case, "analyze");
+  unlink(csv_path);
+}
+
+static pt_code mustache_case(void) {
+  static const char tmpl[] =
+      "{{#rows}}| {{name}} |{{#cells}} {{.}} |{{/cells}}\n{{/rows}}{{^rows}}none{{/rows}}"
+      "{{=<% %>=}}<%title%>";
+  pt_error err;
+  pt_error_clear(&err);
+  cJSON *view = cJSON_Parse("{\"title\":\"t<&>\",\"rows\":[{\"name\":\"a\",\"cells\":[1,2]},"
+                            "{\"name\":\"b\",\"cells\":[3]}]}");
+  if (!view)
+    return PT_ENOMEM;
+  pt_buf out = PT_BUF_INIT;
+  pt_code rc = pt_mustache_render(tmpl, sizeof tmpl - 1, "t", view, NULL, NULL, &out, &err);
+  pt_buf_free(&out);
+  cJSON_Delete(view);
+  return rc;
+}
+
+static void test_mustache_oom(void **state) {
+  (void)state;
+  each_failure(mustache_case, "mustache");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_analyze_oom),
+      cmocka_unit_test(test_mustache_oom),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
