@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "analyze/analysis.h"
+#include "collect/import.h"
+#include "core/trial.h"
 #include "core/json.h"
 #include "render/mustache.h"
 #include "render/view.h"
@@ -141,10 +143,70 @@ static void test_mustache_oom(void **state) {
   each_failure(mustache_case, "mustache");
 }
 
+static pt_code import_case(void) {
+  static const char log_text[] =
+      "model_name =    mistral:7b\n"
+      "\x1b[?25l\xe2\xa0\x8b Some answer text\n"
+      "total duration:       5.043500667s\nload duration:        5.025959ms\n"
+      "prompt eval count:    26 token(s)\nprompt eval duration: 325.953ms\n"
+      "prompt eval rate:     79.77 tokens/s\neval count:           290 token(s)\n"
+      "eval duration:        4.709213s\neval rate:            61.58 tokens/s\n"
+      "total duration:       1m2.5s\neval count:           10 token(s)\n"
+      "eval duration:        850\xc2\xb5s\n"
+      "--------------------------------------------------\n";
+  pt_import_log log = {0};
+  pt_error err;
+  pt_error_clear(&err);
+  pt_code rc = pt_import_parse(PT_IMPORT_LLM_BENCHMARK, log_text, sizeof log_text - 1, "x.log",
+                               &log, &err);
+  snprintf(last_msg, sizeof last_msg, "%s", err.msg);
+  pt_import_log_free(&log);
+  return rc;
+}
+
+static void test_import_oom(void **state) {
+  (void)state;
+  each_failure(import_case, "import");
+}
+
+/* Trials written and read back through the CSV writer and reader. */
+static pt_code csv_case(void) {
+  pt_error err;
+  pt_error_clear(&err);
+  pt_trial_writer *w = pt_trial_writer_open(csv_path, &err);
+  if (!w)
+    return err.code;
+  pt_trial t;
+  pt_trial_init(&t);
+  t.model = "a \"quoted\", model";
+  t.environment = "vm";
+  t.eval_rate = 50.1;
+  pt_code rc = pt_trial_write(w, &t, &err);
+  pt_code rc2 = pt_trial_writer_close(w, &err);
+  if (!rc)
+    rc = rc2;
+  if (!rc) {
+    pt_dataset *ds = pt_dataset_new(pt_metric_find("eval_rate"));
+    rc = ds ? pt_dataset_add(ds, csv_path, &err) : PT_ENOMEM;
+    pt_dataset_free(ds);
+  }
+  unlink(csv_path);
+  snprintf(last_msg, sizeof last_msg, "%s", err.msg);
+  return rc;
+}
+
+static void test_csv_oom(void **state) {
+  (void)state;
+  snprintf(csv_path, sizeof csv_path, "/tmp/ptbench-alloc-w-%ld.csv", (long)getpid());
+  each_failure(csv_case, "csv");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_analyze_oom),
       cmocka_unit_test(test_mustache_oom),
+      cmocka_unit_test(test_import_oom),
+      cmocka_unit_test(test_csv_oom),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
