@@ -109,10 +109,10 @@ static int run(int argc, char **argv) {
       status = pt_report(&err);
       goto done;
     }
+    status = PT_EXIT_OK;
   } else {
-    fwrite(out.data, 1, out.len, stdout);
+    status = pt_write_stdout(out.data, out.len);
   }
-  status = PT_EXIT_OK;
 done:
   pt_buf_free(&out);
   cJSON_Delete(doc);

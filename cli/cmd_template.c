@@ -118,10 +118,7 @@ static int run(int argc, char **argv) {
     status = pt_report(&err);
     goto done;
   }
-  if (out.len && fwrite(out.data, 1, out.len, stdout) != out.len) {
-    pt_errorf("error writing to standard output: %s", strerror(errno));
-    status = PT_EXIT_FAILURE;
-  }
+  status = pt_write_stdout(out.data, out.len);
 done:
   pt_buf_free(&tmpl);
   pt_buf_free(&out);

@@ -55,14 +55,28 @@ int pt_report(const pt_error *err) {
   return pt_exit_status(err->code);
 }
 
+int pt_write_stdout(const void *data, size_t len) {
+  if (len == 0 || fwrite(data, 1, len, stdout) == len)
+    return PT_EXIT_OK;
+  pt_errorf("error writing to standard output: %s", strerror(errno));
+  clearerr(stdout);  /* reported: pt_close_stdout need not say it again */
+  return PT_EXIT_FAILURE;
+}
+
 int pt_close_stdout(int status) {
-  bool failed = ferror(stdout) != 0;
+  int saved = 0;
   errno = 0;
-  if (fclose(stdout) != 0)
+  if (fflush(stdout) != 0)
+    saved = errno;
+  bool failed = saved || ferror(stdout) != 0;
+  errno = 0;
+  if (fclose(stdout) != 0) {
     failed = true;
+    saved = saved ? saved : errno;
+  }
   if (failed) {
     pt_errorf("error writing to standard output: %s",
-              errno ? strerror(errno) : "write failed");
+              saved ? strerror(saved) : "write failed");
     return status ? status : PT_EXIT_FAILURE;
   }
   return status;

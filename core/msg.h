@@ -9,6 +9,7 @@
 #define PT_MSG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "core/error.h"
@@ -30,6 +31,10 @@ void pt_notef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print an error with its context: "ptbench: FILE:LINE:COL: message".
  * Returns the exit status for its code. */
 int pt_report(const pt_error *err);
+
+/* Write data to stdout; a failed write is reported here with its cause.
+ * Returns PT_EXIT_OK or PT_EXIT_FAILURE. */
+int pt_write_stdout(const void *data, size_t len);
 
 /* Flush and close stdout; a failed write (full disk, closed pipe) is reported
  * as an error. Returns status unchanged on success, PT_EXIT_FAILURE if the

@@ -69,6 +69,13 @@ run "$PTBENCH" analyze --format md "$TMP/bom.csv"
 expect_status 0
 expect_out_has '| m | 10.00 | 9.00 | 10.00% |'
 
+t "a full disk on standard output is an error"
+if [ -w /dev/full ]; then
+  run bash -c "'$PTBENCH' analyze data/article >/dev/full"
+  expect_status 1
+  expect_err_has "error writing to standard output: No space left on device"
+fi
+
 t "help lists the exit statuses"
 run "$PTBENCH" analyze --help
 expect_status 0
