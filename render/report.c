@@ -291,7 +291,7 @@ pt_code pt_report_write(const cJSON *analysis, const pt_report_opts *opts, const
     return pt_error_set(err, PT_EUSAGE, "no output directory");
   search s;
   pt_buf readme = PT_BUF_INIT, table = PT_BUF_INIT;
-  char *tmp = NULL, *dir = NULL;
+  char *tmp = NULL;
   cJSON *view = pt_view_build(analysis, err);
   pt_code rc = view ? search_init(&s, opts, name, err) : err->code;
   if (!view)
@@ -306,20 +306,14 @@ pt_code pt_report_write(const cJSON *analysis, const pt_report_opts *opts, const
     rc = check_outdir(outdir, err);
   if (!rc && !(tmp = pt_mkdtemp_beside(outdir, err)))
     rc = err->code;
-  /* mkdtemp's directory is private (0700); the report is made inside it by
-   * mkdir, which gives it the usual 0777 & ~umask without reading the
-   * process-wide umask (not thread-safe) */
-  if (!rc && !(dir = pt_path_join(tmp, "report")))
-    rc = pt_error_set(err, PT_ENOMEM, "out of memory");
-  if (!rc && mkdir(dir, 0777) != 0)
-    rc = pt_error_at(err, PT_EIO, dir, 0, 0, "cannot create directory: %s", strerror(errno));
-  if (!rc && (rc = fill(dir, analysis, view, opts, &readme, &table, err)))
-    name_final(err, dir, outdir);
+  /* the report is made in tmp (with the usual directory mode), then tmp is
+   * renamed into place; on any failure it is removed */
+  if (!rc && (rc = fill(tmp, analysis, view, opts, &readme, &table, err)))
+    name_final(err, tmp, outdir);
   if (!rc)
-    rc = pt_replace_dir(dir, outdir, err);
-  if (tmp)
+    rc = pt_replace_dir(tmp, outdir, err);
+  if (rc && tmp)
     pt_remove_tree(tmp);
-  free(dir);
   free(tmp);
   free(s.own_dir);
   pt_buf_free(&readme);
