@@ -261,7 +261,7 @@ pt_code pt_list_dir(const char *dir, char ***names_out, size_t *n_out, pt_error 
   struct dirent *e;
   while (!rc && (e = readdir(d))) {
     if (e->d_name[0] == '.')
-      continue;  /* ., .., hidden and our own .tmp- directories */
+      continue;  /* ., .., hidden files */
     if (n == cap) {
       cap = cap ? cap * 2 : 16;
       char **p = realloc(names, cap * sizeof *p);
@@ -294,6 +294,13 @@ void pt_free_names(char **names, size_t n) {
   free(names);
 }
 
+/* A directory pt_mkdtemp_beside or pt_replace_dir made ("X.tmp-XXXXXX",
+ * "X.old-XXXXXX"), left behind only if ptbench was killed: never input. */
+static bool is_our_temp(const char *name) {
+  size_t n = strlen(name);
+  return n > 11 && (!memcmp(name + n - 11, ".tmp-", 5) || !memcmp(name + n - 11, ".old-", 5));
+}
+
 static pt_code walk(const char *dir, const char *name, pt_file_fn fn, void *ctx,
                     size_t *count, int depth, pt_error *err) {
   if (depth > 64)
@@ -307,8 +314,10 @@ static pt_code walk(const char *dir, const char *name, pt_file_fn fn, void *ctx,
     if (!p)
       rc = pt_error_at(err, PT_ENOMEM, dir, 0, 0, "out of memory");
     else if (lstat(p, &st) == 0) {
-      if (S_ISDIR(st.st_mode))
-        rc = walk(p, name, fn, ctx, count, depth + 1, err);
+      if (S_ISDIR(st.st_mode)) {
+        if (!is_our_temp(names[i]))
+          rc = walk(p, name, fn, ctx, count, depth + 1, err);
+      }
       else if (!strcmp(names[i], name) && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) {
         (*count)++;
         rc = fn(ctx, p, err);

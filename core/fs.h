@@ -62,7 +62,8 @@ void pt_free_names(char **names, size_t n);
  * returned by pt_find_files as PT_E... code). */
 typedef pt_code (*pt_file_fn)(void *ctx, const char *path, pt_error *err);
 
-/* Walk root recursively (no symlinked directories) in sorted order and call
+/* Walk root recursively (no symlinked directories, no hidden ones, none of
+ * ptbench's own leftover "*.tmp-XXXXXX" / "*.old-XXXXXX") in sorted order and call
  * fn for every regular file whose base name is name. Returns PT_OK, the
  * callback's code, or an I/O error. *count gets the number of matches. */
 pt_code pt_find_files(const char *root, const char *name, pt_file_fn fn,

@@ -111,6 +111,15 @@ expect_status 2
 expect_err_has "nope: no such file or directory"
 expect_no_file "$TMP/o.json"
 
+t "a leftover temporary directory of a killed run is not input"
+mkdir -p "$TMP/runs/vm.tmp-AbC123" "$TMP/runs/bm"
+cp data/article/vm/trials.csv "$TMP/runs/vm.tmp-AbC123/"
+cp data/article/bare-metal/trials.csv "$TMP/runs/bm/"
+run "$PTBENCH" analyze --format md "$TMP/runs"
+expect_status 0
+expect_out_has '| Model | bare-metal |'
+case "$out" in *"| vm"*|*49.27*) fail "the .tmp- directory was read" ;; *) ok ;; esac
+
 t "a directory holding no trials.csv"
 mkdir -p "$TMP/emptydir/sub"
 run "$PTBENCH" analyze -o "$TMP/o.json" "$TMP/emptydir"
