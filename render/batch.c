@@ -32,7 +32,6 @@
 #define INDEX_TEMPLATE "site-index.md.mustache"
 #define HASH_FILE ".source-hash"
 #define SITE_TITLE "Benchmark archives"
-#define TEMPLATE_MAX ((size_t)16 << 20)   /* bytes in a page or index template */
 #define PAGE_MAX ((size_t)256 << 20)      /* bytes in one HTML page */
 #define HASH_DEPTH 32                     /* directory levels hashed */
 
@@ -177,40 +176,6 @@ static pt_code hash_tree(unsigned long long *h, const char *dir, int depth, pt_e
 }
 
 /* -------------------------------------------------------------- templates */
-
-/* The path of a template file: the user's directory, then the installed
- * one, then the source tree's (the order render/report.h uses). */
-static char *find_template(const pt_batch_opts *o, const char *file) {
-  const char *dirs[] = {o->templates, PTBENCH_SHARE_DIR "/templates",
-                        PTBENCH_SOURCE_DIR "/templates"};
-  for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-    if (!dirs[i])
-      continue;
-    char *p = pt_path_join(dirs[i], file);
-    struct stat st;
-    if (p && stat(p, &st) == 0 && S_ISREG(st.st_mode))
-      return p;
-    free(p);
-  }
-  return NULL;
-}
-
-static pt_mustache *load_template(const pt_batch_opts *o, const char *file, pt_error *err) {
-  char *path = find_template(o, file);
-  if (!path) {
-    pt_error_at(err, PT_ENOTFOUND, file, 0, 0, "no such template in %s%s%s or %s",
-                o->templates ? o->templates : "", o->templates ? ", " : "",
-                PTBENCH_SHARE_DIR "/templates", PTBENCH_SOURCE_DIR "/templates");
-    return NULL;
-  }
-  pt_buf b = PT_BUF_INIT;
-  pt_mustache *t = NULL;
-  if (!pt_read_file(path, TEMPLATE_MAX, &b, err))
-    t = pt_mustache_compile(b.data, b.len, path, err);
-  pt_buf_free(&b);
-  free(path);
-  return t;
-}
 
 /* Everything besides the input that shapes a report. */
 static pt_code config_hash(const pt_batch_opts *o, unsigned long long *h, pt_error *err) {
@@ -671,7 +636,7 @@ static pt_code write_index(batch *b, pt_error *err) {
     rc = pt_error_set(err, PT_ENOMEM, "out of memory");
     goto done;
   }
-  if (!(tmpl = load_template(b->o, INDEX_TEMPLATE, err))) {
+  if (!(tmpl = pt_template_load(&b->o->templates, 1, INDEX_TEMPLATE, err))) {
     rc = err->code;
     goto done;
   }
@@ -727,7 +692,7 @@ pt_code pt_batch_run(const char *const *inputs, size_t n, const pt_batch_opts *o
   }
   if ((rc = pt_mkdir_p(o->site, err)) || (rc = config_hash(o, &b.config, err)))
     goto done;
-  if (!(b.page = load_template(o, PAGE_TEMPLATE, err))) {
+  if (!(b.page = pt_template_load(&o->templates, 1, PAGE_TEMPLATE, err))) {
     rc = err->code;
     goto done;
   }

@@ -156,36 +156,61 @@ static pt_code load_partial(void *ctx, const char *name, const pt_mustache_loc *
 }
 
 /* Render the template `name` against view into out. */
-static pt_code render(const search *s, const char *name, const cJSON *view, pt_buf *out,
-                      pt_error *err) {
+/* Read the template `name` ("report.md" or a path): its text and the path
+ * it was read from (the caller's). PT_ENOTFOUND lists where it looked. */
+static pt_code read_template(const search *s, const char *name, pt_buf *text, char **path,
+                             pt_error *err) {
+  if (strchr(name, '/')) {
+    pt_code rc = pt_read_file(name, TEMPLATE_MAX, text, err);
+    if (!rc && !(*path = strdup(name)))
+      rc = pt_error_set(err, PT_ENOMEM, "out of memory");
+    return rc;
+  }
   char *file = template_file(name);
   if (!file)
     return pt_error_set(err, PT_ENOMEM, "out of memory");
+  pt_code rc = find(s, file, text, path, err);
+  if (rc == PT_ENOTFOUND) {
+    char dirs[2048];
+    dir_list(s, dirs, sizeof dirs);
+    pt_error_clear(err);
+    pt_error_set(err, PT_ENOTFOUND, "no template '%s': no '%s' in %s", name, file, dirs);
+  }
+  free(file);
+  return rc;
+}
+
+static pt_code render(const search *s, const char *name, const cJSON *view, pt_buf *out,
+                      pt_error *err) {
   pt_buf text = PT_BUF_INIT;
   char *path = NULL;
-  pt_code rc;
-  if (strchr(name, '/')) {
-    rc = pt_read_file(name, TEMPLATE_MAX, &text, err);
-    if (!rc && !(path = strdup(name)))
-      rc = pt_error_set(err, PT_ENOMEM, "out of memory");
-  } else {
-    rc = find(s, file, &text, &path, err);
-    if (rc == PT_ENOTFOUND) {
-      char dirs[2048];
-      dir_list(s, dirs, sizeof dirs);
-      pt_error_clear(err);
-      pt_error_set(err, PT_ENOTFOUND, "no template '%s': no '%s' in %s", name, file, dirs);
-    }
-  }
+  pt_code rc = read_template(s, name, &text, &path, err);
   if (!rc) {
     pt_buf_init(out, OUTPUT_MAX);
     rc = pt_mustache_render(text.data ? text.data : "", text.len, path, view, load_partial,
                             (void *)s, out, err);
   }
-  free(file);
   free(path);
   pt_buf_free(&text);
   return rc;
+}
+
+pt_mustache *pt_template_load(const char *const *dirs, size_t ndirs, const char *name,
+                              pt_error *err) {
+  pt_report_opts o;
+  pt_report_opts_init(&o);
+  o.template_dirs = dirs;
+  o.ntemplate_dirs = ndirs;
+  search s;
+  pt_buf text = PT_BUF_INIT;
+  char *path = NULL;
+  pt_mustache *t = NULL;
+  if (!search_init(&s, &o, name, err) && !read_template(&s, name, &text, &path, err))
+    t = pt_mustache_compile(text.data ? text.data : "", text.len, path, err);
+  free(path);
+  free(s.own_dir);
+  pt_buf_free(&text);
+  return t;
 }
 
 /* outdir may be replaced when it does not exist, is empty, or holds a

@@ -28,6 +28,7 @@
 #include <stddef.h>
 
 #include "core/error.h"
+#include "render/mustache.h"
 
 #define PT_REPORT_DEFAULT_TEMPLATE "report.md"
 #define PT_REPORT_TABLE_TEMPLATE "table.md"
@@ -66,5 +67,13 @@ void pt_report_opts_init(pt_report_opts *o);
  * write; err names the path), PT_ENOMEM, or a chart's error. */
 pt_code pt_report_write(const cJSON *analysis, const pt_report_opts *opts, const char *outdir,
                         pt_error *err);
+
+/* Compile the template `name` ("page.html" for page.html.mustache, or a
+ * path), looked up as reports look up theirs: dirs (NULL entries skipped),
+ * then the installed share directory, then the source tree's templates/.
+ * Returns NULL with err set: PT_ENOTFOUND listing where it looked,
+ * PT_EPARSE at file:line:column. Free with pt_mustache_free. */
+pt_mustache *pt_template_load(const char *const *dirs, size_t ndirs, const char *name,
+                              pt_error *err);
 
 #endif
