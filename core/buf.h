@@ -42,4 +42,15 @@ void pt_buf_reset(pt_buf *b);
 char *pt_buf_detach(pt_buf *b, size_t *len);
 void pt_buf_free(pt_buf *b);
 
+/* Grow an array: returns p reallocated so it holds at least need elements
+ * of size elem (capacity doubling from 16; *cap updated), or NULL on
+ * overflow or out of memory, when p and *cap are left as they were. The
+ * one way ptbench grows arrays (git's ALLOC_GROW):
+ *
+ *     int *m = pt_grow_array(h->map, &h->cap, h->n + 1, sizeof *m);
+ *     if (!m) return PT_ENOMEM;
+ *     h->map = m;
+ */
+void *pt_grow_array(void *p, size_t *cap, size_t need, size_t elem);
+
 #endif
