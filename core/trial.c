@@ -72,15 +72,17 @@ bool pt_status_parse(const char *s, size_t len, pt_status *out) {
   return false;
 }
 
-#define FIELD(t, c, type) ((type *)((char *)(t) + columns[c].offset))
-#define CFIELD(t, c, type) ((const type *)((const char *)(t) + columns[c].offset))
+/* The field of column c in trial t, as a pointer to its C type. */
+typedef const char *cstr;
+#define FIELD(t, c, type) ((type *)(void *)((char *)(t) + columns[c].offset))
+#define CFIELD(t, c, type) ((const type *)(const void *)((const char *)(t) + columns[c].offset))
 
 void pt_trial_init(pt_trial *t) {
   memset(t, 0, sizeof *t);
   for (int c = 0; c < PT_COL_COUNT; c++)
     switch (columns[c].type) {
     case PT_CT_STRING:
-      *FIELD(t, c, const char *) = NULL;
+      *FIELD(t, c, cstr) = NULL;
       break;
     case PT_CT_INT:
       *FIELD(t, c, int64_t) = PT_MISSING;
@@ -145,6 +147,8 @@ typedef struct reader {
   bool in_header;       /* the row being read is the header */
   bool open_quote;      /* libcsv is inside a quoted field */
   bool hdr_match;       /* the row so far equals the header */
+  bool lone_cr;         /* a header line held a CR not before its LF: rows
+                           may have begun on the line the header ended on */
   char last_byte;       /* the last byte fed */
   header *h;
   size_t nfield;        /* fields seen in the current row */
@@ -420,6 +424,10 @@ static void feed_line(reader *r, const char *s, size_t n, bool has_quote) {
     r->need_start = false;
     r->any = true;
   }
+  if (r->in_header)
+    for (const char *cr = s; (cr = memchr(cr, '\r', (size_t)(s + n - cr))) != NULL; cr++)
+      if (cr + 1 < s + n && cr[1] != '\n')
+        r->lone_cr = true;
   if (!has_quote && !r->open_quote && !r->cfg->libcsv_only && n && s[n - 1] == '\n') {
     const char *cr = memchr(s, '\r', n);
     if (!cr || cr == s + n - 2) {
@@ -701,10 +709,19 @@ static pt_code read_fd(int fd, off_t len, const pt_read_cfg *cfg, pt_read_info *
   bool header_done = !hr.in_header;
   if (!hr.rc && !header_done)
     finish(&hr);  /* no header row with a line end: the file is empty or one line */
+  if (!hr.rc && header_done && hr.lone_cr) {
+    /* a CR alone ended the header inside a line, and rows may have begun
+     * after it: this reader goes on through the file, alone */
+    feed_range(&hr, fd, body, len, false, NULL);
+    finish_rows(&hr);
+    header_done = false;
+  }
   rc = hr.rc;
   long header_lines = hr.line;
   if (rc || !header_done) {
-    fill_info(info, &hr, 0, 0, 1);
+    fill_info(info, &hr, hr.rows, hr.repeats, 1);
+    if (!rc && hr.torn_line)
+      warn_torn(cfg, path, hr.torn_line);
     reader_free(&hr);
     header_free(&h);
     return rc;
@@ -866,7 +883,7 @@ static pt_code field_to_trial(const pt_row *row, pt_column c, pt_trial *t, pt_er
       return pt_error_set(err, PT_ENOMEM, "out of memory");
     memcpy(s, row->f[c].s, row->f[c].len);
     s[row->f[c].len] = '\0';
-    *FIELD(t, c, const char *) = s;
+    *FIELD(t, c, cstr) = s;
     break;
   }
   case PT_CT_INT:
@@ -914,8 +931,8 @@ pt_code pt_row_to_trial(const pt_row *row, pt_trial *t, pt_error *err) {
 void pt_trial_free_strings(pt_trial *t) {
   for (int c = 0; c < PT_COL_COUNT; c++)
     if (columns[c].type == PT_CT_STRING) {
-      free((char *)*FIELD(t, c, const char *));
-      *FIELD(t, c, const char *) = NULL;
+      free((char *)*FIELD(t, c, cstr));
+      *FIELD(t, c, cstr) = NULL;
     }
 }
 
@@ -928,7 +945,6 @@ struct pt_trial_writer {
   pt_buf row;
   pt_column cols[PT_COL_COUNT];  /* the file's columns, in its order */
   size_t ncols;
-  bool need_eol;                 /* the file's last row lacks its line end */
 };
 
 pt_code pt_csv_field(pt_buf *b, const char *s) {
@@ -963,7 +979,7 @@ static pt_code put_double(pt_buf *b, double v) {
 static pt_code put_cell(pt_buf *b, const pt_trial *t, pt_column c) {
   switch (columns[c].type) {
   case PT_CT_STRING:
-    return pt_csv_field(b, *CFIELD(t, c, const char *));
+    return pt_csv_field(b, *CFIELD(t, c, cstr));
   case PT_CT_INT: {
     int64_t v = *CFIELD(t, c, int64_t);
     return v < 0 ? PT_OK : pt_buf_printf(b, "%lld", (long long)v);
@@ -1030,9 +1046,10 @@ static pt_trial_writer *writer_new(int fd, FILE *fp, const char *name, pt_error 
   return w;
 }
 
-/* Write w->row whole or not at all: on any failure the file is cut back to
- * its size before, so it ends with a whole row. */
-static pt_code write_row(pt_trial_writer *w, pt_error *err) {
+/* Write w->row (what: "a row", "the header") whole or not at all: on any
+ * failure the file is cut back to its size before, so it ends with a whole
+ * row. */
+static pt_code write_row(pt_trial_writer *w, const char *what, pt_error *err) {
   if (w->fp) {
     if (fwrite(w->row.data, 1, w->row.len, w->fp) != w->row.len || fflush(w->fp) != 0)
       return pt_error_at(err, PT_EIO, w->name, 0, 0, "cannot write: %s", strerror(errno));
@@ -1062,14 +1079,14 @@ static pt_code write_row(pt_trial_writer *w, pt_error *err) {
   if (ftruncate(w->fd, st.st_size) != 0) {
     int e = errno;
     return pt_error_at(err, PT_EIO, w->name, 0, 0,
-                       "cannot write a row: %s; cutting the file back to its last whole "
+                       "cannot write %s: %s; cutting the file back to its last whole "
                        "row failed too (%s): its last row may be incomplete",
-                       strerror(saved), strerror(e));
+                       what, strerror(saved), strerror(e));
   }
   fsync(w->fd);
   return pt_error_at(err, PT_EIO, w->name, 0, 0,
-                     "cannot write a row: %s; the file is cut back to its last whole row",
-                     strerror(saved));
+                     "cannot write %s: %s; the file is %s", what, strerror(saved),
+                     st.st_size ? "cut back to its last whole row" : "left empty");
 }
 
 /* What the writer learns from the header of a file it appends to. */
@@ -1126,7 +1143,7 @@ pt_trial_writer *pt_trial_writer_open(const char *path, pt_error *err) {
     if (pt_trial_format_header(&w->row))
       rc = pt_error_set(err, PT_ENOMEM, "out of memory");
     else
-      rc = write_row(w, err);
+      rc = write_row(w, "the header", err);
   } else {
     layout l = {.seen = false};
     void *ctxs[1] = {&l};
@@ -1140,10 +1157,14 @@ pt_trial_writer *pt_trial_writer_open(const char *path, pt_error *err) {
     if (!rc) {
       memcpy(w->cols, l.cols, sizeof l.cols);
       w->ncols = l.ncols;
-      if (info.torn_line && ftruncate(fd, (off_t)info.whole_bytes) != 0)
-        rc = pt_error_at(err, PT_EIO, path, info.torn_line, 0,
-                         "cannot cut off the incomplete last row: %s", strerror(errno));
-      w->need_eol = !info.torn_line && info.open_end;
+      if (info.torn_line) {  /* its trial was not recorded: cut it off */
+        if (ftruncate(fd, (off_t)info.whole_bytes) != 0)
+          rc = pt_error_at(err, PT_EIO, path, info.torn_line, 0,
+                           "cannot cut off the incomplete last row: %s", strerror(errno));
+      } else if (info.open_end) {  /* whole, but the next row needs a line end first */
+        rc = pt_buf_puts(&w->row, "\r\n") ? pt_error_set(err, PT_ENOMEM, "out of memory")
+                                           : write_row(w, "the last row's line end", err);
+      }
     }
   }
   pt_buf_reset(&w->row);
@@ -1158,7 +1179,7 @@ pt_trial_writer *pt_trial_writer_stream(FILE *fp, const char *name, pt_error *er
   pt_trial_writer *w = writer_new(-1, fp, name, err);
   if (!w)
     return NULL;
-  if (pt_trial_format_header(&w->row) || write_row(w, err)) {
+  if (pt_trial_format_header(&w->row) || write_row(w, "the header", err)) {
     if (err && !err->code)
       pt_error_set(err, PT_ENOMEM, "out of memory");
     pt_trial_writer_close(w, NULL);
@@ -1170,13 +1191,9 @@ pt_trial_writer *pt_trial_writer_stream(FILE *fp, const char *name, pt_error *er
 
 pt_code pt_trial_write(pt_trial_writer *w, const pt_trial *t, pt_error *err) {
   pt_buf_reset(&w->row);
-  if ((w->need_eol && pt_buf_puts(&w->row, "\r\n")) ||
-      format_cols(&w->row, t, w->cols, w->ncols))
+  if (format_cols(&w->row, t, w->cols, w->ncols))
     return pt_error_set(err, PT_ENOMEM, "out of memory");
-  pt_code rc = write_row(w, err);
-  if (!rc)
-    w->need_eol = false;
-  return rc;
+  return write_row(w, "a row", err);
 }
 
 pt_code pt_trial_writer_close(pt_trial_writer *w, pt_error *err) {

@@ -248,8 +248,8 @@ typedef struct pt_trial_writer pt_trial_writer;
  * writes or wrote (any PT_SCHEMA_VERSION); rows then go in that header's
  * column order. A last row left incomplete by an interrupted write is cut
  * off (its trial was not recorded), and a whole last row without a line end
- * gets one before the next row. Anything else is PT_EDATA (PT_EUNSAFE for a
- * link): ptbench never mixes or rewrites a file that is not its own.
+ * gets one. Anything else is PT_EDATA (PT_EUNSAFE for a link or a file that
+ * is not regular): ptbench never mixes or rewrites a file not its own.
  * Returns NULL on failure with err set. */
 pt_trial_writer *pt_trial_writer_open(const char *path, pt_error *err);
 /* Write to an open stream (stdout); the header is written first. */
