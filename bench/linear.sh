@@ -44,7 +44,7 @@ for n in $((MAX / 8)) $((MAX / 4)) $((MAX / 2)) "$MAX"; do
   /usr/bin/time -f '%e %M' -o "$dir/time" "$PTBENCH" analyze --quiet --format csv \
     "$dir/trials.csv" >"$dir/out" 2>"$dir/err" || { cat "$dir/err"; exit 1; }
   read -r secs kb <"$dir/time"
-  grep -q '^m,vm,2,' "$dir/out" || { echo "unexpected output:"; cat "$dir/out"; exit 1; }
+  grep -q '^m,vm,vm,1,2,' "$dir/out" || { echo "unexpected output:"; cat "$dir/out"; exit 1; }
   printf '%10d %8.2fs %7.1f MB %12.0f\n' "$n" "$secs" "$(awk -v k="$kb" 'BEGIN{print k/1024}')" \
     "$(awk -v s="$secs" -v n="$n" 'BEGIN{print s * 1e9 / n}')"
   worst=$secs

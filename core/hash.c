@@ -98,14 +98,24 @@ const char *pt_strtab_str(const pt_strtab *t, size_t i, size_t *len) {
   return t->keys.data + t->entries[i].off;
 }
 
+/* A slot holds the entry's index + 1 in its low 32 bits (0 = empty) and
+ * the high 32 bits of its hash above, so a probe passes other keys without
+ * touching their entries (a cache miss each in a big table). */
+#define SLOT(h, idx) (((h) & 0xffffffff00000000ULL) | ((uint64_t)(idx) + 1))
+#define SLOT_INDEX(v) ((size_t)((v) & 0xffffffffu) - 1)
+#define MAX_ENTRIES ((size_t)0xfffffffe)
+
 /* The slot holding s, or the empty slot where it would go. */
 static size_t probe(const pt_strtab *t, uint64_t h, const char *s, size_t len) {
   size_t mask = t->nslots - 1;
+  uint64_t tag = h & 0xffffffff00000000ULL;
   for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
-    size_t e = t->slots[i];
-    if (!e)
+    uint64_t v = t->slots[i];
+    if (!v)
       return i;
-    const pt_strtab_entry *en = &t->entries[e - 1];
+    if ((v & 0xffffffff00000000ULL) != tag)
+      continue;
+    const pt_strtab_entry *en = &t->entries[SLOT_INDEX(v)];
     if (en->hash == h && en->len == len && !memcmp(t->keys.data + en->off, s, len))
       return i;
   }
@@ -115,8 +125,8 @@ ptrdiff_t pt_strtab_find(const pt_strtab *t, const char *s, size_t len) {
   if (!t->n)
     return -1;
   uint64_t h = pt_hash_bytes(s, len, table_key());
-  size_t e = t->slots[probe(t, h, s, len)];
-  return e ? (ptrdiff_t)(e - 1) : -1;
+  uint64_t v = t->slots[probe(t, h, s, len)];
+  return v ? (ptrdiff_t)SLOT_INDEX(v) : -1;
 }
 
 /* Double the slots (or make the first 16) and place every entry again. */
@@ -124,14 +134,15 @@ static pt_code rehash(pt_strtab *t) {
   size_t n = t->nslots ? t->nslots * 2 : 16;
   if (n < t->nslots || n > SIZE_MAX / sizeof *t->slots)
     return PT_ENOMEM;
-  size_t *slots = calloc(n, sizeof *slots);
+  uint64_t *slots = calloc(n, sizeof *slots);
   if (!slots)
     return PT_ENOMEM;
   for (size_t k = 0; k < t->n; k++) {
-    size_t i = (size_t)t->entries[k].hash & (n - 1);
+    uint64_t h = t->entries[k].hash;
+    size_t i = (size_t)h & (n - 1);
     while (slots[i])
       i = (i + 1) & (n - 1);
-    slots[i] = k + 1;
+    slots[i] = SLOT(h, k);
   }
   free(t->slots);
   t->slots = slots;
@@ -145,12 +156,14 @@ pt_code pt_strtab_intern(pt_strtab *t, const char *s, size_t len, size_t *index,
     *added = false;
   uint64_t h = pt_hash_bytes(s, len, table_key());
   if (t->n) {
-    size_t e = t->slots[probe(t, h, s, len)];
-    if (e) {
-      *index = e - 1;
+    uint64_t v = t->slots[probe(t, h, s, len)];
+    if (v) {
+      *index = SLOT_INDEX(v);
       return PT_OK;
     }
   }
+  if (t->n >= MAX_ENTRIES)
+    return PT_ETOOBIG;
   /* at most half full: grow the slots before adding */
   if ((t->n + 1) * 2 > t->nslots && rehash(t))
     return PT_ENOMEM;
@@ -166,7 +179,7 @@ pt_code pt_strtab_intern(pt_strtab *t, const char *s, size_t len, size_t *index,
     return PT_ENOMEM;
   }
   en[t->n] = (pt_strtab_entry){h, off, len};
-  t->slots[probe(t, h, s, len)] = t->n + 1;
+  t->slots[probe(t, h, s, len)] = SLOT(h, t->n);
   *index = t->n++;
   if (added)
     *added = true;

@@ -18,7 +18,7 @@
  *     if (added) ... grow the caller's arrays to i + 1
  *
  * Open addressing with linear probing, at most half full; each key is hashed
- * once, when it is added. The table owns copies of its keys; pt_strtab_free
+ * once, when it is added; at most 2^32 - 2 strings. The table owns copies of its keys; pt_strtab_free
  * releases everything and leaves an empty table. Strings are never removed.
  * Not thread-safe for writers; concurrent pt_strtab_find calls are fine.
  */
@@ -42,7 +42,7 @@ typedef struct pt_strtab_entry {
 
 /* Fields are private: use the functions. */
 typedef struct pt_strtab {
-  size_t *slots;            /* entry index + 1; 0 = empty */
+  uint64_t *slots;          /* entry index + 1, and hash bits; 0 = empty */
   size_t nslots;            /* 0 or a power of two */
   pt_strtab_entry *entries; /* in insertion order */
   size_t n, cap;
@@ -58,7 +58,8 @@ void pt_strtab_free(pt_strtab *t);
 ptrdiff_t pt_strtab_find(const pt_strtab *t, const char *s, size_t len);
 
 /* Index of s[0..len), added when absent; *added (may be NULL) says whether
- * it was. PT_ENOMEM leaves the table as it was. */
+ * it was. PT_ENOMEM, or PT_ETOOBIG past 2^32 - 2 strings, leave the table as
+ * it was. */
 pt_code pt_strtab_intern(pt_strtab *t, const char *s, size_t len, size_t *index,
                          bool *added);
 

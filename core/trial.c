@@ -198,8 +198,10 @@ static void header_field(reader *r, const char *s, size_t len) {
    * constant time, and the index of a name is its field index */
   size_t at;
   bool added;
-  if (pt_strtab_intern(&h->names, s, len, &at, &added)) {
-    fail(r, PT_ENOMEM, r->row_line, 0, "out of memory");
+  pt_code rc = pt_strtab_intern(&h->names, s, len, &at, &added);
+  if (rc) {
+    fail(r, rc, r->row_line, (long)idx + 1, "%s",
+         rc == PT_ETOOBIG ? "too many columns" : "out of memory");
     return;
   }
   if (!added) {
