@@ -244,7 +244,7 @@ static void on_field(void *sv, size_t len, void *data) {
   int c = r->h->map[idx];
   if (c < 0)
     return;  /* a column the caller does not use */
-  if (pt_buf_reserve(&r->rowbuf, len + 1)) {
+  if (r->rowbuf.cap - r->rowbuf.len < len + 2 && pt_buf_reserve(&r->rowbuf, len + 1)) {
     fail(r, PT_ENOMEM, r->row_line, 0, "out of memory");
     return;
   }
@@ -371,6 +371,25 @@ static void header_free(header *h) {
 
 static bool is_space(char c) { return c == ' ' || c == '\t'; }
 
+/* The first comma in [p, e), or e. Eight bytes at a time where the byte
+ * order allows (fields are short: a call to memchr costs more than this). */
+static const char *find_comma(const char *p, const char *e) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  for (; e - p >= 8; p += 8) {
+    uint64_t x;
+    memcpy(&x, p, 8);
+    x ^= 0x2c2c2c2c2c2c2c2cULL;  /* a comma becomes a zero byte */
+    /* the lowest set bit marks the first zero byte (Mycroft's test) */
+    uint64_t zero = (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+    if (zero)
+      return p + (__builtin_ctzll(zero) >> 3);
+  }
+#endif
+  while (p < e && *p != ',')
+    p++;
+  return p;
+}
+
 /* Split a quote-free line that ends in LF (or CRLF), outside any quoted
  * field, as libcsv would: at commas, blanks trimmed around each field; a
  * line of blanks makes no row. */
@@ -386,17 +405,24 @@ static void fast_line(reader *r, const char *s, size_t n) {
     p++;
   if (p == e)
     return;
+  const header *h = r->h;
   for (;;) {
-    const char *comma = memchr(p, ',', (size_t)(e - p));
-    const char *a = p, *b = comma ? comma : e;
-    while (a < b && is_space(*a))
-      a++;
-    while (b > a && is_space(b[-1]))
-      b--;
-    on_field((void *)a, (size_t)(b - a), r);
-    if (!comma || r->rc)
+    const char *q = find_comma(p, e);
+    size_t idx = r->nfield;
+    if (!r->in_header && idx && !r->hdr_match && (idx >= h->n || h->map[idx] < 0)) {
+      r->nfield++;  /* all on_field would do: a column nobody reads, in a row
+                       that is not the header again */
+    } else {
+      const char *a = p, *b = q;
+      while (a < b && is_space(*a))
+        a++;
+      while (b > a && is_space(b[-1]))
+        b--;
+      on_field((void *)a, (size_t)(b - a), r);
+    }
+    if (q == e || r->rc)
       break;
-    p = comma + 1;
+    p = q + 1;
   }
   on_row_end(term, r);
 }
@@ -826,22 +852,40 @@ static pt_code field_error(const pt_row *row, pt_column c, pt_error *err, const 
   return rc;
 }
 
-/* strtod and strtoll also take leading blanks and (strtod) hexadecimal:
- * a CSV number is written without either. */
+/* strtod and strtoll also take leading blanks, and strtod hexadecimal
+ * ("0x1p3", the only form it reads in full that holds an x): a CSV number
+ * is written without either. */
 static bool plain_number(const char *s) {
-  return !isspace((unsigned char)s[0]) && !strpbrk(s, "xX");
+  if (isspace((unsigned char)s[0]))
+    return false;
+  if (*s == '+' || *s == '-')
+    s++;
+  return !(s[0] == '0' && (s[1] == 'x' || s[1] == 'X'));
 }
 
 pt_code pt_row_int(const pt_row *row, pt_column c, int64_t *out, bool *present,
                    pt_error *err) {
   *present = false;
-  if (!row->present[c] || row->f[c].len == 0)
+  size_t len = row->f[c].len;
+  if (!row->present[c] || len == 0)
     return PT_OK;
   const char *s = row->f[c].s;
+  /* the common case, up to 18 digits (no overflow), without strtoll */
+  if (len <= 18) {
+    int64_t v = 0;
+    size_t i = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+      v = v * 10 + (s[i++] - '0');
+    if (i == len) {
+      *out = v;
+      *present = true;
+      return PT_OK;
+    }
+  }
   char *end;
   errno = 0;
   long long v = strtoll(s, &end, 10);
-  if (end == s || end != s + row->f[c].len || !plain_number(s))
+  if (end == s || end != s + len || !plain_number(s))
     return field_error(row, c, err, "is not a whole number");
   if (errno == ERANGE)
     return field_error(row, c, err, "is out of range");

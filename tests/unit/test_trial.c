@@ -317,6 +317,12 @@ static const struct {
     {"\" 5\"", PT_EDATA, PT_EDATA, 0, 0, false},  /* a quoted blank: strtod would skip it */
     {"0x10", PT_EDATA, PT_EDATA, 0, 0, false}, /* strtod would read hexadecimal */
     {"1e3", PT_EDATA, PT_OK, 0, 1000, true},
+    {"+7", PT_OK, PT_OK, 7, 7, true},              /* as strtoll and strtod read it */
+    {"000000000000000012", PT_OK, PT_OK, 12, 12, true},
+    {"1234567890123456789", PT_OK, PT_OK, 1234567890123456789, 1234567890123456789.0, true},
+    {"9223372036854775808", PT_EDATA, PT_OK, 0, 9223372036854775808.0, true}, /* INT64_MAX + 1 */
+    {"0X1p3", PT_EDATA, PT_EDATA, 0, 0, false},    /* a hexadecimal float */
+    {"-0x1p3", PT_EDATA, PT_EDATA, 0, 0, false},
 };
 
 static void test_typed_fields(void **state) {
