@@ -333,13 +333,41 @@ static void measure(const textkit *k, font_id f, const char *s, text_opts o, dou
 /* Build: analysis document -> model */
 
 typedef struct {
-  const char *name, *label;
+  const char *name; /* borrowed from the document */
+  char *label;      /* owned, bounded (label_dup) */
   bool baseline;
   long series;   /* series index in this chart, -1 = not drawn */
   unsigned color;
 } env_info;
 
+static char *dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *xstrdup(const char *s) { return strdup(s ? s : ""); }
+
+/* A copy of s (NULL = "") cut to PT_CHART_LABEL_MAX characters on a
+ * character boundary, invalid UTF-8 replaced by U+FFFD (glib's
+ * g_utf8_make_valid), "\u2026" appended when cut. Reads at most a bounded
+ * prefix of s, so its length costs nothing. NULL when out of memory. */
+static char *label_dup(const char *s) {
+  enum { MAX_BYTES = 4 * PT_CHART_LABEL_MAX }; /* a character is <= 4 bytes */
+  if (!s)
+    s = "";
+  size_t n = strnlen(s, MAX_BYTES + 1);
+  bool cut = n > MAX_BYTES;
+  if (cut) {
+    n = MAX_BYTES;
+    /* back off to a lead byte, so the cut does not split a character */
+    for (size_t k = 0; k < 3 && n && ((unsigned char)s[n] & 0xC0) == 0x80; k++)
+      n--;
+  }
+  gchar *valid = g_utf8_make_valid(s, (gssize)n);
+  if (g_utf8_strlen(valid, -1) > PT_CHART_LABEL_MAX) {
+    *g_utf8_offset_to_pointer(valid, PT_CHART_LABEL_MAX) = '\0';
+    cut = true;
+  }
+  char *out = cut ? dup_printf("%s\xe2\x80\xa6", valid) : strdup(valid);
+  g_free(valid);
+  return out;
+}
 
 static pt_code field_error(pt_error *err, pt_code code, const char *field, const char *fmt,
                            ...) __attribute__((format(printf, 4, 5)));
@@ -418,7 +446,14 @@ static char *dup_printf(const char *fmt, ...) {
   return pt_buf_detach(&b, NULL);
 }
 
-/* Read environments[] into envs (borrowed strings), choose the baseline. */
+static void envs_free(env_info *envs, size_t n) {
+  for (size_t i = 0; envs && i < n; i++)
+    free(envs[i].label);
+  free(envs);
+}
+
+/* Read environments[] into envs (names borrowed, labels owned: free with
+ * envs_free), choose the baseline. */
 static pt_code read_envs(const cJSON *doc, env_info **out, size_t *n, pt_error *err) {
   const cJSON *arr = pt_json_get(doc, "environments");
   if (!cJSON_IsArray(arr))
@@ -436,13 +471,16 @@ static pt_code read_envs(const cJSON *doc, env_info **out, size_t *n, pt_error *
     if (!name) {
       char f[64];
       snprintf(f, sizeof f, "environments[%zu].name", i);
-      free(envs);
+      envs_free(envs, i);
       return field_error(err, PT_EDATA, f, "'%s' is missing or not a string", f);
     }
     const char *label = pt_json_str(e, "label");
     envs[i].name = name;
-    envs[i].label = label && *label ? label : name;
     envs[i].series = -1;
+    if (!(envs[i].label = label_dup(label && *label ? label : name))) {
+      envs_free(envs, i);
+      return pt_error_set(err, PT_ENOMEM, "out of memory");
+    }
     if (base < 0 && pt_json_bool(e, "baseline", false))
       base = (long)i;
     i++;
@@ -602,6 +640,10 @@ static pt_code build_texts(pt_chart *c, const doc_info *d, const env_info *base,
   return c->title && c->ytitle && c->subtitle && c->xtitle ? PT_OK : PT_ENOMEM;
 }
 
+static pt_code build_doc(pt_chart *c, const cJSON *doc, doc_info d, pt_error *err);
+
+/* Read the document into c; the metric's label and unit are bounded copies
+ * (label_dup) for the time of the build. */
 static pt_code build(pt_chart *c, const cJSON *doc, pt_error *err) {
   const char *schema = pt_json_str(doc, "schema");
   if (!schema || strcmp(schema, SCHEMA_ID)) {
@@ -611,7 +653,6 @@ static pt_code build(pt_chart *c, const cJSON *doc, pt_error *err) {
     pt_error_set_field(err, "schema");
     return PT_ESCHEMA;
   }
-  bool pen = c->kind == PT_CHART_PENALTY;
   const cJSON *metric = pt_json_get(doc, "metric");
   doc_info d = {
       .label = pt_json_str(metric, "label"),
@@ -623,6 +664,22 @@ static pt_code build(pt_chart *c, const cJSON *doc, pt_error *err) {
   };
   if (!d.label)
     d.label = pt_json_str(metric, "name") ? pt_json_str(metric, "name") : "Value";
+  char *label = label_dup(d.label), *unit = d.unit ? label_dup(d.unit) : NULL;
+  pt_code rc;
+  if (!label || (d.unit && !unit)) {
+    rc = pt_error_set(err, PT_ENOMEM, "out of memory");
+  } else {
+    d.label = label;
+    d.unit = unit;
+    rc = build_doc(c, doc, d, err);
+  }
+  free(label);
+  free(unit);
+  return rc;
+}
+
+static pt_code build_doc(pt_chart *c, const cJSON *doc, doc_info d, pt_error *err) {
+  bool pen = c->kind == PT_CHART_PENALTY;
   if (!(d.confidence > 0 && d.confidence < 1))
     d.confidence = 0.95;
   if (!(d.alpha > 0 && d.alpha < 1))
@@ -637,12 +694,12 @@ static pt_code build(pt_chart *c, const cJSON *doc, pt_error *err) {
     return rc;
   const cJSON *models = pt_json_get(doc, "models");
   if (!cJSON_IsArray(models)) {
-    free(envs);
+    envs_free(envs, nenv);
     return field_error(err, PT_EDATA, "models", "%s", "'models' is missing or not an array");
   }
 
   if ((rc = check_env_refs(models, envs, nenv, err))) {
-    free(envs);
+    envs_free(envs, nenv);
     return rc;
   }
 
@@ -668,7 +725,7 @@ static pt_code build(pt_chart *c, const cJSON *doc, pt_error *err) {
   }
   c->ng = (size_t)cJSON_GetArraySize(models);
   if (!c->ng || !c->ns || !pt_chart_applies(doc, c->kind)) {
-    free(envs);
+    envs_free(envs, nenv);
     return pt_error_set(err, PT_EDATA, "nothing to chart for '%s': %s", pt_chart_kind_name(c->kind),
                         pen ? "no model was compared with the baseline" : "no model has data");
   }
@@ -677,7 +734,7 @@ static pt_code build(pt_chart *c, const cJSON *doc, pt_error *err) {
   c->bars = calloc(c->ng * c->ns, sizeof *c->bars);
   c->legend = calloc(c->ns + 1, sizeof *c->legend);
   if (!c->groups || !c->series || !c->bars || !c->legend) {
-    free(envs);
+    envs_free(envs, nenv);
     return pt_error_set(err, PT_ENOMEM, "out of memory");
   }
   for (size_t i = 0; i < nenv; i++) {
@@ -692,7 +749,7 @@ static pt_code build(pt_chart *c, const cJSON *doc, pt_error *err) {
     li->text = xstrdup(s->label);
     li->color = s->color;
     if (!s->label || !li->text) {
-      free(envs);
+      envs_free(envs, nenv);
       return pt_error_set(err, PT_ENOMEM, "out of memory");
     }
   }
@@ -704,11 +761,11 @@ static pt_code build(pt_chart *c, const cJSON *doc, pt_error *err) {
     if (!name) {
       char f[64];
       snprintf(f, sizeof f, "models[%zu].model", g);
-      free(envs);
+      envs_free(envs, nenv);
       return field_error(err, PT_EDATA, f, "'%s' is missing or not a string", f);
     }
-    if (!(c->groups[g] = strdup(name))) {
-      free(envs);
+    if (!(c->groups[g] = label_dup(name))) {
+      envs_free(envs, nenv);
       return pt_error_set(err, PT_ENOMEM, "out of memory");
     }
     read_cells(c, g, m, envs, nenv);
@@ -772,7 +829,7 @@ static pt_code build(pt_chart *c, const cJSON *doc, pt_error *err) {
     }
   rc = build_texts(c, &d, base, du, nmin < 0 ? 0 : nmin, nmax, any_ci, any_marked,
                    any_sig_known);
-  free(envs);
+  envs_free(envs, nenv);
   if (rc)
     return pt_error_set(err, rc, "out of memory");
   return PT_OK;
@@ -1490,4 +1547,22 @@ bool pt_chart_bar_rect(const pt_chart *chart, size_t group, size_t series_i,
 
 unsigned pt_chart_series_color(const pt_chart *chart, size_t series_i) {
   return series_i < chart->ns ? chart->series[series_i].color : 0;
+}
+
+const char *pt_chart_group_label(const pt_chart *chart, size_t group) {
+  return group < chart->ng ? chart->groups[group] : NULL;
+}
+
+static size_t text_len(const char *s) { return s ? strlen(s) : 0; }
+
+size_t pt_chart_text_max(const pt_chart *c) {
+  size_t m = 0;
+  const char *fixed[] = {c->title, c->subtitle, c->ytitle, c->xtitle};
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+    m = text_len(fixed[i]) > m ? text_len(fixed[i]) : m;
+  for (size_t g = 0; g < c->ng; g++)
+    m = text_len(c->groups[g]) > m ? text_len(c->groups[g]) : m;
+  for (size_t i = 0; i < c->nlegend; i++)
+    m = text_len(c->legend[i].text) > m ? text_len(c->legend[i].text) : m;
+  return m;
 }

@@ -50,6 +50,13 @@ pt_code pt_chart_formats_parse(const char *list, unsigned *mask, pt_error *err);
  * group (throughput) or with a comparison (penalty). */
 bool pt_chart_applies(const cJSON *analysis, pt_chart_kind kind);
 
+/* Every name and label a chart draws (model and environment names, the
+ * metric label) is cut to this many characters, on a UTF-8 character
+ * boundary and with invalid bytes replaced by U+FFFD, before any text
+ * layout; a cut one ends in "\u2026". Pango then ellipsizes it to its room
+ * as usual, so absurd lengths cost bounded time and memory. */
+#define PT_CHART_LABEL_MAX 256
+
 /* A chart laid out and ready to render; opaque. */
 typedef struct pt_chart pt_chart;
 
@@ -93,6 +100,12 @@ size_t pt_chart_series(const pt_chart *chart);
 /* The rectangle of one bar; false when that bar is absent (no data). */
 bool pt_chart_bar_rect(const pt_chart *chart, size_t group, size_t series,
                        pt_chart_rect *rect);
+/* The model name of a group as the chart lays it out: at most
+ * PT_CHART_LABEL_MAX characters (see above); NULL when group is out of range. */
+const char *pt_chart_group_label(const pt_chart *chart, size_t group);
+/* Length in bytes of the longest text the chart lays out (titles, legend,
+ * model names): bounded whatever the input, see PT_CHART_LABEL_MAX. */
+size_t pt_chart_text_max(const pt_chart *chart);
 /* Fill colour of a series as 0xRRGGBB. */
 unsigned pt_chart_series_color(const pt_chart *chart, size_t series);
 

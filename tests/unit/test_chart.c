@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <glib.h>
 
 #include "core/buf.h"
 #include "core/fs.h"
@@ -663,12 +664,68 @@ static void test_nice_scale(void **state) {
   }
 }
 
+/* Absurd label lengths are cut before layout (issue 13: a 4 MB model name
+ * took 21.6 s and 560 MB). The check is on what the chart lays out, not on
+ * time: every text stays within a few PT_CHART_LABEL_MAX, a cut name is a
+ * prefix of the original on a character boundary (2-byte characters, so a
+ * byte cut would split one) plus an ellipsis, invalid bytes become U+FFFD
+ * (g_utf8_validate is the reference), and a 200-character name is kept. */
+static void test_long_labels(void **state) {
+  (void)state;
+  size_t big = (size_t)4 << 20;
+  char *huge = malloc(big + 1);
+  assert_non_null(huge);
+  for (size_t i = 0; i + 1 < big; i += 2)
+    memcpy(huge + i, "\xc3\xa9", 2); /* U+00E9, two bytes */
+  huge[big] = '\0';
+  static const char *const cases[] = {"model", "env", "metric", "invalid"};
+  for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+    const char *const models[] = {ci == 0 ? huge : ci == 3 ? "ab\xff\xfe" "cd\xc3" : "m",
+                                  long200};
+    const env_spec envs[] = {{"a", ci == 1 ? huge : "a", true}, {"b", "b", false}};
+    const cell_spec cells[] = {{10, 9, 11, 3}, {9, 8, 10, 3}, {10, 9, 11, 3}, {9, 8, 10, 3}};
+    const cmp_spec cmps[] = {{10, 5, 15, 1}, {10, 5, 15, 1}};
+    const double mean[] = {10};
+    doc_spec d = {"long", 2, 2, envs, models, cells, cmps, mean};
+    cJSON *doc = make_doc(&d);
+    if (ci == 2)
+      cJSON_ReplaceItemInObject(cJSON_GetObjectItem(doc, "metric"), "label",
+                                cJSON_CreateString(huge));
+    for (int kind = 0; kind < PT_CHART_KIND_COUNT; kind++) {
+      pt_error err;
+      pt_chart *c = pt_chart_new(doc, (pt_chart_kind)kind, &err);
+      assert_non_null(c);
+      assert_true(pt_chart_text_max(c) <= 4 * (4 * PT_CHART_LABEL_MAX + 3));
+      const char *g0 = pt_chart_group_label(c, 0);
+      assert_true(g_utf8_validate(g0, -1, NULL));
+      if (ci == 0) {
+        assert_int_equal(g_utf8_strlen(g0, -1), PT_CHART_LABEL_MAX + 1);
+        size_t head = strlen(g0) - 3;
+        assert_memory_equal(g0, huge, head);
+        assert_string_equal(g0 + head, "\xe2\x80\xa6");
+      } else if (ci == 3) {
+        assert_string_equal(g0, "ab\xef\xbf\xbd\xef\xbf\xbd" "cd\xef\xbf\xbd");
+      }
+      assert_string_equal(pt_chart_group_label(c, 1), long200);
+      assert_null(pt_chart_group_label(c, 2));
+      for (int f = PT_CHART_PNG; f <= PT_CHART_PDF; f <<= 1) {
+        pt_buf b = PT_BUF_INIT;
+        assert_int_equal(pt_chart_render(c, (pt_chart_format)f, &b, &err), PT_OK);
+        pt_buf_free(&b);
+      }
+      pt_chart_free(c);
+    }
+    cJSON_Delete(doc);
+  }
+  free(huge);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_nice_scale),    cmocka_unit_test(test_formats_parse),
       cmocka_unit_test(test_bad_documents), cmocka_unit_test(test_layout),
       cmocka_unit_test(test_render_buffer), cmocka_unit_test(test_unwritable),
-      cmocka_unit_test(test_extreme_values),
+      cmocka_unit_test(test_extreme_values), cmocka_unit_test(test_long_labels),
       cmocka_unit_test(test_write_all),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
