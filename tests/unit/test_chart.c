@@ -720,13 +720,288 @@ static void test_long_labels(void **state) {
   free(huge);
 }
 
+/* --- Trial charts: distribution and timeline ----------------------------- */
+
+/* A generated study: models x environments x sessions per environment x
+ * trials per model and session. Values have a per-model level, the
+ * environment 2 % apart, a drift over the session, a slow first trial, a
+ * seeded noise; every nan_every-th value is NaN (and the next one +inf). */
+typedef struct {
+  const char *name;
+  size_t nmodel, nenv, sess_per_env, trials;
+  size_t nan_every;      /* 0 = none */
+  bool equal;            /* every value 42 */
+  bool long_names;       /* 200-character model, environment, session names */
+  const char *unit;      /* NULL = tokens/s */
+} study_spec;
+
+typedef struct {
+  pt_chart_points in;
+  pt_chart_env envs[8];
+  const char *models[16];
+  pt_chart_session *sessions;
+  pt_chart_point *points;
+  char names[16][256];
+  char env_names[8][256];
+  char (*sess_labels)[256];
+} study;
+
+static const char *const model_pool[] = {
+    "llama3.2:1b", "llama3.2:3b", "qwen2.5:7b",  "mistral:7b",  "gemma2:9b", "llama3.1:8b",
+    "phi4:14b",    "qwen2.5:14b", "deepseek-r1:14b", "gemma2:27b", "qwen2.5:32b", "llama3.3:70b"};
+static const char *const env_pool[] = {"bare-metal", "vm", "container"};
+
+static uint64_t lcg(uint64_t *st) {
+  *st = *st * 6364136223846793005u + 1442695040888963407u; /* Knuth's MMIX */
+  return *st >> 33;
+}
+
+static void study_make(study *st, const study_spec *sp) {
+  memset(st, 0, sizeof *st);
+  size_t nsess = sp->nenv * sp->sess_per_env;
+  size_t np = nsess * sp->nmodel * sp->trials;
+  st->sessions = calloc(nsess, sizeof *st->sessions);
+  st->points = calloc(np ? np : 1, sizeof *st->points);
+  st->sess_labels = calloc(nsess, sizeof *st->sess_labels);
+  assert_non_null(st->sessions);
+  assert_non_null(st->points);
+  for (size_t m = 0; m < sp->nmodel; m++) {
+    if (sp->long_names) {
+      memset(st->names[m], 'M', 200);
+      st->names[m][199] = (char)('a' + m);
+      st->models[m] = st->names[m];
+    } else {
+      st->models[m] = model_pool[m % 12];
+    }
+  }
+  for (size_t e = 0; e < sp->nenv; e++) {
+    st->envs[e].name = env_pool[e % 3];
+    if (sp->long_names) {
+      memset(st->env_names[e], 'E', 200);
+      st->envs[e].label = st->env_names[e];
+    }
+    st->envs[e].baseline = e == 0;
+  }
+  uint64_t rnd = 12345;
+  size_t k = 0;
+  for (size_t s = 0; s < nsess; s++) {
+    size_t e = s % sp->nenv; /* sessions alternate A B A B, as a fair study runs them */
+    st->sessions[s].env = e;
+    if (sp->long_names) {
+      memset(st->sess_labels[s], 'S', 200);
+      st->sessions[s].label = st->sess_labels[s];
+    }
+    for (size_t t = 0; t < sp->trials; t++)
+      for (size_t m = 0; m < sp->nmodel; m++) {
+        long seq = (long)(t * sp->nmodel + m + 1);
+        double base = 160.0 / (1 + (double)m * 0.6) * (1 - 0.02 * (double)e);
+        double v = base * (1 - 0.03 * (double)seq / (double)(sp->trials * sp->nmodel)) *
+                   (t == 0 ? 0.85 : 1) * (1 + ((double)lcg(&rnd) / 2147483648.0 - 0.5) * 0.02);
+        if (sp->equal)
+          v = 42;
+        if (sp->nan_every && k % sp->nan_every == 0)
+          v = NAN;
+        else if (sp->nan_every && k % sp->nan_every == 1)
+          v = INFINITY;
+        if (sp->unit)
+          v *= 1e6; /* e.g. milliseconds in ns */
+        st->points[k++] = (pt_chart_point){m, s, seq, v};
+      }
+  }
+  st->in = (pt_chart_points){
+      .metric_label = "Generation rate",
+      .unit = sp->unit ? sp->unit : "tokens/s",
+      .higher_is_better = true,
+      .envs = st->envs,
+      .nenv = sp->nenv,
+      .models = st->models,
+      .nmodel = sp->nmodel,
+      .sessions = st->sessions,
+      .nsession = nsess,
+      .points = st->points,
+      .npoint = k,
+  };
+}
+
+static void study_free(study *st) {
+  free(st->sessions);
+  free(st->points);
+  free(st->sess_labels);
+}
+
+static const study_spec studies[] = {
+    {"one-point", 1, 1, 1, 1, 0, false, false, NULL},
+    {"small", 4, 2, 3, 10, 0, false, false, NULL},
+    {"twelve", 12, 3, 10, 4, 0, false, false, NULL},
+    {"sessions20", 3, 1, 20, 8, 0, false, false, NULL},
+    {"twelve-20", 12, 2, 20, 3, 0, false, false, NULL},
+    {"equal", 2, 2, 2, 5, 0, true, false, NULL},
+    {"nan", 3, 2, 2, 6, 7, false, false, NULL},
+    {"long", 3, 2, 3, 4, 0, false, true, NULL},
+    {"duration", 2, 2, 2, 6, 0, false, false, "ns"},
+};
+
+/* Median of a band by the textbook rule (the middle value, or the mean of
+ * the two middle values), independent of the chart's pt_quantile_sorted. */
+static int dbl_cmp(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static bool band_median(const study *st, size_t model, size_t env, double *out) {
+  double *v = malloc((st->in.npoint + 1) * sizeof *v);
+  size_t n = 0;
+  for (size_t i = 0; i < st->in.npoint; i++) {
+    const pt_chart_point *p = &st->points[i];
+    if (p->model == model && st->sessions[p->session].env == env && isfinite(p->value))
+      v[n++] = p->value;
+  }
+  qsort(v, n, sizeof *v, dbl_cmp);
+  if (n)
+    *out = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  free(v);
+  return n > 0;
+}
+
+static bool inside(pt_chart_rect r, double x, double y) {
+  return x >= r.x - 1e-9 && x <= r.x + r.w + 1e-9 && y >= r.y - 1e-9 && y <= r.y + r.h + 1e-9;
+}
+
+/* Every point with a value is drawn inside its band (distribution) or its
+ * model's panel (timeline), skipped ones are counted, the medians are the
+ * bands' medians, session colours differ within an environment. */
+static void check_points_layout(const pt_chart *c, const study *st, pt_chart_kind kind) {
+  size_t finite = 0;
+  pt_chart_rect plot = pt_chart_plot_rect(c);
+  for (size_t i = 0; i < st->in.npoint; i++) {
+    const pt_chart_point *p = &st->points[i];
+    double x, y;
+    bool drawn = pt_chart_point_pos(c, i, &x, &y);
+    assert_int_equal(drawn, isfinite(p->value));
+    if (!drawn)
+      continue;
+    finite++;
+    pt_chart_rect band;
+    assert_true(pt_chart_band_rect(c, p->model, st->sessions[p->session].env, &band));
+    if (!inside(band, x, y) || !inside(plot, x, y))
+      print_error("point %zu at %g,%g outside band %g,%g %gx%g\n", i, x, y, band.x, band.y,
+                  band.w, band.h);
+    assert_true(inside(band, x, y));
+    assert_true(inside(plot, x, y));
+  }
+  assert_int_equal(pt_chart_points_drawn(c), finite);
+  assert_int_equal(pt_chart_points_skipped(c), st->in.npoint - finite);
+  double x, y;
+  assert_false(pt_chart_point_pos(c, st->in.npoint, &x, &y));
+  for (size_t m = 0; m < st->in.nmodel; m++)
+    for (size_t e = 0; e < st->in.nenv; e++) {
+      double want, got, my;
+      bool has = band_median(st, m, e, &want);
+      if (kind == PT_CHART_TIMELINE) {
+        assert_false(pt_chart_median(c, m, e, &got, &my));
+        continue;
+      }
+      assert_int_equal(pt_chart_median(c, m, e, &got, &my), has);
+      if (has) {
+        assert_true(fabs(got - want) <= 1e-9 * fabs(want));
+        pt_chart_rect band;
+        assert_true(pt_chart_band_rect(c, m, e, &band));
+        assert_true(inside(band, band.x + 1, my));
+      }
+    }
+  for (size_t a = 0; a < st->in.nsession; a++)
+    for (size_t b = a + 1; b < st->in.nsession; b++)
+      if (st->sessions[a].env == st->sessions[b].env)
+        assert_int_not_equal(pt_chart_session_color(c, a), pt_chart_session_color(c, b));
+  assert_int_equal(pt_chart_session_color(c, st->in.nsession), 0);
+}
+
+/* In the distribution, sessions do not overlap (each has its slot of the
+ * band): the PNG pixel at a point's centre is its session colour over the
+ * band's tint, at the chart's opacity, or the median line crossing it. */
+static size_t check_png_points(const pt_chart *c, const study *st, const char *path) {
+  cairo_surface_t *s = cairo_image_surface_create_from_png(path);
+  assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+  cairo_surface_flush(s);
+  size_t ok = 0, n = 0;
+  for (size_t i = 0; i < st->in.npoint; i++) {
+    double x, y;
+    if (!pt_chart_point_pos(c, i, &x, &y))
+      continue;
+    const pt_chart_point *p = &st->points[i];
+    size_t env = st->sessions[p->session].env;
+    double my;
+    if (pt_chart_median(c, p->model, env, NULL, &my) && fabs(my - y) < 4)
+      continue;
+    unsigned px = pixel(s, x, y);
+    unsigned want = pt_chart_session_color(c, p->session);
+    bool close = true;
+    for (int sh = 0; sh <= 16; sh += 8) {
+      int d = (int)((px >> sh) & 255) - (int)((want >> sh) & 255);
+      close &= d <= 40 && d >= -40; /* blended at opacity >= 0.9 over a pale tint */
+    }
+    ok += close;
+    n++;
+  }
+  if (ok != n)
+    print_error("%s: %zu of %zu points have their session colour\n", path, ok, n);
+  assert_int_equal(ok, n);
+  cairo_surface_destroy(s);
+  return n;
+}
+
+static void test_points_charts(void **state) {
+  (void)state;
+  static const pt_chart_kind kinds[] = {PT_CHART_DISTRIBUTION, PT_CHART_TIMELINE};
+  for (size_t i = 0; i < sizeof studies / sizeof studies[0]; i++) {
+    study st;
+    study_make(&st, &studies[i]);
+    for (size_t k = 0; k < 2; k++) {
+      char stem[700], path[720];
+      snprintf(stem, sizeof stem, "%s/points-%s-%s", outdir, studies[i].name,
+               pt_chart_kind_name(kinds[k]));
+      pt_error err;
+      pt_error_clear(&err);
+      pt_code rc = pt_chart_points_write_formats(&st.in, kinds[k], PT_CHART_ALL_FORMATS, stem,
+                                                 &err);
+      if (rc)
+        print_error("%s: %s\n", stem, err.msg);
+      assert_int_equal(rc, PT_OK);
+      pt_chart *c = pt_chart_points_new(&st.in, kinds[k], &err);
+      assert_non_null(c);
+      double w, h;
+      pt_chart_size(c, &w, &h);
+      if (!(w >= 800 && w <= 2400 && h >= 450 && h <= 1400))
+        print_error("%s: %g x %g\n", stem, w, h);
+      assert_true(w >= 800 && w <= 2400 && h >= 450 && h <= 1400);
+      assert_int_equal(pt_chart_groups(c), studies[i].nmodel);
+      assert_int_equal(pt_chart_series(c), 0);
+      assert_true(pt_chart_text_max(c) <= 4 * (4 * PT_CHART_LABEL_MAX + 3));
+      assert_true(strlen(pt_chart_alt_text(c)) > 40);
+      check_points_layout(c, &st, kinds[k]);
+      snprintf(path, sizeof path, "%s.png", stem);
+      check_png_header(path, w, h);
+      /* (every point lies on its median when all values are equal) */
+      if (kinds[k] == PT_CHART_DISTRIBUTION && st.in.npoint <= 300)
+        assert_true(check_png_points(c, &st, path) > 0 || studies[i].equal ||
+                    st.in.npoint == 1);
+      snprintf(path, sizeof path, "%s.svg", stem);
+      check_svg(path);
+      snprintf(path, sizeof path, "%s.pdf", stem);
+      check_pdf(path);
+      pt_chart_free(c);
+    }
+    study_free(&st);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_nice_scale),    cmocka_unit_test(test_formats_parse),
       cmocka_unit_test(test_bad_documents), cmocka_unit_test(test_layout),
       cmocka_unit_test(test_render_buffer), cmocka_unit_test(test_unwritable),
       cmocka_unit_test(test_extreme_values), cmocka_unit_test(test_long_labels),
-      cmocka_unit_test(test_write_all),
+      cmocka_unit_test(test_write_all),     cmocka_unit_test(test_points_charts),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
