@@ -161,7 +161,11 @@ int chart_decimals(double step);
 void chart_rgb(cairo_t *cr, unsigned c);
 /* c moved towards with by t (0..1), per channel. */
 unsigned chart_mix(unsigned c, unsigned with, double t);
-/* A marker of shape centred on (x, y), radius r, added to the current path. */
+/* v rounded to the 1/8 grid (a quarter of a PNG pixel; short numbers in SVG
+ * and PDF). */
+double chart_snap(double v);
+/* A marker of shape centred on (x, y), of the area of a circle of radius r,
+ * added to the current path. */
 void chart_mark_path(cairo_t *cr, mark_shape shape, double x, double y, double r);
 
 /* --- The common layout: one y axis over c->plot, model names under it ---- */

@@ -624,7 +624,6 @@ static void layout_timeline(pt_chart *c, const textkit *k) {
     most = p->panels[m].n > most ? p->panels[m].n : most;
   p->markers = most <= MARKERS_MAX;
   p->radius = most <= 60 ? 3.0 : 2.3;
-  p->alpha = 0.85;
   for (size_t i = 0; i < p->np; i++) {
     ppoint *q = &p->pts[i];
     if (isnan(q->v))
@@ -729,12 +728,12 @@ static void draw_distribution(const pt_chart *c, cairo_t *cr, const textkit *k) 
     draw_panel(c, m, cr, k);
     draw_frame(&p->panels[m], cr);
     /* the environment under each band, when it has room */
-    for (size_t e = 0; e < p->nenv && c->bw >= 36; e++) {
-      PangoLayout *l = chart_text(k, F_TICK, p->envs[e].label,
-                                  chart_bounded(c->bw - 8, 1, PANGO_ELLIPSIZE_MIDDLE,
+    for (size_t e = 0; e < p->nenv && c->bw >= 30; e++) {
+      PangoLayout *l = chart_text(k, F_VALUE, p->envs[e].label,
+                                  chart_bounded(c->bw - 3, 1, PANGO_ELLIPSIZE_MIDDLE,
                                                 PANGO_ALIGN_CENTER));
       chart_rgb(cr, 0x444444);
-      chart_show(cr, l, band_x(c, m, e) + 4, p->panels[m].r.y + p->panels[m].r.h + 3);
+      chart_show(cr, l, band_x(c, m, e) + 1.5, p->panels[m].r.y + p->panels[m].r.h + 4);
       g_object_unref(l);
     }
   }
@@ -795,30 +794,30 @@ static void draw_timeline(const pt_chart *c, cairo_t *cr, const textkit *k) {
     }
     draw_frame(pn, cr);
   }
-  /* One line per (model, session): runs of the drawing order. */
+  /* One line per (model, session): runs of the drawing order, opaque (the
+   * later sessions over the earlier ones). */
   cairo_set_line_join(cr, CAIRO_LINE_JOIN_BEVEL);
   cairo_set_line_width(cr, 1.4);
   for (size_t i = 0; i < p->ndrawn;) {
     const ppoint *first = &p->pts[p->order[i]];
     size_t j = i;
+    chart_rgb(cr, p->sess[first->session].color);
     cairo_new_path(cr);
     for (; j < p->ndrawn; j++) {
       const ppoint *q = &p->pts[p->order[j]];
       if (q->model != first->model || q->session != first->session)
         break;
       if (j == i)
-        cairo_move_to(cr, q->x, q->y);
+        cairo_move_to(cr, chart_snap(q->x), chart_snap(q->y));
       else
-        cairo_line_to(cr, q->x, q->y);
+        cairo_line_to(cr, chart_snap(q->x), chart_snap(q->y));
     }
-    set_rgba(cr, p->sess[first->session].color, p->alpha);
     cairo_stroke(cr);
     if (p->markers) {
       for (size_t r = i; r < j; r++) {
         const ppoint *q = &p->pts[p->order[r]];
         chart_mark_path(cr, p->envs[q->env].shape, q->x, q->y, p->radius);
       }
-      set_rgba(cr, p->sess[first->session].color, 1);
       cairo_fill(cr);
     }
     i = j;
