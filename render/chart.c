@@ -563,8 +563,8 @@ pt_code chart_join(pt_buf *b, const char *const *items, size_t n) {
   return rc;
 }
 
-/* "Bar chart of ...": what the bars show, over which models and
- * environments, and the range of the values. */
+/* What the bars show, over which models and environments, and the range of
+ * the values. */
 static pt_code build_alt(pt_chart *c, const doc_info *d, const env_info *base,
                          display_unit du, bool any_ci) {
   pt_buf b = PT_BUF_INIT;
@@ -585,7 +585,7 @@ static pt_code build_alt(pt_chart *c, const doc_info *d, const env_info *base,
   if (c->kind == PT_CHART_THROUGHPUT) {
     char conf[16];
     percent_text(d->confidence, conf, sizeof conf);
-    rc = pt_buf_printf(&b, "Bar chart of %s%s%s%s by model: %zu model%s \xc3\x97 %zu environment%s (",
+    rc = pt_buf_printf(&b, "%s%s%s%s by model, as bars: %zu model%s \xc3\x97 %zu environment%s (",
                        d->label, *unit ? " (" : "", unit, *unit ? ")" : "", c->ng,
                        c->ng == 1 ? "" : "s", c->ns, c->ns == 1 ? "" : "s");
     if (!rc)
@@ -598,7 +598,7 @@ static pt_code build_alt(pt_chart *c, const doc_info *d, const env_info *base,
       rc = lo == hi ? pt_buf_printf(&b, "Mean %.2f%s%s.", lo, sp, unit)
                     : pt_buf_printf(&b, "Means from %.2f to %.2f%s%s.", lo, hi, sp, unit);
   } else {
-    rc = pt_buf_printf(&b, "Bar chart of the %s penalty against %s for %zu model%s and %zu "
+    rc = pt_buf_printf(&b, "%s penalty against %s by model, as bars: %zu model%s, %zu "
                            "compared environment%s (", d->label, base ? base->label : "the baseline",
                        c->ng, c->ng == 1 ? "" : "s", c->ns, c->ns == 1 ? "" : "s");
     if (!rc)

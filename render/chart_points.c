@@ -549,6 +549,9 @@ static void layout_grid(pt_chart *c, const textkit *k, double panel_min_w) {
       lo = 0;
       hi = 1;
     }
+    double pad = (hi - lo) * 0.03; /* no marker on the frame */
+    lo = lo >= 0 && lo - pad < 0 ? 0 : lo - pad;
+    hi += pad;
     pt_chart_nice_scale(lo, hi, p->rows == 1 ? 6 : 4, &pn->ymin, &pn->ymax, &pn->ystep);
     pn->ydec = chart_decimals(pn->ystep);
     for (int i = 0; i <= panel_ticks(pn->ymin, pn->ymax, pn->ystep); i++) {

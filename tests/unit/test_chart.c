@@ -995,6 +995,209 @@ static void test_points_charts(void **state) {
   }
 }
 
+/* A small study written out by hand: 2 models, bare-metal (2 sessions) and
+ * vm (1 session), one value missing. */
+static const pt_chart_env tiny_envs[] = {{"bare-metal", NULL, true}, {"vm", "vm (vfio-pci)", false}};
+static const char *const tiny_models[] = {"mistral:7b", "gemma2:9b"};
+static const pt_chart_session tiny_sessions[] = {{0, NULL}, {1, "Jan 10"}, {0, NULL}};
+static const pt_chart_point tiny_points[] = {
+    {0, 0, 1, 50}, {1, 0, 2, 35}, {0, 1, 1, 49.5}, {1, 1, 2, NAN},
+    {0, 2, 1, 51}, {1, 2, 2, 34.75}, {0, 0, 3, 48}, {1, 2, 4, 47.25},
+};
+
+static pt_chart_points tiny_input(void) {
+  return (pt_chart_points){"Generation rate", "tokens/s", true, tiny_envs, 2, tiny_models, 2,
+                           tiny_sessions, 3, tiny_points, 8};
+}
+
+/* Alt text, whole: the numbers are those of the data above and of the
+ * article (data/article: rates 24.67 to 50.10, penalties 0.29 to 1.71 %,
+ * mean 1.20 %). */
+static void test_alt_text(void **state) {
+  (void)state;
+  pt_error err;
+  pt_chart_points in = tiny_input();
+  pt_chart *c = pt_chart_points_new(&in, PT_CHART_DISTRIBUTION, &err);
+  assert_non_null(c);
+  assert_string_equal(pt_chart_alt_text(c),
+                      "Generation rate of every trial (7 trials), 2 models \xc3\x97 2 environments "
+                      "(bare-metal (baseline) and vm (vfio-pci)), 3 sessions; medians marked. "
+                      "Values from 34.75 to 51 tokens/s. 1 trial without a value left out.");
+  pt_chart_free(c);
+  c = pt_chart_points_new(&in, PT_CHART_TIMELINE, &err);
+  assert_non_null(c);
+  assert_string_equal(pt_chart_alt_text(c),
+                      "Generation rate against the position in the session, one line per "
+                      "session, one panel per model: 2 models, 2 environments (bare-metal "
+                      "(baseline) and vm (vfio-pci)), 3 sessions. Values from 34.75 to 51 "
+                      "tokens/s. 1 trial without a value left out.");
+  pt_chart_free(c);
+
+  cJSON *doc = make_doc(case_spec(0));
+  c = pt_chart_new(doc, PT_CHART_THROUGHPUT, &err);
+  assert_non_null(c);
+  assert_string_equal(pt_chart_alt_text(c),
+                      "Generation rate (tokens/s) by model, as bars: 4 models \xc3\x97 2 "
+                      "environments (bare-metal (baseline) and vm); higher is better. Means from "
+                      "24.67 to 50.10 tokens/s.");
+  pt_chart_free(c);
+  c = pt_chart_new(doc, PT_CHART_PENALTY, &err);
+  assert_non_null(c);
+  assert_string_equal(pt_chart_alt_text(c),
+                      "Generation rate penalty against bare-metal by model, as bars: 4 models, 1 "
+                      "compared environment (vm); positive means worse. Penalties from 0.29% to "
+                      "1.71%; mean 1.20%.");
+  pt_chart_free(c);
+  cJSON_Delete(doc);
+
+  /* 12 models, 3 environments with CIs; more than four names are cut. */
+  doc = make_doc(case_spec(1));
+  c = pt_chart_new(doc, PT_CHART_THROUGHPUT, &err);
+  assert_non_null(c);
+  assert_non_null(strstr(pt_chart_alt_text(c), "12 models \xc3\x97 3 environments (vm (vfio-pci), "
+                                               "bare-metal (baseline) and container), with 95 % "
+                                               "confidence intervals; higher is better."));
+  pt_chart_free(c);
+  cJSON_Delete(doc);
+}
+
+/* Inputs the trial charts refuse, with the field named. */
+static void test_points_errors(void **state) {
+  (void)state;
+  static const pt_chart_point bad_model[] = {{2, 0, 1, 1}};
+  static const pt_chart_point bad_session[] = {{0, 3, 1, 1}};
+  static const pt_chart_point all_nan[] = {{0, 0, 1, NAN}, {1, 1, 2, INFINITY}};
+  static const pt_chart_session bad_env[] = {{0, NULL}, {5, NULL}, {0, NULL}};
+  static const pt_chart_env no_name[] = {{"a", NULL, true}, {NULL, "b", false}};
+  static const char *const null_model[] = {"m", NULL};
+  static const struct {
+    const char *what;
+    const pt_chart_point *points;
+    size_t npoint;
+    const pt_chart_session *sessions;
+    const pt_chart_env *envs;
+    const char *const *models;
+    size_t nenv, nmodel;
+    pt_chart_kind kind;
+    pt_code code;
+    const char *field;
+  } cases[] = {
+      {"model index", bad_model, 1, NULL, NULL, NULL, 2, 2, PT_CHART_DISTRIBUTION, PT_EDATA,
+       "points[0].model"},
+      {"session index", bad_session, 1, NULL, NULL, NULL, 2, 2, PT_CHART_TIMELINE, PT_EDATA,
+       "points[0].session"},
+      {"session env", NULL, 8, bad_env, NULL, NULL, 2, 2, PT_CHART_DISTRIBUTION, PT_EDATA,
+       "sessions[1].env"},
+      {"env name", NULL, 8, NULL, no_name, NULL, 2, 2, PT_CHART_DISTRIBUTION, PT_EDATA,
+       "envs[1].name"},
+      {"model name", NULL, 8, NULL, NULL, null_model, 2, 2, PT_CHART_DISTRIBUTION, PT_EDATA,
+       "models[1]"},
+      {"no value", all_nan, 2, NULL, NULL, NULL, 2, 2, PT_CHART_TIMELINE, PT_EDATA, ""},
+      {"no point", NULL, 0, NULL, NULL, NULL, 2, 2, PT_CHART_DISTRIBUTION, PT_EDATA, ""},
+      {"no env", NULL, 8, NULL, NULL, NULL, 0, 2, PT_CHART_DISTRIBUTION, PT_EDATA, "envs"},
+      {"no model", NULL, 8, NULL, NULL, NULL, 2, 0, PT_CHART_DISTRIBUTION, PT_EDATA, "models"},
+      {"bar kind", NULL, 8, NULL, NULL, NULL, 2, 2, PT_CHART_PENALTY, PT_EUSAGE, ""},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    pt_chart_points in = tiny_input();
+    if (cases[i].points || !cases[i].npoint) {
+      in.points = cases[i].points;
+      in.npoint = cases[i].npoint;
+    }
+    if (cases[i].sessions)
+      in.sessions = cases[i].sessions;
+    if (cases[i].envs)
+      in.envs = cases[i].envs;
+    if (cases[i].models)
+      in.models = cases[i].models;
+    in.nenv = cases[i].nenv;
+    in.nmodel = cases[i].nmodel;
+    pt_error err;
+    pt_error_clear(&err);
+    pt_chart *c = pt_chart_points_new(&in, cases[i].kind, &err);
+    if (c || err.code != cases[i].code || strcmp(err.field, cases[i].field))
+      print_error("%s: code %d field '%s' msg '%s'\n", cases[i].what, err.code, err.field,
+                  err.msg);
+    assert_null(c);
+    assert_int_equal(err.code, cases[i].code);
+    assert_string_equal(err.field, cases[i].field);
+    assert_true(err.msg[0] != '\0');
+  }
+  /* and the other way round: analysis charts do not take trials */
+  cJSON *doc = make_doc(case_spec(0));
+  pt_error err;
+  assert_null(pt_chart_new(doc, PT_CHART_TIMELINE, &err));
+  assert_int_equal(err.code, PT_EUSAGE);
+  assert_false(pt_chart_applies(doc, PT_CHART_DISTRIBUTION));
+  cJSON_Delete(doc);
+  pt_chart_kind k;
+  assert_int_equal(pt_chart_kind_parse("timeline", &k, NULL), PT_OK);
+  assert_int_equal(k, PT_CHART_TIMELINE);
+  assert_string_equal(pt_chart_kind_name(PT_CHART_DISTRIBUTION), "distribution");
+}
+
+/* The same input gives the same bytes: jitter is a hash of the point, SVG
+ * ids are renumbered; and the baseline's lone session is the palette blue,
+ * its two sessions shades of it. A 4 MB model name is cut before layout. */
+static void test_points_reproducible(void **state) {
+  (void)state;
+  pt_chart_points in = tiny_input();
+  for (int kind = PT_CHART_DISTRIBUTION; kind <= PT_CHART_TIMELINE; kind++)
+    for (int f = PT_CHART_PNG; f <= PT_CHART_PDF; f <<= 1) {
+      if (f == PT_CHART_PDF)
+        continue; /* cairo stamps the creation date in a PDF */
+      pt_buf a = PT_BUF_INIT, b = PT_BUF_INIT;
+      pt_error err;
+      pt_chart *c1 = pt_chart_points_new(&in, (pt_chart_kind)kind, &err);
+      pt_chart *c2 = pt_chart_points_new(&in, (pt_chart_kind)kind, &err);
+      assert_non_null(c1);
+      assert_non_null(c2);
+      assert_int_equal(pt_chart_render(c1, (pt_chart_format)f, &a, &err), PT_OK);
+      assert_int_equal(pt_chart_render(c2, (pt_chart_format)f, &b, &err), PT_OK);
+      assert_int_equal(a.len, b.len);
+      assert_memory_equal(a.data, b.data, a.len);
+      pt_buf_free(&a);
+      pt_buf_free(&b);
+      pt_chart_free(c1);
+      pt_chart_free(c2);
+    }
+  pt_error err;
+  pt_chart *c = pt_chart_points_new(&in, PT_CHART_DISTRIBUTION, &err);
+  assert_non_null(c);
+  assert_int_equal(pt_chart_session_color(c, 1), 0xE69F00); /* vm: one session, its hue */
+  unsigned s0 = pt_chart_session_color(c, 0), s2 = pt_chart_session_color(c, 2);
+  assert_int_not_equal(s0, s2);
+  assert_true((s0 & 0xFF) > (s0 >> 16 & 0xFF) && (s2 & 0xFF) > (s2 >> 16 & 0xFF)); /* blues */
+  assert_true((s0 & 0xFF) > (s2 & 0xFF)); /* the first session is the lighter */
+  pt_chart_free(c);
+
+  size_t big = (size_t)4 << 20;
+  char *huge = malloc(big + 1);
+  assert_non_null(huge);
+  memset(huge, 'x', big);
+  huge[big] = '\0';
+  const char *models[] = {huge, "m"};
+  pt_chart_env envs[] = {{"a", huge, true}, {"b", NULL, false}};
+  pt_chart_session sess[] = {{0, huge}, {1, NULL}, {0, NULL}};
+  in.models = models;
+  in.envs = envs;
+  in.sessions = sess;
+  in.metric_label = huge;
+  in.unit = huge;
+  for (int kind = PT_CHART_DISTRIBUTION; kind <= PT_CHART_TIMELINE; kind++) {
+    c = pt_chart_points_new(&in, (pt_chart_kind)kind, &err);
+    assert_non_null(c);
+    assert_true(pt_chart_text_max(c) <= 4 * (4 * PT_CHART_LABEL_MAX + 3));
+    assert_true(strlen(pt_chart_alt_text(c)) <= 8 * (4 * PT_CHART_LABEL_MAX + 3));
+    assert_int_equal(strlen(pt_chart_group_label(c, 0)), PT_CHART_LABEL_MAX + 3);
+    pt_buf b = PT_BUF_INIT;
+    assert_int_equal(pt_chart_render(c, PT_CHART_SVG, &b, &err), PT_OK);
+    pt_buf_free(&b);
+    pt_chart_free(c);
+  }
+  free(huge);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_nice_scale),    cmocka_unit_test(test_formats_parse),
@@ -1002,6 +1205,8 @@ int main(void) {
       cmocka_unit_test(test_render_buffer), cmocka_unit_test(test_unwritable),
       cmocka_unit_test(test_extreme_values), cmocka_unit_test(test_long_labels),
       cmocka_unit_test(test_write_all),     cmocka_unit_test(test_points_charts),
+      cmocka_unit_test(test_alt_text),      cmocka_unit_test(test_points_errors),
+      cmocka_unit_test(test_points_reproducible),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
