@@ -1448,8 +1448,19 @@ pt_chart *pt_chart_new(const cJSON *analysis, pt_chart_kind kind, pt_error *err)
   return c;
 }
 
+/* Where cairo and libpng write: the buffer, and why an append failed
+ * (PT_ENOMEM, or PT_ETOOBIG past the buffer's cap). */
+typedef struct {
+  pt_buf *b;
+  pt_code rc;
+} sink;
+
 static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned int len) {
-  return pt_buf_append(closure, data, len) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
+  sink *k = closure;
+  pt_code rc = pt_buf_append(k->b, data, len);
+  if (rc && !k->rc)
+    k->rc = rc;
+  return rc ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
 }
 
 /* cairo names SVG elements "surfaceN" from a process-wide counter, so the
@@ -1504,7 +1515,7 @@ static void png_quiet(png_structp png, png_const_charp msg) {
 }
 
 static void png_append(png_structp png, png_bytep data, size_t len) {
-  if (pt_buf_append(png_get_io_ptr(png), data, len))
+  if (to_buf(png_get_io_ptr(png), data, (unsigned)len) != CAIRO_STATUS_SUCCESS)
     png_error(png, "output too large or out of memory");
 }
 
@@ -1515,7 +1526,7 @@ static void png_noflush(png_structp png) { (void)png; }
  * level and adaptive filtering, which took 75 % of a PNG chart's time; at
  * level 1 without filters a chart encodes 4 to 8 times faster and is 10 to
  * 20 % larger (bench/charts.sh). */
-static cairo_status_t png_encode(cairo_surface_t *s, pt_buf *out) {
+static cairo_status_t png_encode(cairo_surface_t *s, sink *out) {
   int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
   int stride = cairo_image_surface_get_stride(s);
   const unsigned char *data = cairo_image_surface_get_data(s);
@@ -1527,9 +1538,7 @@ static cairo_status_t png_encode(cairo_surface_t *s, pt_buf *out) {
   volatile cairo_status_t st = CAIRO_STATUS_NO_MEMORY;
   if (!info)
     goto out;
-  size_t start = out->len;
   if (setjmp(png_jmpbuf(png))) {
-    out->len = start;
     st = CAIRO_STATUS_WRITE_ERROR;
     goto out;
   }
@@ -1564,6 +1573,7 @@ pt_code pt_chart_render(const pt_chart *chart, pt_chart_format fmt, pt_buf *out,
   cairo_surface_t *s;
   size_t start = out->len;
   size_t saved_max = out->max;
+  sink to = {out, PT_OK};
   if (!out->max || out->max > start + OUT_MAX)
     out->max = start + OUT_MAX;
   switch (fmt) {
@@ -1573,11 +1583,11 @@ pt_code pt_chart_render(const pt_chart *chart, pt_chart_format fmt, pt_buf *out,
     cairo_surface_set_device_scale(s, 2, 2);
     break;
   case PT_CHART_SVG:
-    s = cairo_svg_surface_create_for_stream(to_buf, out, chart->w, chart->h);
+    s = cairo_svg_surface_create_for_stream(to_buf, &to, chart->w, chart->h);
     cairo_svg_surface_set_document_unit(s, CAIRO_SVG_UNIT_PX);
     break;
   case PT_CHART_PDF:
-    s = cairo_pdf_surface_create_for_stream(to_buf, out, chart->w, chart->h);
+    s = cairo_pdf_surface_create_for_stream(to_buf, &to, chart->w, chart->h);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, chart->title);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "ptbench");
     break;
@@ -1594,7 +1604,7 @@ pt_code pt_chart_render(const pt_chart *chart, pt_chart_format fmt, pt_buf *out,
   cairo_destroy(cr);
   cairo_surface_flush(s);
   if (st == CAIRO_STATUS_SUCCESS && fmt == PT_CHART_PNG)
-    st = png_encode(s, out);
+    st = png_encode(s, &to);
   cairo_surface_finish(s);
   if (st == CAIRO_STATUS_SUCCESS)
     st = cairo_surface_status(s);
@@ -1603,12 +1613,19 @@ pt_code pt_chart_render(const pt_chart *chart, pt_chart_format fmt, pt_buf *out,
   if (st == CAIRO_STATUS_SUCCESS && fmt == PT_CHART_SVG && renumber_svg_ids(out, start))
     st = CAIRO_STATUS_NO_MEMORY;
   if (st != CAIRO_STATUS_SUCCESS) {
-    pt_code rc = st == CAIRO_STATUS_NO_MEMORY ? PT_ENOMEM
-                 : st == CAIRO_STATUS_WRITE_ERROR ? PT_ETOOBIG : PT_EINTERNAL;
+    pt_code rc = to.rc                              ? to.rc
+                 : st == CAIRO_STATUS_NO_MEMORY     ? PT_ENOMEM
+                 : st == CAIRO_STATUS_WRITE_ERROR   ? PT_ETOOBIG
+                                                    : PT_EINTERNAL;
+    if (out->data && out->len > start) { /* no half a chart left behind */
+      out->len = start;
+      out->data[start] = '\0';
+    }
     return pt_error_set(err, rc, "cannot draw %s chart as %s: %s",
                         pt_chart_kind_name(chart->kind), pt_chart_format_ext(fmt),
-                        rc == PT_ETOOBIG ? "output too large or out of memory"
-                                         : cairo_status_to_string(st));
+                        rc == PT_ETOOBIG  ? "output too large"
+                        : rc == PT_ENOMEM ? "out of memory"
+                                          : cairo_status_to_string(st));
   }
   return PT_OK;
 }

@@ -19,6 +19,7 @@
 #include "collect/import.h"
 #include "core/trial.h"
 #include "core/json.h"
+#include "render/chart.h"
 #include "render/mustache.h"
 #include "render/view.h"
 
@@ -143,6 +144,40 @@ static void test_mustache_oom(void **state) {
   each_failure(mustache_case, "mustache");
 }
 
+/* The trial charts (render/chart.h) built and drawn as SVG and PNG. */
+static pt_code chart_case(void) {
+  static const pt_chart_env envs[] = {{"bare-metal", NULL, true}, {"vm", "vm (vfio-pci)", false}};
+  static const char *const models[] = {"mistral:7b", "gemma2:9b"};
+  static const pt_chart_session sessions[] = {{0, NULL}, {1, "2"}, {0, NULL}};
+  static const pt_chart_point points[] = {{0, 0, 1, 50}, {1, 0, 2, 35}, {0, 1, 1, 49.5},
+                                          {1, 1, 2, 34}, {0, 2, 1, 51}, {1, 2, 2, 34.75}};
+  pt_chart_points in = {"Generation rate", "tokens/s", true, envs, 2, models, 2,
+                        sessions, 3, points, 6};
+  pt_code rc = PT_OK;
+  for (int kind = PT_CHART_DISTRIBUTION; kind <= PT_CHART_TIMELINE && !rc; kind++) {
+    pt_error err;
+    pt_error_clear(&err);
+    pt_chart *c = pt_chart_points_new(&in, (pt_chart_kind)kind, &err);
+    if (!c) {
+      snprintf(last_msg, sizeof last_msg, "%s", err.msg);
+      return err.code;
+    }
+    for (int f = PT_CHART_PNG; f <= PT_CHART_SVG && !rc; f <<= 1) {
+      pt_buf b = PT_BUF_INIT;
+      rc = pt_chart_render(c, (pt_chart_format)f, &b, &err);
+      snprintf(last_msg, sizeof last_msg, "%s", err.msg);
+      pt_buf_free(&b);
+    }
+    pt_chart_free(c);
+  }
+  return rc;
+}
+
+static void test_chart_oom(void **state) {
+  (void)state;
+  each_failure(chart_case, "chart");
+}
+
 static pt_code import_case(void) {
   static const char log_text[] =
       "model_name =    mistral:7b\n"
@@ -207,6 +242,7 @@ int main(void) {
       cmocka_unit_test(test_mustache_oom),
       cmocka_unit_test(test_import_oom),
       cmocka_unit_test(test_csv_oom),
+      cmocka_unit_test(test_chart_oom),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
