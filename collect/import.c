@@ -503,17 +503,16 @@ static bool attach(cJSON *obj, const char *key, cJSON *item) {
   return ok;
 }
 
-
 /* Members of a llama-bench result that are not settings of its test: who
  * built it and where it ran, the model, the test's shape, its time and its
- * measurements (llama-bench.cpp, test::get_fields, plus the samples). Every
- * other member is a setting (n_batch, n_threads, n_gpu_layers, ...), whatever
- * the llama-bench version. */
+ * measurements (llama-bench.cpp, test::get_fields, plus the samples), and
+ * what ptbench adds to the results it keeps. Every other member is a setting
+ * (n_batch, n_threads, n_gpu_layers, ...), whatever the llama-bench version. */
 static const char *const llama_not_settings[] = {
     "build_commit", "build_number", "cpu_info",  "gpu_info",  "backends",  "model_filename",
     "model_type",   "model_size",   "model_n_params", "n_prompt", "n_gen", "n_depth",
     "test_time",    "avg_ns",       "stddev_ns", "avg_ts",    "stddev_ts", "samples_ns",
-    "samples_ts"};
+    "samples_ts",   "file",         "line",      "prompt_id"};
 
 static bool llama_is_setting(const char *key) {
   for (size_t i = 0; i < sizeof llama_not_settings / sizeof llama_not_settings[0]; i++)
@@ -791,32 +790,31 @@ static bool setting_constant(const cJSON *results, const char *key) {
 static pt_code llama_finish(pt_import_log *log, pt_error *err) {
   if (!log->results)
     return PT_OK;
-  /* the settings that vary, in order of first appearance */
-  cJSON *varying = cJSON_CreateArray();
-  if (!varying)
-    return pt_error_set(err, PT_ENOMEM, "out of memory");
-  const cJSON *r, *m;
+  /* every setting once, in order of first appearance; then those that vary */
+  cJSON *keys = cJSON_CreateArray(), *varying = cJSON_CreateArray();
+  pt_code rc = keys && varying ? PT_OK : pt_error_set(err, PT_ENOMEM, "out of memory");
+  const cJSON *r, *m, *k;
   cJSON_ArrayForEach(r, log->results) {
     cJSON_ArrayForEach(m, r) {
-      if (!m->string || !llama_is_setting(m->string) || !strcmp(m->string, "file") ||
-          !strcmp(m->string, "line") || setting_constant(log->results, m->string))
+      if (rc || !m->string || !llama_is_setting(m->string))
         continue;
       bool seen = false;
-      const cJSON *k;
-      cJSON_ArrayForEach(k, varying) seen = seen || !strcmp(k->valuestring, m->string);
-      if (!seen && !cJSON_AddItemToArray(varying, cJSON_CreateString(m->string))) {
-        cJSON_Delete(varying);
-        return pt_error_set(err, PT_ENOMEM, "out of memory");
-      }
+      cJSON_ArrayForEach(k, keys) seen = seen || !strcmp(k->valuestring, m->string);
+      if (!seen && !attach(keys, NULL, cJSON_CreateString(m->string)))
+        rc = pt_error_set(err, PT_ENOMEM, "out of memory");
     }
   }
-  pt_code rc = PT_OK;
+  cJSON_ArrayForEach(k, keys) {
+    if (!rc && !setting_constant(log->results, k->valuestring) &&
+        !attach(varying, NULL, cJSON_CreateString(k->valuestring)))
+      rc = pt_error_set(err, PT_ENOMEM, "out of memory");
+  }
+  cJSON_Delete(keys);
   for (size_t i = 0; i < log->n && !rc; i++) {
     pt_import_block *b = &log->blocks[i];
     cJSON *res = cJSON_GetArrayItem(log->results, (int)b->result);
     pt_buf id = PT_BUF_INIT;
     rc = pt_buf_puts(&id, b->prompt_id);
-    const cJSON *k;
     cJSON_ArrayForEach(k, varying) {
       char val[256];
       setting_text(pt_json_get(res, k->valuestring), val, sizeof val);
@@ -900,9 +898,7 @@ static bool llama_manifest(cJSON *m, const cJSON *results) {
   cJSON_ArrayForEach(s, cJSON_GetArrayItem(results, 0)) {
     if (!ok)
       break;
-    if (s->string && llama_is_setting(s->string) && strcmp(s->string, "file") &&
-        strcmp(s->string, "line") && strcmp(s->string, "prompt_id") &&
-        setting_constant(results, s->string))
+    if (s->string && llama_is_setting(s->string) && setting_constant(results, s->string))
       ok = attach(opts, s->string, cJSON_Duplicate(s, true));
   }
   ok = ok && attach(m, "llama_bench", lb = cJSON_CreateObject()) &&
