@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analyze/analysis_internal.h"
@@ -401,6 +402,10 @@ static bool looks_like_json(FILE *fp) {
  * to run instead (an analysis document is rendered, a manifest's directory is
  * the input). PT_OK when path is not JSON. */
 static pt_code refuse_json(const char *path, pt_error *err) {
+  /* only a regular file can be read twice: a pipe's bytes are the reader's */
+  struct stat st;
+  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+    return PT_OK;
   FILE *fp = fopen(path, "rb");
   if (!fp)
     return PT_OK;  /* the reader reports it */
