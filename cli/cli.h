@@ -85,7 +85,10 @@ int pt_levenshtein(const char *a, const char *b, int w, int s, int add, int del)
  * starts with typed scores 0, any other levenshtein(typed, name, 0, 2, 1, 3)
  * + 1; when typed is a prefix of every name, or the best score is 7 or more,
  * there is no suggestion. Writes the indices of the best-scoring names, in
- * strcmp order, to best (at most max) and returns how many. */
+ * strcmp order, to best (at most max) and returns how many. (When some names
+ * start with typed, git also lists the other names of the next score, and
+ * nothing at all when that score is 7 or more; here the prefix matches are
+ * the suggestion.) */
 size_t pt_suggest(const char *typed, const char *const *names, size_t n, size_t *best,
                   size_t max);
 
