@@ -76,7 +76,7 @@ truncate -s $((size - 30)) "$TMP/torn/trials.csv"
 run "$PTBENCH" analyze --format text "$TMP/torn"
 expect_status 0
 expect_out_has "tiny:1b  vm           3" # the 3 whole rows
-expect_out_has "  - $TMP/torn/trials.csv:5: the last row is incomplete (the file ends inside it"
+expect_err_has "ptbench: warning: $TMP/torn/trials.csv:5: the last row is incomplete (the file ends inside it"
 collect "$TMP/torn" --resume
 expect_status 0
 expect_err_has "warning: $TMP/torn/trials.csv:5: the last row is incomplete"
