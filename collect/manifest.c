@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -164,12 +165,14 @@ cJSON *pt_manifest_to_json(const pt_manifest *m) {
   return o;
 }
 
-/* Overwrite the regular file at path with data (no link followed): needs no
- * room beyond what the file holds when data is not longer. */
+/* Overwrite the regular file at path with data (no link followed), only
+ * when data fits in the blocks the file already holds: no block needs to be
+ * allocated, so a full disk cannot stop the write half way. */
 static bool write_in_place(const char *path, const char *data, size_t len) {
   int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
-  bool ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  bool ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+            (uintmax_t)len <= (uintmax_t)st.st_blocks * 512;
   for (size_t done = 0; ok && done < len;) {
     ssize_t n = pwrite(fd, data + done, len - done, (off_t)done);
     if (n < 0 && errno == EINTR)

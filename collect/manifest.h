@@ -53,8 +53,9 @@ typedef struct pt_manifest {
 /* The manifest as JSON. NULL when out of memory. */
 cJSON *pt_manifest_to_json(const pt_manifest *m);
 /* Write it atomically to path. When that fails (a full disk has no room
- * for the new copy beside the old one) the file is rewritten in place, so
- * a run that fails for want of space still says so. */
+ * for the new copy beside the old one) and the new text fits in the blocks
+ * the old file holds, the file is rewritten in place, so a run that fails
+ * for want of space still says so. */
 pt_code pt_manifest_write(const char *path, const pt_manifest *m, pt_error *err);
 
 /* What a resumed run keeps from the manifest it continues. */
