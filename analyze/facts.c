@@ -229,7 +229,7 @@ pt_code pt_facts_compare(const pt_env_facts *a, const pt_env_facts *b, pt_fact_w
 
   double xa = a->gpu_clock_mhz, xb = b->gpu_clock_mhz;
   if (!rc && isfinite(xa) && isfinite(xb) && xa > 0 &&
-      fabs(xb / xa - 1) * 100 > PT_FACTS_CLOCK_PCT)
+      fabs(xb / xa - 1) * 100 > PT_FACTS_CLOCK_PCT + 1e-9) /* "more than": 2.0 % is not */
     rc = add(w, err, "gpu-clock-mismatch",
              "mean GPU clock during the trials: %.0f MHz on %s, %.0f MHz on %s (%+.1f%%); "
              "a different clock alone changes the rate (power limit, temperature, power "
