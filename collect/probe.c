@@ -1187,7 +1187,8 @@ static cJSON *gpu_json(const pt_gpu *g) {
             add_int(j, "vram_visible_bytes", g->vram_visible_bytes) &&
             take(j, "pcie", pcie_json(g));
   cJSON *bars = ok ? cJSON_CreateArray() : NULL;
-  for (size_t i = 0; bars && ok && i < g->n_bars; i++) {
+  ok = ok && bars;
+  for (size_t i = 0; ok && i < g->n_bars; i++) {
     const pt_bar *b = &g->bars[i];
     cJSON *o = cJSON_CreateObject();
     ok = take_arr(bars, o) && cJSON_AddNumberToObject(o, "index", b->index) &&
@@ -1195,14 +1196,15 @@ static cJSON *gpu_json(const pt_gpu *g) {
          cJSON_AddStringToObject(o, "type", b->io ? "io" : b->mem64 ? "mem64" : "mem32") &&
          cJSON_AddBoolToObject(o, "prefetchable", b->prefetchable);
   }
-  ok = ok && take(j, "bars", bars) &&
-       add_int(j, "largest_prefetchable_bar_bytes", g->largest_prefetchable_bar) &&
+  if (ok)
+    ok = take(j, "bars", bars);  /* frees bars when it fails */
+  else
+    cJSON_Delete(bars);
+  ok = ok && add_int(j, "largest_prefetchable_bar_bytes", g->largest_prefetchable_bar) &&
        add_tri(j, "resizable_bar", g->resizable_bar) &&
        add_int(j, "numa_node", g->numa_node) && add_int(j, "iommu_group", g->iommu_group) &&
        pt_json_add_str(j, "temp_sensor", g->temp_sensor) &&
        add_num(j, "temp_crit_c", g->temp_crit_c);
-  if (!ok && bars && !pt_json_get(j, "bars"))
-    cJSON_Delete(bars);
   if (!ok) {
     cJSON_Delete(j);
     return NULL;
@@ -1252,8 +1254,10 @@ cJSON *pt_host_to_json(const pt_host *h) {
   }
   ok = pt_json_add_str(o, "os", h->os) &&
        pt_json_add_str(o, "kernel_release", h->kernel_release) &&
-       pt_json_add_str(o, "cmdline", h->cmdline) && add_int(o, "cpu_count", h->cpu_count) &&
-       take(o, "cpu_flags", flags) && pt_json_add_str(o, "governor", h->governor) &&
+       pt_json_add_str(o, "cmdline", h->cmdline) && add_int(o, "cpu_count", h->cpu_count);
+  if (!ok)
+    cJSON_Delete(flags);
+  ok = ok && take(o, "cpu_flags", flags) && pt_json_add_str(o, "governor", h->governor) &&
        add_int(o, "hugepages_total", h->hugepages_total) &&
        add_int(o, "hugepage_bytes", h->hugepage_bytes) &&
        pt_json_add_str(o, "transparent_hugepages", h->thp) &&

@@ -10,12 +10,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "analyze/analysis.h"
+#include "analyze/facts.h"
+#include "collect/probe.h"
+#include "collect/telemetry.h"
 #include "collect/import.h"
 #include "core/trial.h"
 #include "core/json.h"
@@ -201,12 +205,60 @@ static void test_csv_oom(void **state) {
   each_failure(csv_case, "csv");
 }
 
+/* The host probe of two test machines, their JSON, the facts comparison,
+ * and a telemetry start and trial. */
+static pt_code probe_case(void) {
+  pt_error err;
+  pt_error_clear(&err);
+  static const char *const roots[] = {"tests/data/sysroot/amd-bare-metal",
+                                      "tests/data/sysroot/amd-vm"};
+  cJSON *host[2] = {NULL, NULL};
+  pt_code rc = PT_OK;
+  for (int i = 0; !rc && i < 2; i++) {
+    pt_host h;
+    rc = pt_host_probe(roots[i], &h, &err);
+    if (rc)
+      break;
+    if (i == 0) {
+      pt_telemetry_cfg tc = {.root = roots[i], .rate_hz = 100, .endpoint_local = true};
+      pt_telemetry *t = NULL;
+      rc = pt_telemetry_open(&tc, &h, &t, &err);
+      if (!rc) {
+        pt_gpu_stats s;
+        pt_telemetry_begin(t);
+        pt_telemetry_end(t, &s);
+      }
+      pt_telemetry_close(t);
+    }
+    host[i] = rc ? NULL : pt_host_to_json(&h);
+    pt_host_free(&h);
+    if (!rc && !host[i])
+      rc = PT_ENOMEM;
+  }
+  if (!rc) {
+    pt_env_facts a = {"bare-metal", host[0], "0.12.6", 2600, NAN};
+    pt_env_facts b = {"vm", host[1], "0.12.7", 2500, 111};
+    pt_fact_warnings w = {0};
+    rc = pt_facts_compare(&a, &b, &w, &err);
+    if (!rc)
+      rc = pt_facts_check(&b, &w, &err);
+    pt_fact_warnings_free(&w);
+  }
+  cJSON_Delete(host[0]);
+  cJSON_Delete(host[1]);
+  snprintf(last_msg, sizeof last_msg, "%s", err.msg);
+  return rc;
+}
+
+static void test_probe_oom(void **state) { each_failure(probe_case, "probe"); }
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_analyze_oom),
       cmocka_unit_test(test_mustache_oom),
       cmocka_unit_test(test_import_oom),
       cmocka_unit_test(test_csv_oom),
+      cmocka_unit_test(test_probe_oom),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
