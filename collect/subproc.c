@@ -25,7 +25,8 @@ bool pt_which(const char *name, char *out, size_t size) {
   for (const char *p = path;;) {
     size_t n = strcspn(p, ":");
     char full[4096];
-    int w = snprintf(full, sizeof full, "%.*s%s%s", (int)n, n ? p : ".", "/", name);
+    int w = n ? snprintf(full, sizeof full, "%.*s/%s", (int)n, p, name)
+              : snprintf(full, sizeof full, "./%s", name);  /* an empty entry is "." */
     struct stat st;
     if (w > 0 && (size_t)w < sizeof full && stat(full, &st) == 0 && S_ISREG(st.st_mode) &&
         access(full, X_OK) == 0) {

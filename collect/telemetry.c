@@ -499,6 +499,28 @@ bool pt_telemetry_warning(pt_telemetry *t, char *buf, size_t size) {
   return give;
 }
 
+/* CPU seconds (user + system) process pid has used so far, from
+ * /proc/PID/stat (fields 14 and 15, in clock ticks); 0 when unknown. */
+static double process_cpu_s(pid_t pid) {
+  if (pid <= 0)
+    return 0;
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+  FILE *fp = fopen(path, "r");
+  if (!fp)
+    return 0;
+  size_t n = fread(buf, 1, sizeof buf - 1, fp);
+  fclose(fp);
+  buf[n] = '\0';
+  const char *p = strrchr(buf, ')');  /* the command name may hold spaces */
+  unsigned long long ut, st;
+  if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+                   &st) != 2)
+    return 0;
+  long hz = sysconf(_SC_CLK_TCK);
+  return hz > 0 ? (double)(ut + st) / (double)hz : 0;
+}
+
 void pt_telemetry_get_info(pt_telemetry *t, pt_telemetry_info *out) {
   if (!t) {
     memset(out, 0, sizeof *out);
@@ -514,6 +536,7 @@ void pt_telemetry_get_info(pt_telemetry *t, pt_telemetry_info *out) {
   if (t->thread_started && pthread_getcpuclockid(t->thread, &cid) == 0 &&
       clock_gettime(cid, &ts) == 0)
     out->cpu_s += (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+  out->cpu_s += process_cpu_s(t->smi.pid);  /* nvidia-smi's own share */
 }
 
 void pt_telemetry_close(pt_telemetry *t) {

@@ -65,8 +65,8 @@ typedef struct pt_telemetry_info {
   double rate_hz;
   long samples;       /* taken during trials so far */
   double sampled_s;   /* wall time of the trials sampled */
-  double cpu_s;       /* CPU time the sampling took (its thread, and any sample
-                         taken by pt_telemetry_end) */
+  double cpu_s;       /* CPU time the sampling took: its thread, any sample
+                         taken by pt_telemetry_end, and nvidia-smi while it runs */
 } pt_telemetry_info;
 
 /* Decide whether and how to sample (cfg, the host probe's primary GPU) and
