@@ -920,10 +920,17 @@ static bool same_bus(const char *smi, const char *sysfs) {
  * margins, "GPU Shutdown T.Limit Temp : -7 C", give none). */
 static void probe_nvidia_smi(probe *pr, pt_host *h) {
   char *argv[] = {"nvidia-smi", "-q", NULL};
-  static char out[256 * 1024];  /* probes run one at a time */
+  size_t cap = 1 << 20;  /* the report of 8 GPUs is about 100 KiB */
+  char *out = malloc(cap);
   pt_error e;
-  if (pt_subproc_capture(argv, out, sizeof out, NVIDIA_SMI_MS, &e) != PT_OK)
+  if (!out) {
+    pr->oom = true;
     return;
+  }
+  if (pt_subproc_capture(argv, out, cap, NVIDIA_SMI_MS, &e) != PT_OK) {
+    free(out);
+    return;
+  }
   pt_gpu *g = NULL;
   bool in_fb = false;
   for (char *line = out; *line;) {
@@ -967,6 +974,7 @@ static void probe_nvidia_smi(probe *pr, pt_host *h) {
     }
     line = next;
   }
+  free(out);
 }
 
 static void probe_versions(probe *pr, pt_host *h) {
