@@ -91,6 +91,8 @@
 #define GRID_LO (-8.0)        /* (L6) log10 lambda */
 #define GRID_HI 8.0
 #define GRID_STEP 0.5
+#define GRID_MAX 64           /* room for the grid's points */
+_Static_assert((GRID_HI - GRID_LO) / GRID_STEP + 2 <= GRID_MAX, "grid too fine");
 
 static const char *const status_names[] = {"ok", "no_between", "rows_are_sessions",
                                            "no_within", "exact"};
@@ -668,8 +670,8 @@ static double zeroin(work *w, double a, double b, double fa, double fb) {
 static double optimise(work *w, bool *no_within, pt_error *err) {
   *no_within = false;
   size_t ng = (size_t)((GRID_HI - GRID_LO) / GRID_STEP) + 2;
-  double grid[64], fv[64], dv[64];
-  bool okv[64];
+  double grid[GRID_MAX], fv[GRID_MAX], dv[GRID_MAX];
+  bool okv[GRID_MAX];
   grid[0] = 0.0;
   for (size_t k = 1; k < ng; k++)
     grid[k] = pow(10.0, GRID_LO + GRID_STEP * (double)(k - 1));

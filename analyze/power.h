@@ -7,7 +7,8 @@
  * freedom. This module gives its power (from the noncentral t distribution),
  * the smallest k that reaches a target power, and the GPU time that design
  * costs. Equations are numbered in power.c. Pure functions: nothing
- * allocates, nothing prints.
+ * allocates, nothing prints; reentrant except for glibc lgamma()'s signgam
+ * (as analyze/stats.h).
  */
 #ifndef PT_POWER_H
 #define PT_POWER_H
