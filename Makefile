@@ -18,7 +18,7 @@ PTBENCH   := $(BUILD_DIR)/ptbench
 
 # pkg-config module -> Debian package
 PKG_MODULES := libcjson:libcjson-dev libcurl:libcurl4-openssl-dev \
-  cairo:libcairo2-dev pangocairo:libpango1.0-dev yaml-0.1:libyaml-dev \
+  cairo:libcairo2-dev pangocairo:libpango1.0-dev libpng:libpng-dev yaml-0.1:libyaml-dev \
   libcmark-gfm:libcmark-gfm-dev libarchive:libarchive-dev \
   libmicrohttpd:libmicrohttpd-dev cmocka:libcmocka-dev
 # file -> Debian package, for what has no pkg-config file

@@ -113,10 +113,10 @@ static bool summarize(const pt_analyze_opts *opts, pt_group *g, pt_summary *s,
     memcpy(x, g->values, g->n * sizeof *x);
   pt_summarize(x, g->n, opts->confidence, s);
   if (opts->drop_outliers && s->outliers > 0) {
-    double mad = pt_mad_sorted(x, g->n);
+    double scale = s->outlier_scale;  /* of x, sorted by pt_summarize */
     size_t k = 0;
     for (size_t i = 0; i < g->n; i++)
-      if (!pt_is_outlier(g->values[i], s->median, mad))
+      if (!pt_is_outlier(g->values[i], s->median, scale))
         x[k++] = g->values[i];
     *dropped = g->n - k;
     /* keep the kept values for the tests too */
