@@ -18,9 +18,10 @@
 
 #include "analyze/analysis.h"
 #include "analyze/facts.h"
+#include "analyze/lmm.h"
+#include "collect/import.h"
 #include "collect/probe.h"
 #include "collect/telemetry.h"
-#include "collect/import.h"
 #include "core/trial.h"
 #include "core/json.h"
 #include "core/fs.h"
@@ -347,6 +348,45 @@ static pt_code probe_case(void) {
 }
 
 static void test_probe_oom(void **state) { each_failure(probe_case, "probe"); }
+/* The session model: the comparison (cells), the general fit (dense rows)
+ * and Holm, 3 sessions against 3 over 2 prompts. */
+static pt_code lmm_case(void) {
+  pt_error err;
+  pt_lmm_cell cells[12];
+  size_t n = 0;
+  for (size_t s = 0; s < 6; s++)
+    for (size_t b = 0; b < 2; b++)
+      cells[n++] = (pt_lmm_cell){s, b, s >= 3, 4, 3.9 + 0.01 * (double)((s * 7 + b * 3) % 5),
+                                 1e-4 * (double)(1 + s + b)};
+  pt_lmm_comparison c;
+  pt_code rc = pt_lmm_compare(cells, n, &c, &err);
+  if (rc != PT_OK)
+    return rc;
+  double x[12 * 3], mean[12], m2[12];
+  size_t sess[12], count[12];
+  for (size_t i = 0; i < n; i++) {
+    x[i * 3] = 1;
+    x[i * 3 + 1] = cells[i].compared;
+    x[i * 3 + 2] = (double)cells[i].block;
+    mean[i] = cells[i].mean;
+    m2[i] = cells[i].m2;
+    sess[i] = cells[i].session;
+    count[i] = cells[i].n;
+  }
+  pt_lmm_data d = {n, 3, 6, x, sess, count, mean, m2};
+  pt_lmm_fit fit;
+  rc = pt_lmm_fit_reml(&d, &fit, &err);
+  pt_lmm_fit_free(&fit);
+  if (rc != PT_OK)
+    return rc;
+  double p[3] = {0.01, 0.2, 0.03};
+  return pt_holm(p, 3, p, &err);
+}
+
+static void test_lmm_oom(void **state) {
+  (void)state;
+  each_failure(lmm_case, "session model");
+}
 
 int main(void) {
   const struct CMUnitTest tests[] = {
@@ -355,6 +395,7 @@ int main(void) {
       cmocka_unit_test(test_import_oom),
       cmocka_unit_test(test_llama_bench_oom),
       cmocka_unit_test(test_csv_oom),
+      cmocka_unit_test(test_lmm_oom),
       cmocka_unit_test(test_chart_oom),
       cmocka_unit_test(test_probe_oom),
   };
