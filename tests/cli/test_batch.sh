@@ -132,6 +132,15 @@ expect_err_has "ptbench: lab-runs/: published site/lab-runs/"
 expect_err_has "ptbench: runs-2025-01.tar.gz: unchanged, skipped"
 tmp_is_clean
 
+t "a report whose analysis.json is not of this schema is rebuilt"
+sed -i 's|"ptbench\.analysis/[0-9]*"|"ptbench.analysis/0"|' site/lab-runs/analysis.json
+grep -qF '"ptbench.analysis/0"' site/lab-runs/analysis.json && ok || fail "schema not changed"
+run "$PTBENCH" batch --out site runs-2025-01.tar.gz lab-runs/
+expect_status 0
+expect_err_has "ptbench: lab-runs/: published site/lab-runs/"
+expect_err_has "ptbench: runs-2025-01.tar.gz: unchanged, skipped"
+grep -qF '"ptbench.analysis/0"' site/lab-runs/analysis.json && fail "old analysis kept" || ok
+
 t "--templates: a user's page template is used, and changing it rebuilds"
 mkdir -p my-templates
 sed 's|<main>|<main class="mine">|' "$PTBENCH_SRC/templates/page.html.mustache" >my-templates/page.html.mustache
