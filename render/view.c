@@ -218,7 +218,7 @@ static size_t prepare_envs(builder *b, const pt_doc_envs *order, env_ref *envs) 
   for (size_t i = 0; i < order->n; i++) {
     cJSON *e = order->items[i];
     const char *name = pt_doc_env_name(e);
-    /* the view's own "label" field: the document's, else the name */
+    /* every environment of the view has a label: the document's, else the name */
     if (!pt_doc_env_label(e))
       set_str(b, e, PT_DOC_LABEL, name);
     const char *label = pt_doc_env_label(e);
