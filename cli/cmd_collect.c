@@ -245,14 +245,22 @@ static int run(int argc, char **argv) {
                                     "--num-predict and --num-ctx 1 or more, --temperature 0..100");
     goto done;
   }
-  if (host) {
-    if (pt_ollama_host_url(host, url, sizeof url, &err)) {
+  char host_warning[160];
+  if (host) { /* an option typed here: a bad port is refused, not replaced */
+    if (pt_ollama_host_url(host, url, sizeof url, host_warning, sizeof host_warning, &err)) {
       pt_usage_error(&pt_cmd_collect, "--host: %s", err.msg);
       goto done;
     }
-  } else if (pt_ollama_host_url(getenv("OLLAMA_HOST"), url, sizeof url, &err)) {
+    if (host_warning[0]) {
+      pt_usage_error(&pt_cmd_collect, "--host '%s': the port must be a number 0-65535", host);
+      goto done;
+    }
+  } else if (pt_ollama_host_url(getenv("OLLAMA_HOST"), url, sizeof url, host_warning,
+                                sizeof host_warning, &err)) {
     pt_errorf("OLLAMA_HOST: %s", err.msg);
     goto done;
+  } else if (host_warning[0]) { /* as Ollama's own client: warn, use the default */
+    pt_warnf("OLLAMA_HOST: %s", host_warning);
   }
 
   if (plan_path && pt_plan_read(plan_path, &plan, &err)) {
