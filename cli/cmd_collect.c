@@ -199,7 +199,9 @@ static int run(int argc, char **argv) {
       {0, "keep-alive", PT_OPT_STRING, &keep_alive, "D",
        "how long the model stays loaded: seconds or e.g. 5m, -1 = forever (default: 5m)"},
       {0, "timeout", PT_OPT_INT, &timeout, "SEC",
-       "connect timeout and longest silence of a request (default: 300)"},
+       "connect timeout and longest silence of a request; a generate must end "
+       "within SEC + max(10, num_predict x 4) s, other requests within 2 x SEC "
+       "(default: 300)"},
       {0, "no-stream", PT_OPT_FLAG, &no_stream, NULL,
        "one JSON reply per trial (no TTFT) instead of streaming"},
       {0, "pull", PT_OPT_FLAG, &pull, NULL, "pull models the server lacks"},

@@ -154,6 +154,7 @@ typedef enum {
   FAKE_FAULT_404_LEGACY, /* model "X" not found, try pulling it first */
   FAKE_FAULT_500,        /* {"error": "the model failed to generate a response"} */
   FAKE_FAULT_503,        /* server busy: queue full */
+  FAKE_FAULT_LATIN1_502, /* a proxy's HTML error page in ISO-8859-1 */
   FAKE_FAULT_MIDSTREAM,  /* after K lines, an {"error"} line with status 200 */
   FAKE_FAULT_DROP,       /* after K lines, close the connection */
   FAKE_FAULT_STALL,      /* after K lines, send nothing for S seconds */

@@ -24,6 +24,7 @@ static const struct {
     {"404-legacy", FAKE_FAULT_404_LEGACY},
     {"500", FAKE_FAULT_500},
     {"503", FAKE_FAULT_503},
+    {"latin1-502", FAKE_FAULT_LATIN1_502},
     {"error-midstream", FAKE_FAULT_MIDSTREAM},
     {"drop", FAKE_FAULT_DROP},
     {"stall", FAKE_FAULT_STALL},
@@ -37,7 +38,8 @@ static const struct {
 
 bool fake_fault_in_reply(const fake_fault *f) {
   return f && f->kind != FAKE_FAULT_404 && f->kind != FAKE_FAULT_404_LEGACY &&
-         f->kind != FAKE_FAULT_500 && f->kind != FAKE_FAULT_503;
+         f->kind != FAKE_FAULT_500 && f->kind != FAKE_FAULT_503 &&
+         f->kind != FAKE_FAULT_LATIN1_502;
 }
 
 /* S when the spec gives none. */

@@ -26,7 +26,8 @@
  *   SELECTOR: ENDPOINT (all its requests), ENDPOINT:N (its Nth request),
  *     ENDPOINT:N-M, or model=NAME (requests naming it). ENDPOINT: generate,
  *     chat, pull, show, tags, ps, version, any.
- *   KIND: 404, 404-legacy, 500, 503 (answer with that error); error-midstream
+ *   KIND: 404, 404-legacy, 500, 503 (answer with that error), latin1-502 (a
+ *     proxy's HTML error page in ISO-8859-1: not UTF-8); error-midstream
  *     (after K lines an {"error"} line, status 200), drop (after K lines close
  *     the connection), stall (after K lines send nothing for S seconds),
  *     garbage (after K lines one line that is not JSON). K defaults to 4, S
@@ -121,7 +122,7 @@ static const char help_details[] =
     "fault SPEC: SELECTOR:KIND[:K[:S]]\n"
     "  SELECTOR: ENDPOINT | ENDPOINT:N | ENDPOINT:N-M | model=NAME\n"
     "    (ENDPOINT: generate chat pull show tags ps version any; N 1-based)\n"
-    "  KIND: 404 404-legacy 500 503 | error-midstream drop stall garbage\n"
+    "  KIND: 404 404-legacy 500 503 latin1-502 | error-midstream drop stall garbage\n"
     "    (these four after K streamed lines, default 4; stall lasts S s, default 2)\n"
     "    | endless (after K lines, done:false lines forever) | drip (from line K,\n"
     "    default 0, one byte every S s, default 1) | junk-after (junk lines forever\n"

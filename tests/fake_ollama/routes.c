@@ -452,6 +452,11 @@ static enum MHD_Result status_fault(call *c, const char *model) {
                          model ? model : "");
   case FAKE_FAULT_500:
     return respond_error(c->conn, MHD_HTTP_INTERNAL_SERVER_ERROR, ERR_GENERIC);
+  case FAKE_FAULT_LATIN1_502: { /* not UTF-8: 0xE9 is e-acute in ISO-8859-1 */
+    static const char page[] = "<html><body>Passerelle d\xE9" "faillante</body></html>\n";
+    return respond_bytes(c->conn, MHD_HTTP_BAD_GATEWAY, "text/html; charset=iso-8859-1", page,
+                         sizeof page - 1);
+  }
   default:
     return respond_error(c->conn, MHD_HTTP_SERVICE_UNAVAILABLE, ERR_BUSY);
   }
