@@ -689,15 +689,15 @@ static void test_generate_final_then_idle(void **state) {
   assert_int_equal(r.eval_count, 3);
 }
 
-/* Regression: a server closing 3 s after the final object made wall_ns 3 s;
+/* Regression: a server closing 8 s after the final object made wall_ns 8 s;
  * wall_ns ends at the final object. */
 static void test_generate_late_close(void **state) {
-  script sc = {.head = NDJSON_HEAD, .body = CHUNK FINAL, .hold_ms = 3000};
+  script sc = {.head = NDJSON_HEAD, .body = CHUNK FINAL, .hold_ms = 8000};
   pt_gen_result r;
   pt_error err;
-  assert_int_equal(generate(&sc, 10, 20, &r, &err), PT_OK);
+  assert_int_equal(generate(&sc, 20, 30, &r, &err), PT_OK);
   assert_true(r.wall_ns > 0);
-  assert_true(r.wall_ns < INT64_C(2000000000));
+  assert_true(r.wall_ns < INT64_C(4000000000));
 }
 
 /* Regression: junk lines after the final object kept the transfer open
@@ -719,7 +719,7 @@ static void test_generate_endless(void **state) {
   script sc = {.head = NDJSON_HEAD, .fill = CHUNK, .fill_ms = 10};
   pt_gen_result r;
   pt_error err;
-  assert_int_equal(generate(&sc, 1, 2, &r, &err), PT_ETIMEOUT);
+  assert_int_equal(generate(&sc, 5, 2, &r, &err), PT_ETIMEOUT);
   assert_false(r.done);
   assert_non_null(strstr(err.msg, "did not end within 2 s, its deadline"));
   assert_string_equal(r.error, err.msg);
@@ -731,7 +731,7 @@ static void test_generate_drip(void **state) {
   script sc = {.head = NDJSON_HEAD, .body = CHUNK CHUNK FINAL, .piece = 1, .piece_ms = 300};
   pt_gen_result r;
   pt_error err;
-  assert_int_equal(generate(&sc, 2, 3, &r, &err), PT_ETIMEOUT);
+  assert_int_equal(generate(&sc, 5, 3, &r, &err), PT_ETIMEOUT);
   assert_non_null(strstr(err.msg, "deadline"));
 }
 
@@ -741,11 +741,11 @@ static void test_generate_derived_deadline(void **state) {
   script sc = {.head = NDJSON_HEAD, .fill = CHUNK, .fill_ms = 20};
   pt_gen_result r;
   pt_error err;
-  assert_int_equal(generate(&sc, 1, 0, &r, &err), PT_ETIMEOUT);
+  assert_int_equal(generate(&sc, 3, 0, &r, &err), PT_ETIMEOUT);
   char want[160];
   snprintf(want, sizeof want,
-           "did not end within %d s, its deadline (--timeout 1 s + %d s for 1 token)",
-           1 + PT_GEN_FLOOR_S, PT_GEN_FLOOR_S);
+           "did not end within %d s, its deadline (--timeout 3 s + %d s for 1 token)",
+           3 + PT_GEN_FLOOR_S, PT_GEN_FLOOR_S);
   if (!strstr(err.msg, want))
     fail_msg("message '%s' lacks '%s'", err.msg, want);
 }
