@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "analyze/analysis_internal.h"
+#include "analyze/facts.h"
 #include "analyze/stats.h"
 #include "core/json.h"
 
@@ -113,10 +114,10 @@ static bool summarize(const pt_analyze_opts *opts, pt_group *g, pt_summary *s,
     memcpy(x, g->values, g->n * sizeof *x);
   pt_summarize(x, g->n, opts->confidence, s);
   if (opts->drop_outliers && s->outliers > 0) {
-    double mad = pt_mad_sorted(x, g->n);
+    double scale = s->outlier_scale;  /* of x, sorted by pt_summarize */
     size_t k = 0;
     for (size_t i = 0; i < g->n; i++)
-      if (!pt_is_outlier(g->values[i], s->median, mad))
+      if (!pt_is_outlier(g->values[i], s->median, scale))
         x[k++] = g->values[i];
     *dropped = g->n - k;
     /* keep the kept values for the tests too */
@@ -334,11 +335,18 @@ static void manifest_warnings(builder *b, size_t base) {
     }
     if (e == base || !mb)
       continue;
-    const char *va = pt_json_str(pt_json_get(mb, "ollama"), "version");
-    const char *vb = pt_json_str(pt_json_get(m, "ollama"), "version");
-    if (va && vb && strcmp(va, vb))
-      warn(b, "version-mismatch", NULL, name, "Ollama %s on %s but %s on %s", vb, name, va,
-           ds->envs.items[base]);
+    /* machine facts, Ollama version included (analyze/facts.h); the trials'
+     * mean GPU clock and highest temperature are not read yet: NAN */
+    pt_env_facts fa = {ds->envs.items[base], pt_json_get(mb, "host"),
+                       pt_json_str(pt_json_get(mb, "ollama"), "version"), NAN, NAN};
+    pt_env_facts fb = {name, pt_json_get(m, "host"),
+                       pt_json_str(pt_json_get(m, "ollama"), "version"), NAN, NAN};
+    pt_fact_warnings fw = {0};
+    if (pt_facts_compare(&fa, &fb, &fw, NULL))
+      b->oom = true;
+    for (size_t i = 0; i < fw.n; i++)
+      warn(b, fw.items[i].code, NULL, name, "%s", fw.items[i].message);
+    pt_fact_warnings_free(&fw);
     const cJSON *oa = pt_json_get(mb, "options"), *ob = pt_json_get(m, "options");
     if (oa && ob && !cJSON_Compare(oa, ob, true))
       warn(b, "options-mismatch", NULL, name,

@@ -78,7 +78,8 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err);
 pt_code pt_analysis_md(const cJSON *doc, pt_buf *out);
 /* One row per group with every statistic, and the comparison columns. */
 pt_code pt_analysis_csv(const cJSON *doc, pt_buf *out);
-/* Aligned plain-text table for terminals, warnings below. */
+/* Aligned plain-text table for terminals and the summary of penalties (the
+ * warnings are the command's to print, on stderr). */
 pt_code pt_analysis_text(const cJSON *doc, pt_buf *out);
 
 /* Formatting rules shared with the renderer's view model. "—" stands for a

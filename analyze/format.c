@@ -322,16 +322,6 @@ pt_code pt_analysis_text(const cJSON *doc, pt_buf *out) {
                          pt_fmt_pct(pt_json_num(s, "geomean_penalty_pct"), bb, sizeof bb),
                          pt_json_int(s, "models", 0), pt_json_int(s, "models", 0) == 1 ? "" : "s");
   }
-  if (!rc)
-    rc = pt_buf_puts(out, "\n");
-  const cJSON *warn;
-  bool any = false;
-  cJSON_ArrayForEach(warn, pt_json_get(doc, "warnings")) {
-    if (!rc && !any)
-      rc = pt_buf_puts(out, "\nwarnings:\n");
-    any = true;
-    if (!rc)
-      rc = pt_buf_printf(out, "  - %s\n", pt_json_str(warn, "message"));
-  }
-  return rc;
+  /* the warnings go to stderr (cli/analyze_opts.c), as for every format */
+  return rc ? rc : pt_buf_puts(out, "\n");
 }
