@@ -204,7 +204,9 @@ static int run(int argc, char **argv) {
       {0, "keep-alive", PT_OPT_STRING, &keep_alive, "D",
        "how long the model stays loaded: seconds or e.g. 5m, -1 = forever (default: 5m)"},
       {0, "timeout", PT_OPT_INT, &timeout, "SEC",
-       "connect timeout and longest silence of a request (default: 300)"},
+       "connect timeout and longest silence of a request; a generate must end "
+       "within SEC + max(10, num_predict x 4) s, other requests within 2 x SEC "
+       "(default: 300)"},
       {0, "no-stream", PT_OPT_FLAG, &no_stream, NULL,
        "one JSON reply per trial (no TTFT) instead of streaming"},
       {0, "pull", PT_OPT_FLAG, &pull, NULL, "pull models the server lacks"},
@@ -261,14 +263,22 @@ static int run(int argc, char **argv) {
       status = pt_report(&err);
     goto done;
   }
-  if (host) {
-    if (pt_ollama_host_url(host, url, sizeof url, &err)) {
+  char host_warning[160];
+  if (host) { /* an option typed here: a bad port is refused, not replaced */
+    if (pt_ollama_host_url(host, url, sizeof url, host_warning, sizeof host_warning, &err)) {
       pt_usage_error(&pt_cmd_collect, "--host: %s", err.msg);
       goto done;
     }
-  } else if (pt_ollama_host_url(getenv("OLLAMA_HOST"), url, sizeof url, &err)) {
+    if (host_warning[0]) {
+      pt_usage_error(&pt_cmd_collect, "--host '%s': the port must be a number 0-65535", host);
+      goto done;
+    }
+  } else if (pt_ollama_host_url(getenv("OLLAMA_HOST"), url, sizeof url, host_warning,
+                                sizeof host_warning, &err)) {
     pt_errorf("OLLAMA_HOST: %s", err.msg);
     goto done;
+  } else if (host_warning[0]) { /* as Ollama's own client: warn, use the default */
+    pt_warnf("OLLAMA_HOST: %s", host_warning);
   }
 
   if (plan_path && pt_plan_read(plan_path, &plan, &err)) {
