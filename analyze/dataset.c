@@ -439,9 +439,9 @@ static pt_code refuse_json(const char *path, pt_error *err) {
     return PT_OK;
   pt_error perr;
   cJSON *doc = pt_json_read_file(path, 0, &perr);
-  const char *schema = pt_json_str(doc, "schema");
+  const char *schema = pt_json_str(doc, "schema");  /* the manifest's */
   pt_code rc;
-  if (schema && !strcmp(schema, PT_ANALYSIS_SCHEMA))
+  if (doc && pt_doc_check(doc, NULL, NULL) == PT_OK)
     rc = pt_error_at(err, PT_EUSAGE, path, 0, 0,
                      "an analysis document (the output of 'ptbench analyze'), not trials: "
                      "render it with 'ptbench render %s'", path);
@@ -540,7 +540,7 @@ pt_code pt_dataset_add(pt_dataset *ds, const char *input, pt_error *err) {
   pt_code rc = pt_find_files(input, "trials.csv", found_file, ds, &count, err);
   if (!rc && count == 0) {
     /* a report directory holds the analysis, not the trials */
-    char *analysis = pt_path_join(input, "analysis.json");
+    char *analysis = pt_path_join(input, PT_DOC_FILE);
     if (analysis && pt_exists(analysis))
       rc = pt_error_at(err, PT_EDATA, input, 0, 0,
                        "no trials.csv in this directory or below; its analysis.json is "

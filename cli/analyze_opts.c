@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/doc.h"
 #include "cli/analyze_opts.h"
 #include "core/json.h"
 #include "core/msg.h"
@@ -69,7 +70,7 @@ cJSON *pt_analyze_cli_run(const pt_analyze_cli *a, char *const *inputs, int n, i
   } else {
     /* on stderr whatever the format, so standard output holds only it */
     const cJSON *w;
-    cJSON_ArrayForEach(w, pt_json_get(doc, "warnings")) pt_warnf("%s", pt_json_str(w, "message"));
+    cJSON_ArrayForEach(w, pt_doc_warnings(doc)) pt_warnf("%s", pt_json_str(w, PT_DOC_MESSAGE));
     *status = PT_EXIT_OK;
   }
   pt_dataset_free(ds);

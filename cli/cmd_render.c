@@ -1,10 +1,8 @@
 /* cli/cmd_render.c - `ptbench render`: an analysis.json in, a report
  * directory out (Markdown from Mustache templates, charts, the analysis). */
-#include <string.h>
-
+#include "analyze/doc.h"
 #include "cli/cli.h"
 #include "cli/render_opts.h"
-#include "core/json.h"
 #include "core/msg.h"
 
 static int run(int argc, char **argv);
@@ -13,7 +11,7 @@ const pt_command pt_cmd_render = {
     "render",
     "[options] ANALYSIS.json",
     "render an analysis into a report directory: Markdown, charts, analysis.json",
-    "ANALYSIS.json is the output of 'ptbench analyze' (schema ptbench.analysis/1;\n"
+    "ANALYSIS.json is the output of 'ptbench analyze' (schema " PT_DOC_SCHEMA_ID ";\n"
     "- reads standard input). The report directory gets README.md (the template\n"
     "named by --template), table.md (the results table), analysis.json, and the\n"
     "charts throughput.EXT and penalty.EXT in each format of --formats. It is\n"
@@ -48,16 +46,7 @@ static int run(int argc, char **argv) {
   const char *path = argv[first];
   pt_error err;
   pt_error_clear(&err);
-  if (!(doc = pt_json_read_file(path, 0, &err))) {
-    status = pt_report(&err);
-    goto done;
-  }
-  const char *schema = pt_json_str(doc, "schema");
-  if (!cJSON_IsObject(doc) || !schema || strcmp(schema, "ptbench.analysis/1")) {
-    pt_error_at(&err, PT_ESCHEMA, strcmp(path, "-") ? path : "<stdin>", 0, 0,
-                "not an analysis document: schema is %s%s%s, expected "
-                "'ptbench.analysis/1' (the output of 'ptbench analyze')",
-                schema ? "'" : "", schema ? schema : "missing", schema ? "'" : "");
+  if (!(doc = pt_doc_load(path, &err))) {
     status = pt_report(&err);
     goto done;
   }

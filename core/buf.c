@@ -107,10 +107,13 @@ void pt_buf_free(pt_buf *b) {
 void *pt_grow_array(void *p, size_t *cap, size_t need, size_t elem) {
   if (p && need <= *cap)
     return p;
-  size_t n = *cap > 16 ? *cap : 16;
-  while (n < need)
-    n = n > SIZE_MAX / 2 ? need : n * 2;
-  if (elem == 0 || n > SIZE_MAX / elem)
+  size_t n = *cap < 16 ? 16 : *cap;
+  while (n < need) {
+    if (n > SIZE_MAX / 2)
+      return NULL;
+    n *= 2;
+  }
+  if (!elem || n > SIZE_MAX / elem)
     return NULL;
   void *q = realloc(p, n * elem);
   if (q)

@@ -27,10 +27,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "analyze/doc.h"
 #include "core/fs.h"
 #include "core/json.h"
 
-#define SCHEMA_ID "ptbench.analysis/1"
 #define OUT_MAX ((size_t)256 << 20)
 
 const unsigned chart_palette[] = {0x0072B2, 0xE69F00, 0x009E73, 0xD55E00,
@@ -419,13 +419,14 @@ static void envs_free(env_info *envs, size_t n) {
   free(envs);
 }
 
-/* Read environments[] into envs (names borrowed, labels owned: free with
- * envs_free), choose the baseline. */
+/* Read environments[] into envs, in document order (names borrowed, labels
+ * owned: free with envs_free), choose the baseline: the first flagged, else
+ * the one the document names, else the first. */
 static pt_code read_envs(const cJSON *doc, env_info **out, size_t *n, pt_error *err) {
-  const cJSON *arr = pt_json_get(doc, "environments");
-  if (!cJSON_IsArray(arr))
-    return chart_field_error(err, PT_EDATA, "environments", "%s",
-                       "'environments' is missing or not an array");
+  const cJSON *arr = pt_doc_environments(doc);
+  if (!arr)
+    return chart_field_error(err, PT_EDATA, PT_DOC_ENVIRONMENTS,
+                             "'%s' is missing or not an array", PT_DOC_ENVIRONMENTS);
   size_t count = (size_t)cJSON_GetArraySize(arr);
   env_info *envs = calloc(count ? count : 1, sizeof *envs);
   if (!envs)
@@ -434,26 +435,26 @@ static pt_code read_envs(const cJSON *doc, env_info **out, size_t *n, pt_error *
   long base = -1;
   const cJSON *e;
   cJSON_ArrayForEach(e, arr) {
-    const char *name = pt_json_str(e, "name");
+    const char *name = pt_doc_env_name(e);
     if (!name) {
       char f[64];
-      snprintf(f, sizeof f, "environments[%zu].name", i);
+      snprintf(f, sizeof f, "%s[%zu].%s", PT_DOC_ENVIRONMENTS, i, PT_DOC_NAME);
       envs_free(envs, i);
       return chart_field_error(err, PT_EDATA, f, "'%s' is missing or not a string", f);
     }
-    const char *label = pt_json_str(e, "label");
+    const char *label = pt_doc_env_label(e);
     envs[i].name = name;
     envs[i].series = -1;
     if (!(envs[i].label = chart_label_dup(label && *label ? label : name))) {
       envs_free(envs, i);
       return pt_error_set(err, PT_ENOMEM, "out of memory");
     }
-    if (base < 0 && pt_json_bool(e, "baseline", false))
+    if (base < 0 && pt_doc_env_is_baseline(e))
       base = (long)i;
     i++;
   }
   if (base < 0 && count) {
-    long by_name = env_find(envs, count, pt_json_str(doc, "baseline"));
+    long by_name = env_find(envs, count, pt_doc_baseline(doc));
     base = by_name >= 0 ? by_name : 0;
   }
   size_t k = 0;
@@ -473,11 +474,20 @@ typedef struct {
   const char *test;
 } doc_info;
 
+/* A chart's cells in a model: its comparisons (penalty) or groups, and the
+ * value a bar shows. */
+static const cJSON *cells_of(const cJSON *model, pt_chart_kind kind) {
+  return kind == PT_CHART_PENALTY ? pt_doc_comparisons(model) : pt_doc_groups(model);
+}
+
+static const char *value_key(pt_chart_kind kind) {
+  return kind == PT_CHART_PENALTY ? PT_DOC_PENALTY_PCT : PT_DOC_MEAN;
+}
+
 static bool has_cell(const cJSON *model, pt_chart_kind kind) {
-  const cJSON *arr = pt_json_get(model, kind == PT_CHART_PENALTY ? "comparisons" : "groups");
   const cJSON *it;
-  cJSON_ArrayForEach(it, arr) {
-    if (isfinite(pt_json_num(it, kind == PT_CHART_PENALTY ? "penalty_pct" : "mean")))
+  cJSON_ArrayForEach(it, cells_of(model, kind)) {
+    if (isfinite(pt_json_num(it, value_key(kind))))
       return true;
   }
   return false;
@@ -487,7 +497,7 @@ bool pt_chart_applies(const cJSON *analysis, pt_chart_kind kind) {
   if (kind != PT_CHART_THROUGHPUT && kind != PT_CHART_PENALTY)
     return false;
   const cJSON *m;
-  cJSON_ArrayForEach(m, pt_json_get(analysis, "models")) {
+  cJSON_ArrayForEach(m, pt_doc_models(analysis)) {
     if (has_cell(m, kind))
       return true;
   }
@@ -497,7 +507,7 @@ bool pt_chart_applies(const cJSON *analysis, pt_chart_kind kind) {
 /* Every groups[] and comparisons[] item names a known environment. */
 static pt_code check_env_refs(const cJSON *models, const env_info *envs, size_t nenv,
                               pt_error *err) {
-  static const char *const keys[] = {"groups", "comparisons"};
+  static const char *const keys[] = {PT_DOC_GROUPS, PT_DOC_COMPARISONS};
   size_t mi = 0;
   const cJSON *m;
   cJSON_ArrayForEach(m, models) {
@@ -505,19 +515,20 @@ static pt_code check_env_refs(const cJSON *models, const env_info *envs, size_t 
       const cJSON *arr = pt_json_get(m, keys[k]);
       if (arr && !cJSON_IsArray(arr)) {
         char f[64];
-        snprintf(f, sizeof f, "models[%zu].%s", mi, keys[k]);
+        snprintf(f, sizeof f, "%s[%zu].%s", PT_DOC_MODELS, mi, keys[k]);
         return chart_field_error(err, PT_EDATA, f, "'%s' is not an array", f);
       }
       size_t j = 0;
       const cJSON *it;
       cJSON_ArrayForEach(it, arr) {
-        const char *env = pt_json_str(it, "environment");
+        const char *env = pt_doc_item_env(it);
         if (env_find(envs, nenv, env) < 0) {
           char f[96];
-          snprintf(f, sizeof f, "models[%zu].%s[%zu].environment", mi, keys[k], j);
+          snprintf(f, sizeof f, "%s[%zu].%s[%zu].%s", PT_DOC_MODELS, mi, keys[k], j,
+                   PT_DOC_ENVIRONMENT);
           return chart_field_error(err, PT_EDATA, f,
-                             "'%s' names no environment of 'environments': \"%.100s\"", f,
-                             env ? env : "(missing)");
+                                   "'%s' names no environment of '%s': \"%.100s\"", f,
+                                   PT_DOC_ENVIRONMENTS, env ? env : "(missing)");
         }
         j++;
       }
@@ -532,22 +543,22 @@ static void read_cells(pt_chart *c, size_t g, const cJSON *model, const env_info
                        size_t nenv) {
   bool pen = c->kind == PT_CHART_PENALTY;
   const cJSON *it;
-  cJSON_ArrayForEach(it, pt_json_get(model, pen ? "comparisons" : "groups")) {
-    long ei = env_find(envs, nenv, pt_json_str(it, "environment"));
+  cJSON_ArrayForEach(it, cells_of(model, c->kind)) {
+    long ei = env_find(envs, nenv, pt_doc_item_env(it));
     long s = ei < 0 ? -1 : envs[ei].series;
-    double v = pt_json_num(it, pen ? "penalty_pct" : "mean");
+    double v = pt_json_num(it, value_key(c->kind));
     if (s < 0 || !isfinite(v))
       continue;
     bar *b = &c->bars[g * c->ns + (size_t)s];
     b->present = true;
     b->v = v;
-    b->lo = pt_json_num(it, pen ? "penalty_ci_low" : "ci_low");
-    b->hi = pt_json_num(it, pen ? "penalty_ci_high" : "ci_high");
-    if (!pen && pt_json_int(it, "n", 0) < 2)
+    b->lo = pt_json_num(it, pen ? PT_DOC_PENALTY_CI_LOW : PT_DOC_CI_LOW);
+    b->hi = pt_json_num(it, pen ? PT_DOC_PENALTY_CI_HIGH : PT_DOC_CI_HIGH);
+    if (!pen && pt_json_int(it, PT_DOC_N, 0) < 2)
       b->lo = b->hi = NAN;
     if (!isfinite(b->lo) || !isfinite(b->hi))
       b->lo = b->hi = NAN;
-    const cJSON *sig = pt_json_get(it, "significant");
+    const cJSON *sig = pt_json_get(it, PT_DOC_SIGNIFICANT);
     b->marked = pen && cJSON_IsBool(sig) && !cJSON_IsTrue(sig);
   }
 }
@@ -581,6 +592,7 @@ static pt_code build_alt(pt_chart *c, const doc_info *d, const env_info *base,
     }
   const char *unit = du.unit && *du.unit ? du.unit : "";
   const char *sp = *unit && strcmp(unit, "%") ? " " : "";
+  char a[48], z[48]; /* the values, as the bars' labels show them */
   pt_code rc;
   if (c->kind == PT_CHART_THROUGHPUT) {
     char conf[16];
@@ -595,8 +607,9 @@ static pt_code build_alt(pt_chart *c, const doc_info *d, const env_info *base,
                          any_ci ? conf : "", any_ci ? " % confidence intervals" : "",
                          d->higher ? "higher" : "lower");
     if (!rc)
-      rc = lo == hi ? pt_buf_printf(&b, "Mean %.2f%s%s.", lo, sp, unit)
-                    : pt_buf_printf(&b, "Means from %.2f to %.2f%s%s.", lo, hi, sp, unit);
+      rc = lo == hi ? pt_buf_printf(&b, "Mean %s%s%s.", pt_fmt_num(lo, 2, a, sizeof a), sp, unit)
+                    : pt_buf_printf(&b, "Means from %s to %s%s%s.", pt_fmt_num(lo, 2, a, sizeof a),
+                                    pt_fmt_num(hi, 2, z, sizeof z), sp, unit);
   } else {
     rc = pt_buf_printf(&b, "%s penalty against %s by model, as bars: %zu model%s, %zu "
                            "compared environment%s (", d->label, base ? base->label : "the baseline",
@@ -606,12 +619,14 @@ static pt_code build_alt(pt_chart *c, const doc_info *d, const env_info *base,
     if (!rc)
       rc = pt_buf_printf(&b, "); positive means worse. ");
     if (!rc)
-      rc = lo == hi ? pt_buf_printf(&b, "Penalty %.2f%%", lo)
-                    : pt_buf_printf(&b, "Penalties from %.2f%% to %.2f%%", lo, hi);
+      rc = lo == hi ? pt_buf_printf(&b, "Penalty %s", pt_fmt_pct(lo, a, sizeof a))
+                    : pt_buf_printf(&b, "Penalties from %s to %s", pt_fmt_pct(lo, a, sizeof a),
+                                    pt_fmt_pct(hi, z, sizeof z));
     for (size_t s = 0; s < c->ns && !rc; s++)
       if (isfinite(c->series[s].ref))
-        rc = c->ns == 1 ? pt_buf_printf(&b, "; mean %.2f%%", c->series[s].ref)
-                        : pt_buf_printf(&b, "; mean %.2f%% (%s)", c->series[s].ref,
+        rc = c->ns == 1 ? pt_buf_printf(&b, "; mean %s", pt_fmt_pct(c->series[s].ref, a, sizeof a))
+                        : pt_buf_printf(&b, "; mean %s (%s)",
+                                        pt_fmt_pct(c->series[s].ref, a, sizeof a),
                                         c->series[s].label);
     if (!rc)
       rc = pt_buf_puts(&b, ".");
@@ -629,8 +644,7 @@ static pt_code build_texts(pt_chart *c, const doc_info *d, const env_info *base,
   char conf[16], alpha[32];
   percent_text(d->confidence, conf, sizeof conf);
   snprintf(alpha, sizeof alpha, "%g", d->alpha);
-  const char *test = !strcmp(d->test, "mann-whitney") ? "Mann\xe2\x80\x93Whitney U test"
-                                                       : "Welch's t-test";
+  const char *test = pt_doc_test_label(d->test);
   const char *better = d->higher ? "higher is better" : "lower is better";
   const char *bl = base ? base->label : "baseline";
   char unit_paren[4 * PT_CHART_LABEL_MAX + 16] = "";
@@ -685,25 +699,19 @@ static pt_code build_doc(pt_chart *c, const cJSON *doc, doc_info d, pt_error *er
 /* Read the document into c; the metric's label and unit are bounded copies
  * (label_dup) for the time of the build. */
 static pt_code build(pt_chart *c, const cJSON *doc, pt_error *err) {
-  const char *schema = pt_json_str(doc, "schema");
-  if (!schema || strcmp(schema, SCHEMA_ID)) {
-    pt_error_set(err, PT_ESCHEMA,
-                 "not an analysis document: 'schema' is \"%.60s\", expected \"%s\"",
-                 schema ? schema : "(missing)", SCHEMA_ID);
-    pt_error_set_field(err, "schema");
+  if (pt_doc_check(doc, NULL, err))
     return PT_ESCHEMA;
-  }
-  const cJSON *metric = pt_json_get(doc, "metric");
+  pt_doc_metric_info metric = pt_doc_metric_of(doc);
   doc_info d = {
-      .label = pt_json_str(metric, "label"),
-      .unit = pt_json_str(metric, "unit"),
-      .higher = pt_json_bool(metric, "higher_is_better", true),
-      .confidence = pt_json_num(doc, "confidence"),
-      .alpha = pt_json_num(doc, "alpha"),
-      .test = pt_json_str(doc, "test"),
+      .label = metric.label,
+      .unit = metric.unit,
+      .higher = metric.higher_is_better,
+      .confidence = pt_doc_confidence(doc),
+      .alpha = pt_doc_alpha(doc),
+      .test = pt_doc_test(doc),
   };
   if (!d.label)
-    d.label = pt_json_str(metric, "name") ? pt_json_str(metric, "name") : "Value";
+    d.label = metric.name ? metric.name : "Value";
   char *label = chart_label_dup(d.label), *unit = d.unit ? chart_label_dup(d.unit) : NULL;
   pt_code rc;
   if (!label || (d.unit && !unit)) {
@@ -725,17 +733,18 @@ static pt_code build_doc(pt_chart *c, const cJSON *doc, doc_info d, pt_error *er
   if (!(d.alpha > 0 && d.alpha < 1))
     d.alpha = 0.05;
   if (!d.test)
-    d.test = "welch";
+    d.test = PT_DOC_TEST_WELCH;
 
   env_info *envs = NULL;
   size_t nenv = 0;
   pt_code rc = read_envs(doc, &envs, &nenv, err);
   if (rc)
     return rc;
-  const cJSON *models = pt_json_get(doc, "models");
-  if (!cJSON_IsArray(models)) {
+  const cJSON *models = pt_doc_models(doc);
+  if (!models) {
     envs_free(envs, nenv);
-    return chart_field_error(err, PT_EDATA, "models", "%s", "'models' is missing or not an array");
+    return chart_field_error(err, PT_EDATA, PT_DOC_MODELS, "'%s' is missing or not an array",
+                             PT_DOC_MODELS);
   }
 
   if ((rc = check_env_refs(models, envs, nenv, err))) {
@@ -753,12 +762,8 @@ static pt_code build_doc(pt_chart *c, const cJSON *doc, doc_info d, pt_error *er
     bool used = false;
     const cJSON *m;
     cJSON_ArrayForEach(m, models) {
-      const cJSON *it;
-      cJSON_ArrayForEach(it, pt_json_get(m, pen ? "comparisons" : "groups")) {
-        const char *e = pt_json_str(it, "environment");
-        if (e && !strcmp(e, envs[i].name))
-          used = true;
-      }
+      if (pt_doc_find_env_item(cells_of(m, c->kind), envs[i].name))
+        used = true;
     }
     if (used)
       envs[i].series = (long)c->ns++;
@@ -797,10 +802,10 @@ static pt_code build_doc(pt_chart *c, const cJSON *doc, doc_info d, pt_error *er
   size_t g = 0;
   const cJSON *m;
   cJSON_ArrayForEach(m, models) {
-    const char *name = pt_json_str(m, "model");
+    const char *name = pt_doc_model_name(m);
     if (!name) {
       char f[64];
-      snprintf(f, sizeof f, "models[%zu].model", g);
+      snprintf(f, sizeof f, "%s[%zu].%s", PT_DOC_MODELS, g, PT_DOC_MODEL);
       envs_free(envs, nenv);
       return chart_field_error(err, PT_EDATA, f, "'%s' is missing or not a string", f);
     }
@@ -815,13 +820,14 @@ static pt_code build_doc(pt_chart *c, const cJSON *doc, doc_info d, pt_error *er
   /* Reference lines: the mean penalty of each compared environment. */
   if (pen) {
     const cJSON *sc;
-    cJSON_ArrayForEach(sc, pt_json_get(pt_json_get(doc, "summary"), "comparisons")) {
-      long ei = env_find(envs, nenv, pt_json_str(sc, "environment"));
-      double mp = pt_json_num(sc, "mean_penalty_pct");
+    cJSON_ArrayForEach(sc, pt_doc_summary_comparisons(doc)) {
+      long ei = env_find(envs, nenv, pt_doc_item_env(sc));
+      double mp = pt_json_num(sc, PT_DOC_MEAN_PENALTY_PCT);
       if (ei >= 0 && envs[ei].series >= 0 && isfinite(mp)) {
         series *s = &c->series[envs[ei].series];
+        char pct[48];
         s->ref = mp;
-        snprintf(s->ref_label, sizeof s->ref_label, "mean %.2f%%", mp);
+        snprintf(s->ref_label, sizeof s->ref_label, "mean %s", pt_fmt_pct(mp, pct, sizeof pct));
       }
     }
   }
@@ -831,9 +837,9 @@ static pt_code build_doc(pt_chart *c, const cJSON *doc, doc_info d, pt_error *er
   if (!pen) {
     cJSON_ArrayForEach(m, models) {
       const cJSON *it;
-      cJSON_ArrayForEach(it, pt_json_get(m, "groups")) {
-        long long n = pt_json_int(it, "n", 0);
-        if (isfinite(pt_json_num(it, "mean"))) {
+      cJSON_ArrayForEach(it, pt_doc_groups(m)) {
+        long long n = pt_json_int(it, PT_DOC_N, 0);
+        if (isfinite(pt_json_num(it, PT_DOC_MEAN))) {
           nmin = nmin < 0 || n < nmin ? (long)n : nmin;
           nmax = n > nmax ? (long)n : nmax;
         }
@@ -855,16 +861,18 @@ static pt_code build_doc(pt_chart *c, const cJSON *doc, doc_info d, pt_error *er
     b->hi /= du.div;
     any_ci |= isfinite(b->lo);
     any_marked |= b->marked;
+    char num[48];
     if (pen)
-      snprintf(b->label, sizeof b->label, "%.2f%%%s", b->v, b->marked ? " ~" : "");
+      snprintf(b->label, sizeof b->label, "%s%s", pt_fmt_pct(b->v, num, sizeof num),
+               b->marked ? " ~" : "");
     else
-      snprintf(b->label, sizeof b->label, "%.2f", b->v);
+      pt_fmt_num(b->v, 2, b->label, sizeof b->label);
   }
   if (pen)
     cJSON_ArrayForEach(m, models) {
       const cJSON *it;
-      cJSON_ArrayForEach(it, pt_json_get(m, "comparisons")) {
-        any_sig_known |= cJSON_IsBool(pt_json_get(it, "significant"));
+      cJSON_ArrayForEach(it, pt_doc_comparisons(m)) {
+        any_sig_known |= cJSON_IsBool(pt_json_get(it, PT_DOC_SIGNIFICANT));
       }
     }
   rc = build_texts(c, &d, base, du, nmin < 0 ? 0 : nmin, nmax, any_ci, any_marked,

@@ -224,7 +224,7 @@ static pt_code check_outdir(const char *outdir, pt_error *err) {
   if (!S_ISDIR(st.st_mode))
     return pt_error_at(err, PT_EUNSAFE, outdir, 0, 0,
                        "refusing to replace it with a report: it is not a directory");
-  char *a = pt_path_join(outdir, "analysis.json");
+  char *a = pt_path_join(outdir, PT_DOC_FILE);
   if (!a)
     return pt_error_set(err, PT_ENOMEM, "out of memory");
   bool report = pt_exists(a);
@@ -268,7 +268,7 @@ static pt_code fill(const char *dir, const cJSON *analysis, const cJSON *view,
     if (!json || pt_buf_puts(&b, json) || pt_buf_putc(&b, '\n'))
       rc = pt_error_set(err, PT_ENOMEM, "out of memory");
     else
-      rc = write_in(dir, "analysis.json", b.data, b.len, err);
+      rc = write_in(dir, PT_DOC_FILE, b.data, b.len, err);
     cJSON_free(json);
     pt_buf_free(&b);
   }

@@ -10,13 +10,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "analyze/analysis.h"
+#include "analyze/facts.h"
+#include "analyze/lmm.h"
 #include "collect/import.h"
+#include "collect/probe.h"
+#include "collect/telemetry.h"
 #include "core/trial.h"
 #include "core/json.h"
 #include "core/fs.h"
@@ -297,6 +302,92 @@ static void test_csv_oom(void **state) {
   each_failure(csv_case, "csv");
 }
 
+/* The host probe of two test machines, their JSON, the facts comparison,
+ * and a telemetry start and trial. */
+static pt_code probe_case(void) {
+  pt_error err;
+  pt_error_clear(&err);
+  static const char *const roots[] = {"tests/data/sysroot/amd-bare-metal",
+                                      "tests/data/sysroot/amd-vm"};
+  cJSON *host[2] = {NULL, NULL};
+  pt_code rc = PT_OK;
+  for (int i = 0; !rc && i < 2; i++) {
+    pt_host h;
+    rc = pt_host_probe(roots[i], &h, &err);
+    if (rc)
+      break;
+    if (i == 0) {
+      pt_telemetry_cfg tc = {.root = roots[i], .rate_hz = 100, .endpoint_local = true};
+      pt_telemetry *t = NULL;
+      rc = pt_telemetry_open(&tc, &h, &t, &err);
+      if (!rc) {
+        pt_gpu_stats s;
+        pt_telemetry_begin(t);
+        pt_telemetry_end(t, &s);
+      }
+      pt_telemetry_close(t);
+    }
+    host[i] = rc ? NULL : pt_host_to_json(&h);
+    pt_host_free(&h);
+    if (!rc && !host[i])
+      rc = PT_ENOMEM;
+  }
+  if (!rc) {
+    pt_env_facts a = {"bare-metal", host[0], "0.12.6", 2600, NAN};
+    pt_env_facts b = {"vm", host[1], "0.12.7", 2500, 111};
+    pt_fact_warnings w = {0};
+    rc = pt_facts_compare(&a, &b, &w, &err);
+    if (!rc)
+      rc = pt_facts_check(&b, &w, &err);
+    pt_fact_warnings_free(&w);
+  }
+  cJSON_Delete(host[0]);
+  cJSON_Delete(host[1]);
+  snprintf(last_msg, sizeof last_msg, "%s", err.msg);
+  return rc;
+}
+
+static void test_probe_oom(void **state) { each_failure(probe_case, "probe"); }
+/* The session model: the comparison (cells), the general fit (dense rows)
+ * and Holm, 3 sessions against 3 over 2 prompts. */
+static pt_code lmm_case(void) {
+  pt_error err;
+  pt_lmm_cell cells[12];
+  size_t n = 0;
+  for (size_t s = 0; s < 6; s++)
+    for (size_t b = 0; b < 2; b++)
+      cells[n++] = (pt_lmm_cell){s, b, s >= 3, 4, 3.9 + 0.01 * (double)((s * 7 + b * 3) % 5),
+                                 1e-4 * (double)(1 + s + b)};
+  pt_lmm_comparison c;
+  pt_code rc = pt_lmm_compare(cells, n, &c, &err);
+  if (rc != PT_OK)
+    return rc;
+  double x[12 * 3], mean[12], m2[12];
+  size_t sess[12], count[12];
+  for (size_t i = 0; i < n; i++) {
+    x[i * 3] = 1;
+    x[i * 3 + 1] = cells[i].compared;
+    x[i * 3 + 2] = (double)cells[i].block;
+    mean[i] = cells[i].mean;
+    m2[i] = cells[i].m2;
+    sess[i] = cells[i].session;
+    count[i] = cells[i].n;
+  }
+  pt_lmm_data d = {n, 3, 6, x, sess, count, mean, m2};
+  pt_lmm_fit fit;
+  rc = pt_lmm_fit_reml(&d, &fit, &err);
+  pt_lmm_fit_free(&fit);
+  if (rc != PT_OK)
+    return rc;
+  double p[3] = {0.01, 0.2, 0.03};
+  return pt_holm(p, 3, p, &err);
+}
+
+static void test_lmm_oom(void **state) {
+  (void)state;
+  each_failure(lmm_case, "session model");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_analyze_oom),
@@ -304,7 +395,9 @@ int main(void) {
       cmocka_unit_test(test_import_oom),
       cmocka_unit_test(test_llama_bench_oom),
       cmocka_unit_test(test_csv_oom),
+      cmocka_unit_test(test_lmm_oom),
       cmocka_unit_test(test_chart_oom),
+      cmocka_unit_test(test_probe_oom),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <glib.h>
 
+#include "analyze/doc.h"
 #include "core/buf.h"
 #include "core/fs.h"
 #include "render/chart.h"
@@ -64,7 +65,7 @@ static void add_num(cJSON *o, const char *k, double v) {
 
 static cJSON *make_doc(const doc_spec *d) {
   cJSON *doc = cJSON_CreateObject();
-  cJSON_AddStringToObject(doc, "schema", "ptbench.analysis/1");
+  cJSON_AddStringToObject(doc, "schema", PT_DOC_SCHEMA_ID);
   cJSON *metric = cJSON_AddObjectToObject(doc, "metric");
   cJSON_AddStringToObject(metric, "name", "eval_rate");
   cJSON_AddStringToObject(metric, "label", "Generation rate");
@@ -493,18 +494,18 @@ static void test_render_buffer(void **state) {
 static void test_extreme_values(void **state) {
   (void)state;
   static const char *const docs[] = {
-      "{\"schema\":\"ptbench.analysis/1\",\"metric\":{\"label\":\"Wall time\",\"unit\":\"ns\","
+      "{\"schema\":\"" PT_DOC_SCHEMA_ID "\",\"metric\":{\"label\":\"Wall time\",\"unit\":\"ns\","
       "\"higher_is_better\":false},\"environments\":[{\"name\":\"a\",\"baseline\":true},"
       "{\"name\":\"b\"}],\"models\":[{\"model\":\"m\",\"groups\":[{\"environment\":\"a\","
       "\"n\":2,\"mean\":2.5e9,\"ci_low\":2.4e9,\"ci_high\":2.6e9},{\"environment\":\"b\",\"n\":2,"
       "\"mean\":2.6e9,\"ci_low\":null,\"ci_high\":null}],\"comparisons\":[{\"environment\":\"b\","
       "\"penalty_pct\":4,\"significant\":true}]}],\"summary\":{\"comparisons\":[{\"environment\":"
       "\"b\",\"mean_penalty_pct\":4}]}}",
-      "{\"schema\":\"ptbench.analysis/1\",\"environments\":[{\"name\":\"a\"},{\"name\":\"b\"}],"
+      "{\"schema\":\"" PT_DOC_SCHEMA_ID "\",\"environments\":[{\"name\":\"a\"},{\"name\":\"b\"}],"
       "\"models\":[{\"model\":\"m\",\"groups\":[{\"environment\":\"a\",\"n\":1,\"mean\":1e-9},"
       "{\"environment\":\"b\",\"n\":1,\"mean\":1e300}],\"comparisons\":[{\"environment\":\"b\","
       "\"penalty_pct\":-1e300,\"significant\":false}]}]}",
-      "{\"schema\":\"ptbench.analysis/1\",\"environments\":[{\"name\":\"a\"},{\"name\":\"b\"}],"
+      "{\"schema\":\"" PT_DOC_SCHEMA_ID "\",\"environments\":[{\"name\":\"a\"},{\"name\":\"b\"}],"
       "\"models\":[{\"model\":\"\",\"groups\":[{\"environment\":\"a\",\"n\":1,\"mean\":-5},"
       "{\"environment\":\"b\",\"n\":1,\"mean\":null}],\"comparisons\":[{\"environment\":\"b\","
       "\"penalty_pct\":0}]},{\"model\":\"empty\"}]}",
@@ -557,23 +558,23 @@ static void test_bad_documents(void **state) {
   } cases[] = {
       {"{}", PT_CHART_THROUGHPUT, PT_ESCHEMA, "schema"},
       {"{\"schema\":\"other/1\"}", PT_CHART_THROUGHPUT, PT_ESCHEMA, "schema"},
-      {"{\"schema\":\"ptbench.analysis/1\"}", PT_CHART_THROUGHPUT, PT_EDATA, "environments"},
-      {"{\"schema\":\"ptbench.analysis/1\",\"environments\":[{\"name\":\"a\"}]}",
+      {"{\"schema\":\"" PT_DOC_SCHEMA_ID "\"}", PT_CHART_THROUGHPUT, PT_EDATA, "environments"},
+      {"{\"schema\":\"" PT_DOC_SCHEMA_ID "\",\"environments\":[{\"name\":\"a\"}]}",
        PT_CHART_THROUGHPUT, PT_EDATA, "models"},
-      {"{\"schema\":\"ptbench.analysis/1\",\"environments\":[{\"label\":\"a\"}],\"models\":[]}",
+      {"{\"schema\":\"" PT_DOC_SCHEMA_ID "\",\"environments\":[{\"label\":\"a\"}],\"models\":[]}",
        PT_CHART_THROUGHPUT, PT_EDATA, "environments[0].name"},
-      {"{\"schema\":\"ptbench.analysis/1\",\"environments\":[{\"name\":\"a\"}],\"models\":"
+      {"{\"schema\":\"" PT_DOC_SCHEMA_ID "\",\"environments\":[{\"name\":\"a\"}],\"models\":"
        "[{\"model\":\"m\",\"groups\":[{\"environment\":\"zz\",\"mean\":1,\"n\":1}]}]}",
        PT_CHART_THROUGHPUT, PT_EDATA, "models[0].groups[0].environment"},
-      {"{\"schema\":\"ptbench.analysis/1\",\"environments\":[{\"name\":\"a\"}],\"models\":"
+      {"{\"schema\":\"" PT_DOC_SCHEMA_ID "\",\"environments\":[{\"name\":\"a\"}],\"models\":"
        "[{\"groups\":[{\"environment\":\"a\",\"mean\":1,\"n\":1}]}]}",
        PT_CHART_THROUGHPUT, PT_EDATA, "models[0].model"},
       /* one environment: nothing to compare */
-      {"{\"schema\":\"ptbench.analysis/1\",\"environments\":[{\"name\":\"a\",\"baseline\":true}],"
+      {"{\"schema\":\"" PT_DOC_SCHEMA_ID "\",\"environments\":[{\"name\":\"a\",\"baseline\":true}],"
        "\"models\":[{\"model\":\"m\",\"groups\":[{\"environment\":\"a\",\"mean\":1,\"n\":1}],"
        "\"comparisons\":[]}]}",
        PT_CHART_PENALTY, PT_EDATA, ""},
-      {"{\"schema\":\"ptbench.analysis/1\",\"environments\":[{\"name\":\"a\"}],\"models\":[]}",
+      {"{\"schema\":\"" PT_DOC_SCHEMA_ID "\",\"environments\":[{\"name\":\"a\"}],\"models\":[]}",
        PT_CHART_THROUGHPUT, PT_EDATA, ""},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
