@@ -2,12 +2,14 @@
  *
  * A pt_dataset collects the trials of one metric from any number of inputs
  * (trials.csv files, run directories, directories searched recursively,
- * stdin), grouped by (model, environment), in order of first appearance.
+ * stdin), grouped by (model, environment), in order of first appearance,
+ * each valid trial with its session (run_id), prompt, seq and start time.
  * pt_analyze() computes the statistics of STATS.md for every group, the
- * comparisons against the baseline, the summary and the validity warnings,
- * and returns the analysis document (analyze/doc.h: its schema, keys and
- * readers; described field by field in the README) as a cJSON tree the
- * caller owns.
+ * session model's comparison of every environment with the baseline per
+ * model and across models (STATS.md 16-22, analyze/lmm.h), its verdicts,
+ * the per-prompt penalties and the validity warnings, and returns the
+ * analysis document (analyze/doc.h: its schema, keys and readers;
+ * described field by field in the README) as a cJSON tree the caller owns.
  */
 #ifndef PT_ANALYSIS_H
 #define PT_ANALYSIS_H
@@ -40,11 +42,18 @@ typedef struct pt_label {
   const char *text;  /* display label */
 } pt_label;
 
+/* How the p-values of the models of one comparison are adjusted before the
+ * verdicts (STATS.md 20). */
+typedef enum pt_adjust {
+  PT_ADJUST_HOLM,  /* Holm's step-down (the default) */
+  PT_ADJUST_NONE,
+} pt_adjust;
+
 typedef struct pt_analyze_opts {
   const char *baseline;      /* NULL: "bare-metal" if present, else the first */
   double confidence;         /* of every interval, (0, 1) */
   double alpha;              /* significance level, (0, 1) */
-  bool mann_whitney;         /* decide significance by U instead of Welch */
+  pt_adjust adjust;          /* across the models of a comparison */
   bool drop_outliers;        /* leave out trials with modified z > 14.826 */
   const pt_label *labels;    /* --label overrides */
   size_t nlabels;
@@ -62,8 +71,23 @@ void pt_dataset_free(pt_dataset *ds);
  * recursively for trials.csv, or "-" for stdin. A run directory's
  * manifest.json is read beside its trials.csv. Fails with PT_EUSAGE for a
  * path that does not exist, PT_EDATA for a directory with no trials.csv or
- * malformed data (file:line:column in err). */
+ * malformed data (file:line:column in err), among which a run_id met in two
+ * environments (named). */
 pt_code pt_dataset_add(pt_dataset *ds, const char *input, pt_error *err);
+/* The same, with every row of input counted as environment env (NULL: as
+ * its `environment` column says); env becomes its display label unless a
+ * pt_label overrides it. */
+pt_code pt_dataset_add_as(pt_dataset *ds, const char *input, const char *env, pt_error *err);
+
+/* A command-line input: NAME=PATH (benchstat's label=path: the rows of PATH
+ * are environment NAME) or PATH. The rule: an argument that exists as a
+ * path, is "-", has no '=', starts with '=' or has a '/' before its first
+ * '=' is a PATH (so "./a=b" is always a path); else it is NAME=PATH split at
+ * the first '='. pt_input_split says which (true: NAME=PATH, name copied to
+ * name[size], a NAME of size or more bytes counts as a path), pointing
+ * *path into arg; pt_dataset_add_input adds it. */
+bool pt_input_split(const char *arg, const char **path, char *name, size_t size);
+pt_code pt_dataset_add_input(pt_dataset *ds, const char *arg, pt_error *err);
 
 /* Number of trials (rows) read so far. */
 size_t pt_dataset_rows(const pt_dataset *ds);
@@ -72,15 +96,28 @@ size_t pt_dataset_rows(const pt_dataset *ds);
  * PT_EUSAGE when opts->baseline is not an environment of the data. */
 cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err);
 
+/* The largest across-models fit (STATS.md 18 with model x prompt blocks):
+ * above this many blocks the summary's model is not fitted (its cost grows
+ * with the cube of the blocks), and a warning says so. */
+#define PT_SUMMARY_MAX_BLOCKS 400
+
 /* ---- output formats of `ptbench analyze` (they read the document) ---- */
 
 /* The results table: | Model | <baseline> | <other>... | Penalty (%)... | */
 pt_code pt_analysis_md(const cJSON *doc, pt_buf *out);
 /* One row per group with every statistic, and the comparison columns. */
 pt_code pt_analysis_csv(const cJSON *doc, pt_buf *out);
-/* Aligned plain-text table for terminals and the summary of penalties (the
- * warnings are the command's to print, on stderr). */
+/* Aligned plain-text table for terminals, the summary of penalties and, for
+ * an undetermined verdict, what it means and what to do (the warnings are
+ * the command's to print, on stderr). */
 pt_code pt_analysis_text(const cJSON *doc, pt_buf *out);
+
+/* The per-prompt penalties (`analyze --by prompt`): one row per model and
+ * prompt with each environment's n and mean and each compared
+ * environment's penalty, from the models' "prompts" lists. */
+pt_code pt_analysis_prompts_md(const cJSON *doc, pt_buf *out);
+pt_code pt_analysis_prompts_csv(const cJSON *doc, pt_buf *out);
+pt_code pt_analysis_prompts_text(const cJSON *doc, pt_buf *out);
 
 /* Markdown-escape text for a table cell: | * _ < > ` [ ] \ and newlines. */
 pt_code pt_md_escape(pt_buf *out, const char *s);

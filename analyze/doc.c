@@ -7,15 +7,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/lmm.h"
 #include "core/buf.h"
 #include "core/json.h"
 
 /* ------------------------------------------------------------- loading */
 
+bool pt_doc_is_analysis(const cJSON *doc) {
+  const char *schema = pt_json_str(doc, PT_DOC_SCHEMA);
+  return cJSON_IsObject(doc) && schema &&
+         !strncmp(schema, PT_DOC_SCHEMA_PREFIX, strlen(PT_DOC_SCHEMA_PREFIX));
+}
+
 pt_code pt_doc_check(const cJSON *doc, const char *name, pt_error *err) {
   const char *schema = pt_json_str(doc, PT_DOC_SCHEMA);
   if (cJSON_IsObject(doc) && schema && !strcmp(schema, PT_DOC_SCHEMA_ID))
     return PT_OK;
+  if (pt_doc_is_analysis(doc))
+    /* an older (or newer) ptbench's: its fields are not this one's */
+    pt_error_at(err, PT_ESCHEMA, name, 0, 0,
+                "an analysis document of another ptbench version (schema '%s', this one "
+                "reads '%s'): analyze the trials again with this ptbench, 'ptbench analyze "
+                "-o analysis.json RUN...'",
+                schema, PT_DOC_SCHEMA_ID);
+  else
   pt_error_at(err, PT_ESCHEMA, name, 0, 0,
               "not an analysis document: schema is %s%s%s, expected '%s' (the output of "
               "'ptbench analyze')",
@@ -50,6 +65,7 @@ cJSON *pt_doc_environments(const cJSON *doc) { return array_of(doc, PT_DOC_ENVIR
 cJSON *pt_doc_models(const cJSON *doc) { return array_of(doc, PT_DOC_MODELS); }
 cJSON *pt_doc_groups(const cJSON *model) { return array_of(model, PT_DOC_GROUPS); }
 cJSON *pt_doc_comparisons(const cJSON *model) { return array_of(model, PT_DOC_COMPARISONS); }
+cJSON *pt_doc_prompts(const cJSON *model) { return array_of(model, PT_DOC_PROMPTS); }
 cJSON *pt_doc_warnings(const cJSON *doc) { return array_of(doc, PT_DOC_WARNINGS); }
 cJSON *pt_doc_summary(const cJSON *doc) { return object_of(doc, PT_DOC_SUMMARY); }
 cJSON *pt_doc_metric(const cJSON *doc) { return object_of(doc, PT_DOC_METRIC); }
@@ -64,9 +80,14 @@ double pt_doc_alpha(const cJSON *doc) { return pt_json_num(doc, PT_DOC_ALPHA); }
 const char *pt_doc_test(const cJSON *doc) { return pt_json_str(doc, PT_DOC_TEST); }
 
 const char *pt_doc_test_label(const char *test) {
-  return test && !strcmp(test, PT_DOC_TEST_MANN_WHITNEY) ? "Mann\xE2\x80\x93Whitney U test"
-                                                         : "Welch's t-test";
+  if (test && !strcmp(test, PT_DOC_TEST_MANN_WHITNEY))
+    return "Mann\xE2\x80\x93Whitney U test";
+  if (test && !strcmp(test, PT_DOC_TEST_WELCH))
+    return "Welch's t-test";
+  return "session mixed model";
 }
+
+const char *pt_doc_adjust(const cJSON *doc) { return pt_json_str(doc, PT_DOC_ADJUST); }
 
 pt_doc_metric_info pt_doc_metric_of(const cJSON *doc) {
   const cJSON *m = pt_doc_metric(doc);
@@ -101,6 +122,30 @@ cJSON *pt_doc_env_find(const cJSON *doc, const char *name) {
 }
 
 const char *pt_doc_model_name(const cJSON *model) { return pt_json_str(model, PT_DOC_MODEL); }
+
+const char *pt_doc_prompt_id(const cJSON *prompt) {
+  return pt_json_str(prompt, PT_DOC_PROMPT_ID);
+}
+
+const char *pt_doc_verdict(const cJSON *comparison) {
+  return pt_json_str(comparison, PT_DOC_VERDICT);
+}
+
+bool pt_doc_undetermined(const cJSON *comparison) {
+  const char *v = pt_doc_verdict(comparison);
+  return v && !strcmp(v, PT_DOC_UNDETERMINED);
+}
+
+const char *pt_doc_verdict_note(const cJSON *comparison) {
+  if (!pt_doc_undetermined(comparison))
+    return NULL;
+  const char *fit = pt_json_str(comparison, PT_DOC_FIT);
+  for (int s = PT_LMM_OK; fit && s <= PT_LMM_EXACT; s++)
+    if (!strcmp(fit, pt_lmm_status_name((pt_lmm_status)s)) &&
+        !pt_lmm_status_determined((pt_lmm_status)s))
+      return pt_lmm_status_text((pt_lmm_status)s);
+  return "the data cannot support a verdict; " PT_DOC_ABAB_ADVICE;
+}
 
 const char *pt_doc_item_env(const cJSON *item) { return pt_json_str(item, PT_DOC_ENVIRONMENT); }
 
@@ -181,6 +226,15 @@ const char *pt_fmt_p(double p, char *buf, size_t size) {
     snprintf(buf, size, "< 0.001");
   else
     snprintf(buf, size, "%.3f", p);
+  return buf;
+}
+
+const char *pt_fmt_verdict(const cJSON *comparison, char *buf, size_t size) {
+  const char *v = pt_doc_verdict(comparison);
+  snprintf(buf, size, "%s", v ? v : PT_DASH);
+  for (char *p = buf; *p; p++)
+    if (*p == '_')
+      *p = ' ';  /* no_difference -> no difference */
   return buf;
 }
 

@@ -25,8 +25,12 @@
 
 #include "core/error.h"
 
-/* The schema id written as "schema" and the only one pt_doc_check accepts. */
-#define PT_DOC_SCHEMA_ID "ptbench.analysis/1"
+/* The schema id written as "schema" and the only one pt_doc_check accepts;
+ * older versions share the prefix (version 1 had no sessions, model or
+ * verdicts: pt_doc_check names it and says to analyze again). */
+#define PT_DOC_SCHEMA_PREFIX "ptbench.analysis/"
+#define PT_DOC_SCHEMA_VERSION 2
+#define PT_DOC_SCHEMA_ID PT_DOC_SCHEMA_PREFIX "2"
 /* The document's file name in a report directory. */
 #define PT_DOC_FILE "analysis.json"
 
@@ -38,7 +42,8 @@
 #define PT_DOC_METRIC "metric"             /* {name, label, unit, higher_is_better} */
 #define PT_DOC_CONFIDENCE "confidence"
 #define PT_DOC_ALPHA "alpha"
-#define PT_DOC_TEST "test"                 /* PT_DOC_TEST_WELCH or _MANN_WHITNEY */
+#define PT_DOC_TEST "test"                 /* PT_DOC_TEST_MODEL (v1: welch, mann-whitney) */
+#define PT_DOC_ADJUST "adjust"             /* PT_DOC_ADJUST_HOLM or _NONE */
 #define PT_DOC_BASELINE "baseline"         /* top: name; environment: bool; comparison: name */
 #define PT_DOC_ENVIRONMENTS "environments"
 #define PT_DOC_MODELS "models"             /* top: array; summary comparison: count */
@@ -56,9 +61,18 @@
 /* environments[] */
 #define PT_DOC_SOURCES "sources"
 #define PT_DOC_MANIFEST "manifest"
+#define PT_DOC_SESSIONS "sessions"         /* environment: [{run_id, source, trials,
+                                              started_at}]; group: count; comparison:
+                                              {baseline, compared} counts */
+#define PT_DOC_RUN_ID "run_id"             /* a session's; null without a run_id column */
+#define PT_DOC_SOURCE "source"             /* the file a session was first read from */
+#define PT_DOC_TRIALS "trials"             /* valid trials of a session */
+#define PT_DOC_STARTED_AT "started_at"     /* a session's first trial, or null */
 /* models[] */
-#define PT_DOC_GROUPS "groups"
+#define PT_DOC_GROUPS "groups"             /* of a model and of a prompt */
 #define PT_DOC_COMPARISONS "comparisons"   /* of a model and of the summary */
+#define PT_DOC_PROMPTS "prompts"           /* of a model: [{prompt_id, groups}] */
+#define PT_DOC_PROMPT_ID "prompt_id"
 /* groups[]: the statistics, then what was left out */
 #define PT_DOC_N "n"
 #define PT_DOC_MEAN "mean"
@@ -94,6 +108,16 @@
 #define PT_DOC_P "p"
 #define PT_DOC_P_VALUE "p_value"
 #define PT_DOC_SIGNIFICANT "significant"
+/* comparisons[] and summary.comparisons[]: the session model (STATS.md 18-21) */
+#define PT_DOC_LOG_RATIO "log_ratio"
+#define PT_DOC_METHOD "method"             /* PT_DOC_METHOD_* */
+#define PT_DOC_FIT "fit"                   /* pt_lmm_status_name: ok, no_between, ... */
+#define PT_DOC_COMPARED "compared"
+#define PT_DOC_VARIANCE_COMPONENTS "variance_components"
+#define PT_DOC_WITHIN_SD_PCT "within_session_sd_pct"
+#define PT_DOC_BETWEEN_SD_PCT "between_session_sd_pct"
+#define PT_DOC_P_ADJUSTED "p_adjusted"
+#define PT_DOC_VERDICT "verdict"           /* pt_verdict_name: worse, better, ... */
 /* summary.comparisons[] */
 #define PT_DOC_MEAN_PENALTY_PCT "mean_penalty_pct"
 #define PT_DOC_GEOMEAN_PENALTY_PCT "geomean_penalty_pct"
@@ -101,9 +125,20 @@
 #define PT_DOC_CODE "code"
 #define PT_DOC_MESSAGE "message"
 
-/* Values of "test". */
+/* Values of "test" (version 1 wrote "welch" or "mann-whitney"). */
+#define PT_DOC_TEST_MODEL "session-model"
 #define PT_DOC_TEST_WELCH "welch"
 #define PT_DOC_TEST_MANN_WHITNEY "mann-whitney"
+/* Values of "adjust". */
+#define PT_DOC_ADJUST_HOLM "holm"
+#define PT_DOC_ADJUST_NONE "none"
+/* Values of "method": the REML mixed model with Satterthwaite df; least
+ * squares over rows or sessions (sigma_b not fitted); the estimate alone. */
+#define PT_DOC_METHOD_LMM "lmm-reml"
+#define PT_DOC_METHOD_OLS "least-squares"
+#define PT_DOC_METHOD_ESTIMATE "estimate-only"
+/* The verdict that says "the data cannot tell". */
+#define PT_DOC_UNDETERMINED "undetermined"
 
 /* The statistics of a group in the order they are written (and the CSV
  * format's columns): X(key, field of pt_summary in analyze/stats.h). */
@@ -119,9 +154,14 @@
 
 /* PT_OK when doc is an object whose "schema" is PT_DOC_SCHEMA_ID; else
  * PT_ESCHEMA with a message saying what the schema is and what was
- * expected, err's file set to name (NULL: none) and its field to "schema".
- * The rest of the document is read leniently by the accessors. */
+ * expected (for an older analysis document: that it comes from an older
+ * ptbench and the trials are to be analyzed again), err's file set to name
+ * (NULL: none) and its field to "schema". The rest of the document is read
+ * leniently by the accessors. */
 pt_code pt_doc_check(const cJSON *doc, const char *name, pt_error *err);
+/* Is doc an analysis document of any version (its schema starts with
+ * PT_DOC_SCHEMA_PREFIX)? */
+bool pt_doc_is_analysis(const cJSON *doc);
 
 /* Read, parse and check the analysis document at path ("-" = standard
  * input, named "<stdin>" in messages). NULL with err set: as
@@ -135,8 +175,9 @@ cJSON *pt_doc_load(const char *path, pt_error *err);
  * array (cJSON_ArrayForEach over NULL does nothing). */
 cJSON *pt_doc_environments(const cJSON *doc);
 cJSON *pt_doc_models(const cJSON *doc);
-cJSON *pt_doc_groups(const cJSON *model);
+cJSON *pt_doc_groups(const cJSON *model);    /* of a model or of a prompt */
 cJSON *pt_doc_comparisons(const cJSON *model);
+cJSON *pt_doc_prompts(const cJSON *model);
 cJSON *pt_doc_summary_comparisons(const cJSON *doc);
 cJSON *pt_doc_warnings(const cJSON *doc);
 /* Objects: the summary and the metric; NULL when absent or not objects. */
@@ -148,9 +189,12 @@ const char *pt_doc_baseline(const cJSON *doc);  /* the baseline's name */
 double pt_doc_confidence(const cJSON *doc);
 double pt_doc_alpha(const cJSON *doc);
 const char *pt_doc_test(const cJSON *doc);
-/* How a "test" value reads in a sentence: "Mann–Whitney U test" for
- * PT_DOC_TEST_MANN_WHITNEY, else "Welch's t-test". */
+/* How a "test" value reads in a sentence: "session mixed model" for
+ * PT_DOC_TEST_MODEL (and anything unknown), "Welch's t-test" and
+ * "Mann–Whitney U test" for version 1's values. */
 const char *pt_doc_test_label(const char *test);
+/* "holm" or "none", or NULL when absent. */
+const char *pt_doc_adjust(const cJSON *doc);
 
 /* The metric analyzed. Strings NULL when absent; higher_is_better true when
  * absent. They point into the document. */
@@ -176,6 +220,22 @@ cJSON *pt_doc_env_find(const cJSON *doc, const char *name);
 const char *pt_doc_model_name(const cJSON *model);
 cJSON *pt_doc_group_of(const cJSON *model, const char *env);
 cJSON *pt_doc_comparison_of(const cJSON *model, const char *env);
+
+/* A prompts[] item's prompt_id, or NULL. */
+const char *pt_doc_prompt_id(const cJSON *prompt);
+
+/* A comparison's (or summary comparison's) verdict: "worse", "better",
+ * "no_difference", "undetermined", or NULL when it has none. */
+const char *pt_doc_verdict(const cJSON *comparison);
+bool pt_doc_undetermined(const cJSON *comparison);
+/* For an undetermined verdict, what it means and what to do, in words
+ * (from its "fit": "one session per environment: ... collect at least 3
+ * sessions per environment, alternating A B A B"); NULL otherwise. A static
+ * string. */
+const char *pt_doc_verdict_note(const cJSON *comparison);
+/* The advice every undetermined verdict ends with. */
+#define PT_DOC_ABAB_ADVICE \
+  "collect at least 3 sessions per environment, alternating A B A B"
 
 /* The environment a group, comparison, summary comparison or warning is
  * about, or NULL. */
@@ -216,5 +276,8 @@ const char *pt_fmt_pct(double v, char *buf, size_t size);
 const char *pt_fmt_penalty(const cJSON *comparison, char *buf, size_t size);
 /* A p-value: "0.003", "< 0.001", or "—". */
 const char *pt_fmt_p(double p, char *buf, size_t size);
+/* A verdict as a reader reads it: "worse", "better", "no difference",
+ * "undetermined", or "—" when there is none. */
+const char *pt_fmt_verdict(const cJSON *comparison, char *buf, size_t size);
 
 #endif

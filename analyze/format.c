@@ -103,15 +103,20 @@ static const char *const lead_cols[] = {PT_DOC_MODEL, PT_DOC_ENVIRONMENT, PT_DOC
 static const char *const group_cols[] = {PT_DOC_GROUP_STATS(COL)};
 #undef COL
 static const char *const excluded_cols[] = {PT_DOC_WARMUP, PT_DOC_FAILED, PT_DOC_INVALID};
-static const char *const comp_cols[] = {PT_DOC_RATIO, PT_DOC_PENALTY_PCT, PT_DOC_PENALTY_CI_LOW,
-                                        PT_DOC_PENALTY_CI_HIGH, PT_DOC_P_VALUE,
-                                        PT_DOC_SIGNIFICANT};
+static const char *const comp_cols[] = {PT_DOC_RATIO,          PT_DOC_PENALTY_PCT,
+                                        PT_DOC_PENALTY_CI_LOW,  PT_DOC_PENALTY_CI_HIGH,
+                                        PT_DOC_P_VALUE,         PT_DOC_SIGNIFICANT};
+/* then the session model's: the number columns, and the words */
+static const char *const model_cols[] = {PT_DOC_LOG_RATIO, PT_DOC_SE, PT_DOC_DF,
+                                         PT_DOC_P_ADJUSTED};
+static const char *const word_cols[] = {PT_DOC_VERDICT, PT_DOC_METHOD, PT_DOC_FIT};
 #define COUNT(a) (sizeof a / sizeof *a)
 
 static pt_code csv_header(pt_buf *out) {
-  const char *const *parts[] = {lead_cols, group_cols, excluded_cols, comp_cols};
-  const size_t counts[] = {COUNT(lead_cols), COUNT(group_cols), COUNT(excluded_cols),
-                           COUNT(comp_cols)};
+  const char *const *parts[] = {lead_cols, group_cols, excluded_cols, comp_cols, model_cols,
+                                word_cols};
+  const size_t counts[] = {COUNT(lead_cols),  COUNT(group_cols), COUNT(excluded_cols),
+                           COUNT(comp_cols),  COUNT(model_cols), COUNT(word_cols)};
   pt_code rc = PT_OK;
   for (size_t p = 0; p < COUNT(parts) && !rc; p++)
     for (size_t i = 0; i < counts[p] && !rc; i++)
@@ -146,9 +151,13 @@ pt_code pt_analysis_csv(const cJSON *doc, pt_buf *out) {
         rc = csv_num(out, pt_json_num(ex, excluded_cols[k]));
       for (size_t k = 0; k + 1 < COUNT(comp_cols) && !rc; k++)
         rc = csv_num(out, pt_json_num(c, comp_cols[k]));
-      const cJSON *sig = pt_json_get(c, PT_DOC_SIGNIFICANT);  /* the last column */
+      const cJSON *sig = pt_json_get(c, PT_DOC_SIGNIFICANT);  /* the last of them */
       if (!rc)
         rc = csv_str(out, cJSON_IsBool(sig) ? (cJSON_IsTrue(sig) ? "1" : "0") : NULL, false);
+      for (size_t k = 0; k < COUNT(model_cols) && !rc; k++)
+        rc = csv_num(out, pt_json_num(c, model_cols[k]));
+      for (size_t k = 0; k < COUNT(word_cols) && !rc; k++)
+        rc = csv_str(out, pt_json_str(c, word_cols[k]), false);
       if (!rc)
         rc = pt_buf_puts(out, "\r\n");
     }
@@ -194,63 +203,41 @@ static void copy_cell(char *dst, size_t size, const char *src) {
   memcpy(dst + n, "\xE2\x80\xA6", 4);
 }
 
-enum { T_MODEL, T_ENV, T_N, T_MEAN, T_CI, T_CV, T_PEN, T_P, T_COLS };
+/* A table of text cells grown row by row, written aligned: the first
+ * left_cols columns to the left, the others to the right. */
+typedef char text_cell[128];
+typedef struct text_table {
+  text_cell *cells;
+  size_t ncols, rows, cap;  /* cap in rows */
+} text_table;
 
-pt_code pt_analysis_text(const cJSON *doc, pt_buf *out) {
-  static const char *const head[T_COLS] = {"model", "environment", "n", "mean", "± CI",
-                                           "cv", "penalty", "p"};
-  pt_doc_envs order;
-  if (pt_doc_env_order(doc, &order))
+/* A new row of empty cells, or NULL when out of memory. */
+static text_cell *table_row(text_table *t) {
+  size_t cap = t->cap * t->ncols;
+  text_cell *c = pt_grow_array(t->cells, &cap, (t->rows + 1) * t->ncols, sizeof *c);
+  if (!c)
+    return NULL;
+  t->cells = c;
+  t->cap = cap / t->ncols;
+  text_cell *row = t->cells + t->rows++ * t->ncols;
+  memset(row, 0, t->ncols * sizeof *row);
+  return row;
+}
+
+static pt_code table_write(const text_table *t, size_t left_cols, pt_buf *out) {
+  size_t *w = calloc(t->ncols, sizeof *w);
+  if (!w)
     return PT_ENOMEM;
-  size_t nrows = 0;
-  const cJSON *m;
-  cJSON_ArrayForEach(m, pt_doc_models(doc)) nrows += (size_t)cJSON_GetArraySize(pt_doc_groups(m));
-  typedef char cell[128];
-  cell *cells = calloc((nrows + 1) * T_COLS, sizeof *cells);
-  if (!cells) {
-    pt_doc_envs_free(&order);
-    return PT_ENOMEM;
-  }
-  for (int c = 0; c < T_COLS; c++)
-    snprintf(cells[c], sizeof cells[c], "%s", head[c]);
-  size_t r = 1;
-  cJSON_ArrayForEach(m, pt_doc_models(doc)) {
-    bool first = true;
-    for (size_t i = 0; i < order.n; i++) {
-      const char *env = pt_doc_env_name(order.items[i]);
-      const cJSON *g = pt_doc_group_of(m, env), *c = pt_doc_comparison_of(m, env);
-      if (!g || r > nrows)
-        continue;
-      cell *row = cells + r * T_COLS;
-      char a[64], bb[64];
-      copy_cell(row[T_MODEL], sizeof row[0], first ? pt_doc_model_name(m) : "");
-      copy_cell(row[T_ENV], sizeof row[0], env);
-      snprintf(row[T_N], sizeof row[0], "%lld", pt_json_int(g, PT_DOC_N, 0));
-      pt_fmt_num(pt_json_num(g, PT_DOC_MEAN), 2, row[T_MEAN], sizeof row[0]);
-      double mean = pt_json_num(g, PT_DOC_MEAN), hi = pt_json_num(g, PT_DOC_CI_HIGH);
-      pt_fmt_num(hi - mean, 2, row[T_CI], sizeof row[0]);
-      pt_fmt_pct(pt_json_num(g, PT_DOC_CV_PCT), row[T_CV], sizeof row[0]);
-      snprintf(row[T_PEN], sizeof row[0], "%s", c ? pt_fmt_penalty(c, a, sizeof a) : "");
-      snprintf(row[T_P], sizeof row[0], "%s",
-               c ? pt_fmt_p(pt_json_num(c, PT_DOC_P_VALUE), bb, sizeof bb) : "");
-      first = false;
-      r++;
-    }
-  }
-  size_t w[T_COLS] = {0};
-  for (size_t i = 0; i < r; i++)
-    for (int c = 0; c < T_COLS; c++) {
-      size_t cw = width(cells[i * T_COLS + c]);
+  for (size_t i = 0; i < t->rows; i++)
+    for (size_t c = 0; c < t->ncols; c++) {
+      size_t cw = width(t->cells[i * t->ncols + c]);
       w[c] = cw > w[c] ? cw : w[c];
     }
-  pt_doc_envs_free(&order);
-  pt_doc_metric_info metric = pt_doc_metric_of(doc);
-  pt_code rc = pt_buf_printf(out, "%s (%s), baseline %s, %.0f%% confidence\n\n", metric.name,
-                             metric.unit, pt_doc_baseline(doc), pt_doc_confidence(doc) * 100);
-  for (size_t i = 0; i < r && !rc; i++) {
-    for (int c = 0; c < T_COLS && !rc; c++) {
-      rc = pad(out, cells[i * T_COLS + c], w[c], c >= T_N);
-      if (!rc && c + 1 < T_COLS)
+  pt_code rc = PT_OK;
+  for (size_t i = 0; i < t->rows && !rc; i++) {
+    for (size_t c = 0; c < t->ncols && !rc; c++) {
+      rc = pad(out, t->cells[i * t->ncols + c], w[c], c >= left_cols);
+      if (!rc && c + 1 < t->ncols)
         rc = pt_buf_puts(out, "  ");
     }
     /* no trailing blanks */
@@ -259,18 +246,297 @@ pt_code pt_analysis_text(const cJSON *doc, pt_buf *out) {
     if (!rc)
       rc = pt_buf_putc(out, '\n');
   }
-  free(cells);
+  free(w);
+  return rc;
+}
+
+static void set_cells(text_cell *row, const char *const *v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    copy_cell(row[i], sizeof row[i], v[i] ? v[i] : "");
+}
+
+/* The notes said once under a table: what each distinct undetermined
+ * verdict means and what to do. */
+typedef struct notes {
+  const char *items[8];
+  size_t n;
+} notes;
+
+static void note_add(notes *ns, const char *note) {
+  if (!note)
+    return;
+  for (size_t i = 0; i < ns->n; i++)
+    if (ns->items[i] == note || !strcmp(ns->items[i], note))
+      return;
+  if (ns->n < sizeof ns->items / sizeof *ns->items)  /* the notes are few static texts */
+    ns->items[ns->n++] = note;
+}
+
+static pt_code notes_write(const notes *ns, pt_buf *out) {
+  pt_code rc = PT_OK;
+  for (size_t i = 0; i < ns->n && !rc; i++)
+    rc = pt_buf_printf(out, "%sundetermined: %s\n", i ? "" : "\n", ns->items[i]);
+  return rc;
+}
+
+/* "eval_rate (tokens/s), baseline bare-metal, 95% confidence" */
+static pt_code text_title(const cJSON *doc, const char *what, pt_buf *out) {
+  pt_doc_metric_info metric = pt_doc_metric_of(doc);
+  const char *adjust = pt_doc_adjust(doc);
+  return pt_buf_printf(out, "%s (%s)%s, baseline %s, %.0f%% confidence, %s%s\n\n",
+                       metric.name ? metric.name : "?", metric.unit ? metric.unit : "",
+                       what, pt_doc_baseline(doc) ? pt_doc_baseline(doc) : "?",
+                       pt_doc_confidence(doc) * 100, pt_doc_test_label(pt_doc_test(doc)),
+                       adjust && !strcmp(adjust, PT_DOC_ADJUST_HOLM)
+                           ? ", Holm-adjusted across models"
+                           : "");
+}
+
+enum { T_MODEL, T_ENV, T_SESS, T_N, T_MEAN, T_CI, T_CV, T_PEN, T_PCI, T_P, T_VERDICT, T_COLS };
+
+/* "[0.90%, 2.40%]" or "—". */
+static const char *pct_range(double lo, double hi, char *buf, size_t size) {
+  if (!isfinite(lo) || !isfinite(hi))
+    return snprintf(buf, size, "%s", PT_DASH), buf;
+  char a[64], c[64];
+  snprintf(buf, size, "[%s, %s]", pt_fmt_pct(lo, a, sizeof a), pt_fmt_pct(hi, c, sizeof c));
+  return buf;
+}
+
+pt_code pt_analysis_text(const cJSON *doc, pt_buf *out) {
+  static const char *const head[T_COLS] = {"model", "environment", "sessions", "n", "mean",
+                                           "± CI", "cv", "penalty", "penalty CI", "p",
+                                           "verdict"};
+  pt_doc_envs order;
+  if (pt_doc_env_order(doc, &order))
+    return PT_ENOMEM;
+  const char *adjust = pt_doc_adjust(doc);
+  bool holm = adjust && !strcmp(adjust, PT_DOC_ADJUST_HOLM);
+  text_table t = {NULL, T_COLS, 0, 0};
+  notes ns = {{0}, 0};
+  pt_code rc = PT_OK;
+  text_cell *row = table_row(&t);
+  if (!row)
+    rc = PT_ENOMEM;
+  else
+    set_cells(row, head, T_COLS);
+  if (!rc && holm)
+    copy_cell(row[T_P], sizeof row[T_P], "p (Holm)");
+  const cJSON *m;
+  cJSON_ArrayForEach(m, pt_doc_models(doc)) {
+    bool first = true;
+    for (size_t i = 0; i < order.n && !rc; i++) {
+      const char *env = pt_doc_env_name(order.items[i]);
+      const cJSON *g = pt_doc_group_of(m, env), *c = pt_doc_comparison_of(m, env);
+      if (!g)
+        continue;
+      if (!(row = table_row(&t))) {
+        rc = PT_ENOMEM;
+        break;
+      }
+      char a[64];
+      copy_cell(row[T_MODEL], sizeof row[0], first ? pt_doc_model_name(m) : "");
+      copy_cell(row[T_ENV], sizeof row[0], env);
+      snprintf(row[T_SESS], sizeof row[0], "%lld", pt_json_int(g, PT_DOC_SESSIONS, 0));
+      snprintf(row[T_N], sizeof row[0], "%lld", pt_json_int(g, PT_DOC_N, 0));
+      pt_fmt_num(pt_json_num(g, PT_DOC_MEAN), 2, row[T_MEAN], sizeof row[0]);
+      double mean = pt_json_num(g, PT_DOC_MEAN), hi = pt_json_num(g, PT_DOC_CI_HIGH);
+      pt_fmt_num(hi - mean, 2, row[T_CI], sizeof row[0]);
+      pt_fmt_pct(pt_json_num(g, PT_DOC_CV_PCT), row[T_CV], sizeof row[0]);
+      if (c) {
+        pt_fmt_penalty(c, row[T_PEN], sizeof row[0]);
+        pct_range(pt_json_num(c, PT_DOC_PENALTY_CI_LOW), pt_json_num(c, PT_DOC_PENALTY_CI_HIGH),
+                  row[T_PCI], sizeof row[0]);
+        pt_fmt_p(pt_json_num(c, holm ? PT_DOC_P_ADJUSTED : PT_DOC_P_VALUE), row[T_P],
+                 sizeof row[0]);
+        copy_cell(row[T_VERDICT], sizeof row[0], pt_fmt_verdict(c, a, sizeof a));
+        note_add(&ns, pt_doc_verdict_note(c));
+      }
+      first = false;
+    }
+  }
+  pt_doc_envs_free(&order);
+  if (!rc)
+    rc = text_title(doc, "", out);
+  if (!rc)
+    rc = table_write(&t, T_SESS, out);
+  free(t.cells);
   const cJSON *s;
-  char a[64], bb[64];
+  char a[64], bb[64], cc[96], dd[64];
   cJSON_ArrayForEach(s, pt_doc_summary_comparisons(doc)) {
     long long nm = pt_json_int(s, PT_DOC_MODELS, 0);
+    if (!rc && pt_doc_verdict(s))
+      rc = pt_buf_printf(out, "\n%s against %s over %lld model%s: penalty %s %s (session "
+                              "model), %s; ",
+                         pt_doc_item_env(s), pt_json_str(s, PT_DOC_BASELINE), nm,
+                         nm == 1 ? "" : "s", pt_fmt_pct(pt_json_num(s, PT_DOC_PENALTY_PCT), a, sizeof a),
+                         pct_range(pt_json_num(s, PT_DOC_PENALTY_CI_LOW),
+                                   pt_json_num(s, PT_DOC_PENALTY_CI_HIGH), cc, sizeof cc),
+                         pt_fmt_verdict(s, dd, sizeof dd));
+    else if (!rc)
+      rc = pt_buf_printf(out, "\n%s against %s over %lld model%s: ", pt_doc_item_env(s),
+                         pt_json_str(s, PT_DOC_BASELINE), nm, nm == 1 ? "" : "s");
     if (!rc)
-      rc = pt_buf_printf(out, "\nmean penalty of %s: %s (geometric mean %s) over %lld model%s",
-                         pt_doc_item_env(s),
+      rc = pt_buf_printf(out, "mean penalty %s (geometric mean %s)\n",
                          pt_fmt_pct(pt_json_num(s, PT_DOC_MEAN_PENALTY_PCT), a, sizeof a),
-                         pt_fmt_pct(pt_json_num(s, PT_DOC_GEOMEAN_PENALTY_PCT), bb, sizeof bb),
-                         nm, nm == 1 ? "" : "s");
+                         pt_fmt_pct(pt_json_num(s, PT_DOC_GEOMEAN_PENALTY_PCT), bb, sizeof bb));
+    note_add(&ns, pt_doc_verdict_note(s));
   }
   /* the warnings go to stderr (cli/analyze_opts.c), as for every format */
-  return rc ? rc : pt_buf_puts(out, "\n");
+  return rc ? rc : notes_write(&ns, out);
+}
+
+/* ------------------------------------------------------ per prompt (--by) */
+
+/* The prompts[] item's group of env, or NULL. */
+static const cJSON *prompt_group(const cJSON *prompt, const char *env) {
+  return pt_doc_find_env_item(pt_doc_groups(prompt), env);
+}
+
+pt_code pt_analysis_prompts_text(const cJSON *doc, pt_buf *out) {
+  static const char *const head[] = {"model", "prompt", "environment", "n", "mean", "penalty"};
+  enum { NCOLS = sizeof head / sizeof *head };
+  pt_doc_envs order;
+  if (pt_doc_env_order(doc, &order))
+    return PT_ENOMEM;
+  text_table t = {NULL, NCOLS, 0, 0};
+  pt_code rc = PT_OK;
+  text_cell *row = table_row(&t);
+  if (!row)
+    rc = PT_ENOMEM;
+  else
+    set_cells(row, head, NCOLS);
+  const cJSON *m, *p;
+  cJSON_ArrayForEach(m, pt_doc_models(doc)) {
+    bool first_model = true;
+    cJSON_ArrayForEach(p, pt_doc_prompts(m)) {
+      bool first_prompt = true;
+      for (size_t i = 0; i < order.n && !rc; i++) {
+        const char *env = pt_doc_env_name(order.items[i]);
+        const cJSON *g = prompt_group(p, env);
+        if (!g)
+          continue;
+        if (!(row = table_row(&t))) {
+          rc = PT_ENOMEM;
+          break;
+        }
+        const char *pid = pt_doc_prompt_id(p);
+        copy_cell(row[0], sizeof row[0], first_model ? pt_doc_model_name(m) : "");
+        copy_cell(row[1], sizeof row[0], first_prompt ? (pid && *pid ? pid : PT_DASH) : "");
+        copy_cell(row[2], sizeof row[0], env);
+        snprintf(row[3], sizeof row[0], "%lld", pt_json_int(g, PT_DOC_N, 0));
+        pt_fmt_num(pt_json_num(g, PT_DOC_MEAN), 2, row[4], sizeof row[0]);
+        if (!pt_doc_env_is_baseline(order.items[i]))
+          pt_fmt_pct(pt_json_num(g, PT_DOC_PENALTY_PCT), row[5], sizeof row[0]);
+        first_model = first_prompt = false;
+      }
+    }
+  }
+  pt_doc_envs_free(&order);
+  if (!rc)
+    rc = text_title(doc, " by prompt", out);
+  if (!rc)
+    rc = table_write(&t, 3, out);
+  free(t.cells);
+  return rc;
+}
+
+pt_code pt_analysis_prompts_md(const cJSON *doc, pt_buf *out) {
+  pt_doc_envs order;
+  if (pt_doc_env_order(doc, &order))
+    return PT_ENOMEM;
+  cJSON **envs = order.items;
+  size_t nenv = order.n;
+  pt_code rc = pt_buf_puts(out, "| Model | Prompt |");
+  for (size_t i = 0; i < nenv && !rc; i++) {
+    rc = pt_buf_putc(out, ' ');
+    if (!rc)
+      rc = pt_md_escape(out, pt_doc_env_display(envs[i]));
+    if (!rc)
+      rc = pt_buf_puts(out, " |");
+  }
+  for (size_t i = 1; i < nenv && !rc; i++) {
+    rc = pt_buf_puts(out, nenv == 2 ? " Penalty (%) |" : " Penalty ");
+    if (!rc && nenv > 2)
+      rc = pt_md_escape(out, pt_doc_env_display(envs[i]));
+    if (!rc && nenv > 2)
+      rc = pt_buf_puts(out, " (%) |");
+  }
+  if (!rc)
+    rc = pt_buf_puts(out, "\n|---|---|");
+  for (size_t i = 1; i < 2 * nenv && !rc; i++)
+    rc = pt_buf_puts(out, "---:|");
+  if (!rc)
+    rc = pt_buf_putc(out, '\n');
+  const cJSON *m, *p;
+  char num[64];
+  cJSON_ArrayForEach(m, pt_doc_models(doc)) {
+    cJSON_ArrayForEach(p, pt_doc_prompts(m)) {
+      if (rc)
+        break;
+      const char *pid = pt_doc_prompt_id(p);
+      rc = pt_buf_puts(out, "| ");
+      if (!rc)
+        rc = pt_md_escape(out, pt_doc_model_name(m) ? pt_doc_model_name(m) : "");
+      if (!rc)
+        rc = pt_buf_puts(out, " | ");
+      if (!rc)
+        rc = pid && *pid ? pt_md_escape(out, pid) : pt_buf_puts(out, PT_DASH);
+      if (!rc)
+        rc = pt_buf_puts(out, " |");
+      for (size_t i = 0; i < nenv && !rc; i++)
+        rc = pt_buf_printf(out, " %s |",
+                           pt_fmt_num(pt_json_num(prompt_group(p, pt_doc_env_name(envs[i])),
+                                                  PT_DOC_MEAN),
+                                      2, num, sizeof num));
+      for (size_t i = 1; i < nenv && !rc; i++)
+        rc = pt_buf_printf(out, " %s |",
+                           pt_fmt_pct(pt_json_num(prompt_group(p, pt_doc_env_name(envs[i])),
+                                                  PT_DOC_PENALTY_PCT),
+                                      num, sizeof num));
+      if (!rc)
+        rc = pt_buf_putc(out, '\n');
+    }
+  }
+  pt_doc_envs_free(&order);
+  return rc;
+}
+
+pt_code pt_analysis_prompts_csv(const cJSON *doc, pt_buf *out) {
+  pt_doc_envs order;
+  if (pt_doc_env_order(doc, &order))
+    return PT_ENOMEM;
+  pt_code rc = pt_buf_printf(out, "%s,%s,%s,%s,%s,%s,%s,%s\r\n", PT_DOC_MODEL, PT_DOC_PROMPT_ID,
+                             PT_DOC_ENVIRONMENT, PT_DOC_LABEL, PT_DOC_BASELINE, PT_DOC_N,
+                             PT_DOC_MEAN, PT_DOC_PENALTY_PCT);
+  const cJSON *m, *p;
+  cJSON_ArrayForEach(m, pt_doc_models(doc)) {
+    cJSON_ArrayForEach(p, pt_doc_prompts(m)) {
+      for (size_t i = 0; i < order.n && !rc; i++) {
+        const cJSON *e = order.items[i];
+        const cJSON *g = prompt_group(p, pt_doc_env_name(e));
+        if (!g)
+          continue;
+        rc = csv_str(out, pt_doc_model_name(m), true);
+        if (!rc)
+          rc = csv_str(out, pt_doc_prompt_id(p), false);
+        if (!rc)
+          rc = csv_str(out, pt_doc_env_name(e), false);
+        if (!rc)
+          rc = csv_str(out, pt_doc_env_label(e), false);
+        if (!rc)
+          rc = csv_str(out, pt_doc_env_is_baseline(e) ? "1" : "0", false);
+        if (!rc)
+          rc = csv_num(out, pt_json_num(g, PT_DOC_N));
+        if (!rc)
+          rc = csv_num(out, pt_json_num(g, PT_DOC_MEAN));
+        if (!rc)
+          rc = csv_num(out, pt_json_num(g, PT_DOC_PENALTY_PCT));
+        if (!rc)
+          rc = pt_buf_puts(out, "\r\n");
+      }
+    }
+  }
+  pt_doc_envs_free(&order);
+  return rc;
 }

@@ -35,15 +35,15 @@ int pt_analyze_cli_check(const pt_command *cmd, pt_analyze_cli *a) {
     return pt_usage_error(cmd, "--confidence must be between 0 and 1, got %g", a->confidence);
   if (!(a->alpha > 0 && a->alpha < 1))
     return pt_usage_error(cmd, "--alpha must be between 0 and 1, got %g", a->alpha);
-  if (strcmp(a->test, "welch") && strcmp(a->test, "mann-whitney"))
-    return pt_usage_error(cmd, "unknown test '%s' (known: welch, mann-whitney)", a->test);
+  if (strcmp(a->adjust, "holm") && strcmp(a->adjust, "none"))
+    return pt_usage_error(cmd, "unknown adjustment '%s' (known: holm, none)", a->adjust);
   return parse_labels(cmd, a);
 }
 
-cJSON *pt_analyze_cli_run(const pt_analyze_cli *a, char *const *inputs, int n, int *status) {
+pt_dataset *pt_analyze_cli_read(const pt_analyze_cli *a, char *const *inputs, int n,
+                                int *status) {
   pt_error err;
   pt_error_clear(&err);
-  cJSON *doc = NULL;
   pt_dataset *ds = pt_dataset_new(a->metric);
   if (!ds) {
     pt_errorf("out of memory");
@@ -51,17 +51,28 @@ cJSON *pt_analyze_cli_run(const pt_analyze_cli *a, char *const *inputs, int n, i
     return NULL;
   }
   for (int i = 0; i < n; i++)
-    if (pt_dataset_add(ds, inputs[i], &err)) {
+    if (pt_dataset_add_input(ds, inputs[i], &err)) {
       *status = pt_report(&err);
       pt_dataset_free(ds);
       return NULL;
     }
+  *status = PT_EXIT_OK;
+  return ds;
+}
+
+cJSON *pt_analyze_cli_run(const pt_analyze_cli *a, char *const *inputs, int n, int *status) {
+  pt_error err;
+  pt_error_clear(&err);
+  cJSON *doc = NULL;
+  pt_dataset *ds = pt_analyze_cli_read(a, inputs, n, status);
+  if (!ds)
+    return NULL;
   pt_analyze_opts ao;
   pt_analyze_opts_init(&ao);
   ao.baseline = a->baseline;
   ao.confidence = a->confidence;
   ao.alpha = a->alpha;
-  ao.mann_whitney = !strcmp(a->test, "mann-whitney");
+  ao.adjust = strcmp(a->adjust, "none") ? PT_ADJUST_HOLM : PT_ADJUST_NONE;
   ao.drop_outliers = a->drop_outliers;
   ao.labels = a->lab;
   ao.nlabels = a->labels.n;

@@ -20,7 +20,7 @@
 typedef struct pt_analyze_cli {
   const char *baseline;     /* --baseline, NULL = default */
   const char *metric_name;  /* --metric */
-  const char *test;         /* --test */
+  const char *adjust;       /* --adjust */
   double confidence, alpha;
   bool drop_outliers;
   pt_strlist labels;        /* --label NAME=TEXT, as given */
@@ -28,7 +28,7 @@ typedef struct pt_analyze_cli {
   const pt_metric *metric;  /* set by pt_analyze_cli_check */
 } pt_analyze_cli;
 
-#define PT_ANALYZE_CLI_INIT {NULL, "eval_rate", "welch", 0.95, 0.05, false, {0}, NULL, NULL}
+#define PT_ANALYZE_CLI_INIT {NULL, "eval_rate", "holm", 0.95, 0.05, false, {0}, NULL, NULL}
 
 /* The option table entries, to be spread into a pt_option array. */
 #define PT_ANALYZE_CLI_OPTIONS(a)                                                            \
@@ -41,17 +41,22 @@ typedef struct pt_analyze_cli {
    "confidence level of the intervals (default: 0.95)"},                                     \
   {0, "alpha", PT_OPT_DOUBLE, &(a)->alpha, "A",                                              \
    "significance level of the tests (default: 0.05)"},                                       \
-  {0, "test", PT_OPT_STRING, &(a)->test, "NAME",                                             \
-   "test that decides significance: welch (default) or mann-whitney"},                       \
+  {0, "adjust", PT_OPT_STRING, &(a)->adjust, "HOW",                                          \
+   "p-values across the models of a comparison: holm (default) or none"},                    \
   {0, "drop-outliers", PT_OPT_FLAG, &(a)->drop_outliers, NULL,                               \
    "leave out trials more than 10 robust standard deviations from the median"},              \
   {'l', "label", PT_OPT_LIST, &(a)->labels, "NAME=TEXT",                                     \
    "display label of an environment (default: the manifest's label, else the name)"}
 
-/* Check the parsed values (metric known, levels in (0, 1), test known,
- * labels NAME=TEXT). Returns -1 when all is well, else the exit status after
+/* Check the parsed values (metric known, levels in (0, 1), adjustment
+ * known, labels NAME=TEXT). Returns -1 when all is well, else the exit status after
  * printing the usage error for cmd. */
 int pt_analyze_cli_check(const pt_command *cmd, pt_analyze_cli *a);
+
+/* Read the n inputs (each PATH or NAME=PATH, pt_dataset_add_input) into a
+ * new dataset for a->metric. NULL after printing the error, *status set. */
+pt_dataset *pt_analyze_cli_read(const pt_analyze_cli *a, char *const *inputs, int n,
+                                int *status);
 
 /* Read the n inputs and analyze them. Returns the analysis document (the
  * caller's, cJSON_Delete) or NULL after printing the error, with *status set

@@ -15,15 +15,22 @@ const pt_command pt_cmd_analyze = {
     "[options] INPUT...",
     "compute means, variance, confidence intervals, tests and penalties",
     "INPUT is a trials.csv, a run directory, a directory searched recursively\n"
-    "for trials.csv files, or - for standard input. Warm-up and failed trials\n"
-    "are left out and counted. The baseline is the environment 'bare-metal'\n"
-    "when present, else the first one read. Formats: json (the analysis\n"
-    "document, the default), md (the results table), csv (one row per model\n"
-    "and environment), text (an aligned table and the summary). With -o, the\n"
-    "format follows the file's extension unless --format is given, and the\n"
-    "file is written whole or not at all. Validity warnings go to standard\n"
-    "error in every format (not with --quiet); standard output holds only the\n"
-    "format asked for.",
+    "for trials.csv files, or - for standard input; NAME=PATH counts the rows\n"
+    "of PATH as environment NAME (an existing path, or one with a '/' before\n"
+    "the '=', is always a path: ./a=b). Warm-up and failed trials are left out\n"
+    "and counted. A session is a run_id (without one: an input file's rows of\n"
+    "one environment); verdicts come from the session model, and with one\n"
+    "session per environment they are undetermined: collect at least 3\n"
+    "sessions per environment, alternating A B A B. The baseline is the\n"
+    "environment 'bare-metal' when present, else the first one read. Formats:\n"
+    "json (the analysis document, the default), md (the results table), csv\n"
+    "(one row per model and environment), text (an aligned table, the summary\n"
+    "and what an undetermined verdict means); --by prompt gives md, csv and\n"
+    "text one row per model and prompt instead. With -o, the format follows\n"
+    "the file's extension unless --format is given, and the file is written\n"
+    "whole or not at all. Validity warnings go to standard error in every\n"
+    "format (not with --quiet); standard output holds only the format asked\n"
+    "for.",
     run,
 };
 
@@ -52,14 +59,14 @@ static out_format format_from_path(const char *path) {
 }
 
 /* Everything a format writes goes to one buffer, then to stdout or -o. */
-static pt_code render(const cJSON *doc, out_format fmt, pt_buf *out) {
+static pt_code render(const cJSON *doc, out_format fmt, bool by_prompt, pt_buf *out) {
   switch (fmt) {
   case FMT_MD:
-    return pt_analysis_md(doc, out);
+    return by_prompt ? pt_analysis_prompts_md(doc, out) : pt_analysis_md(doc, out);
   case FMT_CSV:
-    return pt_analysis_csv(doc, out);
+    return by_prompt ? pt_analysis_prompts_csv(doc, out) : pt_analysis_csv(doc, out);
   case FMT_TEXT:
-    return pt_analysis_text(doc, out);
+    return by_prompt ? pt_analysis_prompts_text(doc, out) : pt_analysis_text(doc, out);
   case FMT_JSON:
     break;
   }
@@ -73,13 +80,15 @@ static pt_code render(const cJSON *doc, out_format fmt, pt_buf *out) {
 
 static int run(int argc, char **argv) {
   pt_analyze_cli a = PT_ANALYZE_CLI_INIT;
-  const char *format = NULL, *output = NULL;
+  const char *format = NULL, *output = NULL, *by = "model";
   const pt_option opts[] = {
       PT_ANALYZE_CLI_OPTIONS(&a),
       {'f', "format", PT_OPT_STRING, &format, "FMT",
        "json, md, csv or text (default: from -o's extension, else json)"},
       {'o', "out", PT_OPT_STRING, &output, "FILE", "write to FILE instead of standard output"},
       {0, "output", PT_OPT_STRING, &output, "FILE", "the same as --out"},
+      {0, "by", PT_OPT_STRING, &by, "WHAT",
+       "rows of md, csv and text: model (default) or prompt (per-prompt penalties)"},
       PT_OPT_TABLE_END,
   };
   int first, status = pt_parse_options(&pt_cmd_analyze, opts, argc, argv, &first);
@@ -96,13 +105,15 @@ static int run(int argc, char **argv) {
   else if (format && !parse_format(format, &fmt))
     status = pt_usage_error(&pt_cmd_analyze, "unknown format '%s' (known: json, md, csv, text)",
                             format);
+  else if (strcmp(by, "model") && strcmp(by, "prompt"))
+    status = pt_usage_error(&pt_cmd_analyze, "--by wants model or prompt, got '%s'", by);
   else
     status = pt_analyze_cli_check(&pt_cmd_analyze, &a);
   if (status >= 0)
     goto done;
   if (!(doc = pt_analyze_cli_run(&a, argv + first, argc - first, &status)))
     goto done;
-  if (render(doc, fmt, &out)) {
+  if (render(doc, fmt, !strcmp(by, "prompt"), &out)) {
     pt_errorf("out of memory");
     status = PT_EXIT_FAILURE;
     goto done;
