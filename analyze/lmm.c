@@ -172,18 +172,37 @@ static void chol_solve(const double *l, size_t n, double *b) {
   }
 }
 
-/* inv = (L L')^-1, full symmetric; col is n scratch. */
+/* inv = (L L')^-1, full symmetric; col is n scratch. As LAPACK's dpotri:
+ * L^-1 by forward substitution into inv's lower triangle, then
+ * L^-T L^-1 (entry (i, j), i >= j: sum over k >= i of L^-1[k][i] L^-1[k][j])
+ * into the upper triangle and col, mirrored at the end: n^3 / 3 flops where
+ * n solves took 2 n^3 (the analysis fits one model at a time, 100,000 of
+ * them for as many models). */
 static void chol_inverse(const double *l, size_t n, double *inv, double *col) {
   for (size_t j = 0; j < n; j++) {
-    for (size_t i = 0; i < n; i++)
-      col[i] = i == j ? 1.0 : 0.0;
-    chol_solve(l, n, col);
-    for (size_t i = 0; i < n; i++)
-      inv[i * n + j] = col[i];
+    inv[j * n + j] = 1.0 / l[j * n + j];
+    for (size_t i = j + 1; i < n; i++) {
+      double s = 0.0;
+      for (size_t k = j; k < i; k++)
+        s += l[i * n + k] * inv[k * n + j];
+      inv[i * n + j] = -s / l[i * n + i];
+    }
   }
   for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j <= i; j++) {
+      double s = 0.0;
+      for (size_t k = i; k < n; k++)
+        s += inv[k * n + i] * inv[k * n + j];
+      if (i == j)
+        col[i] = s;
+      else
+        inv[j * n + i] = s;
+    }
+  for (size_t i = 0; i < n; i++) {
+    inv[i * n + i] = col[i];
     for (size_t j = 0; j < i; j++)
-      inv[i * n + j] = inv[j * n + i] = 0.5 * (inv[i * n + j] + inv[j * n + i]);
+      inv[i * n + j] = inv[j * n + i];
+  }
 }
 
 /* tr(A B) for symmetric A, B */
