@@ -1063,6 +1063,11 @@ static void manifest_warnings(builder *b) {
     if (pt_facts_check(&fe, &fw, NULL))
       b->oom = true;
     add_fact_warnings(b, &fw, name);
+    /* machine facts, Ollama version and the trials' GPU clock (facts.h):
+     * the clock needs no manifest */
+    if (e != b->base && pt_facts_compare(&fa, &fe, &fw, NULL))
+      b->oom = true;
+    add_fact_warnings(b, &fw, name);
     if (!m)
       continue;
     const cJSON *virtobj = pt_json_get(pt_json_get(pt_json_get(m, "host"), "virtualization"),
@@ -1079,10 +1084,6 @@ static void manifest_warnings(builder *b) {
     }
     if (e == b->base || !mb)
       continue;
-    /* machine facts, Ollama version and the trials' GPU clock (facts.h) */
-    if (pt_facts_compare(&fa, &fe, &fw, NULL))
-      b->oom = true;
-    add_fact_warnings(b, &fw, name);
     const cJSON *oa = pt_json_get(mb, "options"), *ob = pt_json_get(m, "options");
     if (oa && ob && !cJSON_Compare(oa, ob, true))
       warn(b, "options-mismatch", NULL, name,

@@ -187,6 +187,14 @@ pt_code pt_facts_compare(const pt_env_facts *a, const pt_env_facts *b, pt_fact_w
              "Ollama %s on %s but %s on %s; another Ollama (and the llama.cpp inside it) can "
              "change the speed by itself", b->ollama_version, b->name, a->ollama_version,
              a->name);
+  /* the clocks come from the trials: no manifest needed */
+  double xa = a->gpu_clock_mhz, xb = b->gpu_clock_mhz;
+  if (!rc && isfinite(xa) && isfinite(xb) && xa > 0 &&
+      fabs(xb / xa - 1) * 100 > PT_FACTS_CLOCK_PCT + 1e-9) /* "more than": 2.0 % is not */
+    rc = add(w, err, "gpu-clock-mismatch",
+             "mean GPU clock during the trials: %.0f MHz on %s, %.0f MHz on %s (%+.1f%%); "
+             "a different clock alone changes the rate (power limit, temperature, power "
+             "profile)", xa, a->name, xb, b->name, (xb / xa - 1) * 100);
   if (!a->host || !b->host)
     return rc;
   const cJSON *ga = pt_facts_primary_gpu(a->host), *gb = pt_facts_primary_gpu(b->host);
@@ -227,13 +235,6 @@ pt_code pt_facts_compare(const pt_env_facts *a, const pt_env_facts *b, pt_fact_w
              "CPU frequency governor: %s on %s, %s on %s; the CPU-side work runs at other "
              "clocks", pa, a->name, pb, b->name);
 
-  double xa = a->gpu_clock_mhz, xb = b->gpu_clock_mhz;
-  if (!rc && isfinite(xa) && isfinite(xb) && xa > 0 &&
-      fabs(xb / xa - 1) * 100 > PT_FACTS_CLOCK_PCT + 1e-9) /* "more than": 2.0 % is not */
-    rc = add(w, err, "gpu-clock-mismatch",
-             "mean GPU clock during the trials: %.0f MHz on %s, %.0f MHz on %s (%+.1f%%); "
-             "a different clock alone changes the rate (power limit, temperature, power "
-             "profile)", xa, a->name, xb, b->name, (xb / xa - 1) * 100);
   return rc;
 }
 

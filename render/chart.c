@@ -640,7 +640,7 @@ static pt_code build_alt(pt_chart *c, const doc_info *d, const env_info *base,
 
 static pt_code build_texts(pt_chart *c, const doc_info *d, const env_info *base,
                            display_unit du, long nmin, long nmax, bool any_ci,
-                           bool any_marked, bool any_sig_known) {
+                           bool any_marked, bool any_sig_known, const char *undetermined) {
   char conf[16], alpha[32];
   percent_text(d->confidence, conf, sizeof conf);
   snprintf(alpha, sizeof alpha, "%g", d->alpha);
@@ -677,7 +677,9 @@ static pt_code build_texts(pt_chart *c, const doc_info *d, const env_info *base,
                   d->higher ? "lower rate" : "longer duration");
     if (any_ci)
       pt_buf_printf(&b, " Error bars: %s" NBSP "%% CI of the penalty.", conf);
-    if (!any_sig_known)
+    if (undetermined)  /* analyze/doc.h: what it means and what to do */
+      pt_buf_printf(&b, " Undetermined: %s.", undetermined);
+    else if (!any_sig_known)
       pt_buf_puts(&b, " No significance test (single run per cell).");
     c->subtitle = b.data ? pt_buf_detach(&b, NULL) : NULL;
     pt_buf_free(&b);
@@ -848,6 +850,7 @@ static pt_code build_doc(pt_chart *c, const cJSON *doc, doc_info d, pt_error *er
   }
   double maxv = 0;
   bool any_ci = false, any_marked = false, any_sig_known = false;
+  const char *undetermined = NULL;
   for (size_t i = 0; i < c->ng * c->ns; i++)
     if (c->bars[i].present)
       maxv = fmax(maxv, fabs(c->bars[i].v));
@@ -873,10 +876,12 @@ static pt_code build_doc(pt_chart *c, const cJSON *doc, doc_info d, pt_error *er
       const cJSON *it;
       cJSON_ArrayForEach(it, pt_doc_comparisons(m)) {
         any_sig_known |= cJSON_IsBool(pt_json_get(it, PT_DOC_SIGNIFICANT));
+        if (!undetermined)
+          undetermined = pt_doc_verdict_note(it);
       }
     }
   rc = build_texts(c, &d, base, du, nmin < 0 ? 0 : nmin, nmax, any_ci, any_marked,
-                   any_sig_known);
+                   any_sig_known, undetermined);
   if (!rc)
     rc = build_alt(c, &d, base, du, any_ci);
   envs_free(envs, nenv);

@@ -235,6 +235,31 @@ static size_t prepare_envs(builder *b, const pt_doc_envs *order, env_ref *envs) 
 
 /* ----------------------------------------------------- models and groups */
 
+/* verdict_fmt ("worse", "no difference", "undetermined", "—"), undetermined
+ * and, when it is, verdict_note / verdict_note_md: what it means and what
+ * to do (analyze/doc.h). */
+static void verdict_fields(builder *b, cJSON *c) {
+  char buf[64];
+  set_str(b, c, "verdict_fmt", pt_fmt_verdict(c, buf, sizeof buf));
+  set_bool(b, c, "undetermined", pt_doc_undetermined(c));
+  const char *note = pt_doc_verdict_note(c);
+  set_str(b, c, "verdict_note", note ? note : "");
+  set_md(b, c, "verdict_note_md", note ? note : "");
+}
+
+/* Add note to the view's list of distinct undetermined notes. */
+static void add_note(builder *b, cJSON *notes, const char *note) {
+  if (!note || !notes)
+    return;
+  const cJSON *it;
+  cJSON_ArrayForEach(it, notes) if (!strcmp(pt_json_str(it, "text"), note)) return;
+  cJSON *o = push_object(b, notes);
+  if (!o)
+    return;
+  set_str(b, o, "text", note);
+  set_md(b, o, "text_md", note);
+}
+
 static void comparison_fields(builder *b, cJSON *c, const env_ref *envs, size_t nenv) {
   char buf[128];
   const char *env = pt_doc_item_env(c);
@@ -245,18 +270,26 @@ static void comparison_fields(builder *b, cJSON *c, const env_ref *envs, size_t 
           fmt_pct_range(pt_json_num(c, PT_DOC_PENALTY_CI_LOW),
                         pt_json_num(c, PT_DOC_PENALTY_CI_HIGH), buf, sizeof buf));
   set_str(b, c, "p_fmt", pt_fmt_p(pt_json_num(c, PT_DOC_P_VALUE), buf, sizeof buf));
+  /* the p the verdict was decided on: adjusted across models when it was */
+  double pa = pt_json_num(c, PT_DOC_P_ADJUSTED);
+  set_str(b, c, "p_verdict_fmt",
+          pt_fmt_p(cJSON_IsNumber(pt_json_get(c, PT_DOC_P_ADJUSTED)) ? pa
+                                                                      : pt_json_num(c, PT_DOC_P_VALUE),
+                   buf, sizeof buf));
   double r = pt_json_num(c, PT_DOC_RATIO);
   set_str(b, c, "ratio_fmt", isfinite(r) ? (snprintf(buf, sizeof buf, "%.3f", r), buf) : PT_DASH);
   const cJSON *sig = pt_json_get(c, PT_DOC_SIGNIFICANT);
   set_str(b, c, "significant_mark", cJSON_IsFalse(sig) ? "~" : "");
   set_str(b, c, "significant_text",
           cJSON_IsTrue(sig) ? "yes" : cJSON_IsFalse(sig) ? "no" : PT_DASH);
+  verdict_fields(b, c);
 }
 
 /* The comparison's strings on a group row; "—" when there is none. */
 static void group_penalty(builder *b, cJSON *g, const cJSON *c) {
-  static const char *const keys[] = {"penalty_fmt", "penalty_ci_fmt", "p_fmt",
-                                     "significant_mark", "significant_text"};
+  static const char *const keys[] = {"penalty_fmt",      "penalty_ci_fmt",   "p_fmt",
+                                     "significant_mark", "significant_text", "verdict_fmt",
+                                     "p_verdict_fmt"};
   for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
     const char *v = c ? pt_json_str(c, keys[i]) : NULL;
     set_str(b, g, keys[i], v ? v : i == 3 ? "" : PT_DASH);
@@ -420,6 +453,13 @@ static void summary(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
             pt_fmt_pct(pt_json_num(c, PT_DOC_MEAN_PENALTY_PCT), buf, sizeof buf));
     set_str(b, c, "geomean_penalty_fmt",
             pt_fmt_pct(pt_json_num(c, PT_DOC_GEOMEAN_PENALTY_PCT), buf, sizeof buf));
+    /* the across-models session model (absent when it was not fitted) */
+    set_str(b, c, "penalty_fmt", pt_fmt_penalty(c, buf, sizeof buf));
+    set_str(b, c, "penalty_ci_fmt",
+            fmt_pct_range(pt_json_num(c, PT_DOC_PENALTY_CI_LOW),
+                          pt_json_num(c, PT_DOC_PENALTY_CI_HIGH), buf, sizeof buf));
+    set_bool(b, c, "has_model", pt_doc_verdict(c) != NULL);
+    verdict_fields(b, c);
     /* the smallest and largest penalty, and whose */
     const cJSON *m, *lo = NULL, *hi = NULL;
     const char *lo_m = NULL, *hi_m = NULL;
@@ -447,7 +487,8 @@ static void summary(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
   /* the first compared environment's figures, flat, for two-environment
    * templates: {{summary.mean_penalty_fmt}} */
   static const char *const flat[] = {"label", "label_md", "mean_penalty_fmt",
-                                     "geomean_penalty_fmt", "min_penalty_fmt",
+                                     "geomean_penalty_fmt", "penalty_fmt", "penalty_ci_fmt",
+                                     "verdict_fmt", "min_penalty_fmt",
                                      "min_penalty_model", "min_penalty_model_md",
                                      "max_penalty_fmt", "max_penalty_model",
                                      "max_penalty_model_md"};
@@ -482,6 +523,9 @@ static void top_level(builder *b, cJSON *view, const env_ref *envs, size_t nenv)
   set_str(b, view, "alpha_fmt", isfinite(alpha) ? (snprintf(buf, sizeof buf, "%g", alpha), buf)
                                                  : PT_DASH);
   set_str(b, view, "test_label", pt_doc_test_label(pt_doc_test(view)));
+  const char *adjust = pt_doc_adjust(view);
+  set_str(b, view, "adjust_label",
+          adjust && !strcmp(adjust, PT_DOC_ADJUST_HOLM) ? ", Holm-adjusted across models" : "");
 
   const char *base = NULL;
   for (size_t i = 0; i < nenv; i++)
@@ -519,6 +563,19 @@ static void top_level(builder *b, cJSON *view, const env_ref *envs, size_t nenv)
   set_num(b, view, "warning_count", nw);
 }
 
+/* undetermined_notes[] = {text, text_md}: each distinct meaning of an
+ * undetermined verdict in the view, said once; has_undetermined. */
+static void undetermined_notes(builder *b, cJSON *view) {
+  cJSON *notes = add_array(b, view, "undetermined_notes");
+  const cJSON *m, *c;
+  cJSON_ArrayForEach(m, pt_doc_models(view)) {
+    cJSON_ArrayForEach(c, pt_doc_comparisons(m)) add_note(b, notes, pt_doc_verdict_note(c));
+  }
+  cJSON_ArrayForEach(c, pt_doc_summary_comparisons(view)) add_note(b, notes,
+                                                                 pt_doc_verdict_note(c));
+  set_bool(b, view, "has_undetermined", cJSON_GetArraySize(notes) > 0);
+}
+
 cJSON *pt_view_build(const cJSON *analysis, pt_error *err) {
   if (pt_doc_check(analysis, NULL, err))
     return NULL;
@@ -541,6 +598,7 @@ cJSON *pt_view_build(const cJSON *analysis, pt_error *err) {
   table(&b, view, envs, nenv);
   summary(&b, view, envs, nenv);
   top_level(&b, view, envs, nenv);
+  undetermined_notes(&b, view);
   set_bool(&b, view, "single_run", single);
   set_num(&b, view, "n_min", nmin);
   set_num(&b, view, "n_max", nmax);
