@@ -873,7 +873,11 @@ static cJSON *environments_json(builder *b, timed *order) {
         break;
       char t[40];
       str(b, so, PT_DOC_RUN_ID, pt_ds_session_run_id(ds, order[i].session));
-      str(b, so, PT_DOC_SOURCE, ds->files[s->source]);
+      /* its file, as a position in sources[] (which batch makes relative) */
+      num(b, so, PT_DOC_SOURCE,
+          s->source < info->source_cap && info->source_of[s->source]
+              ? (double)(info->source_of[s->source] - 1)
+              : NAN);
       num(b, so, PT_DOC_TRIALS, (double)s->trials);
       str(b, so, PT_DOC_STARTED_AT,
           s->first == PT_NO_TIME ? NULL : fmt_time(s->first, t, sizeof t));

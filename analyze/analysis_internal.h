@@ -55,6 +55,9 @@ typedef struct pt_env_info {
   cJSON *manifest;   /* first manifest.json seen for this environment */
   char *manifest_file; /* the trials.csv it stands beside */
   cJSON *sources;    /* array of file names */
+  size_t nsources;
+  uint32_t *source_of; /* [file] position in sources + 1, 0 = not there */
+  size_t source_cap;
   char *named;       /* set when a NAME=PATH input named it: the display label */
 } pt_env_info;
 

@@ -94,6 +94,7 @@ void pt_dataset_free(pt_dataset *ds) {
     cJSON_Delete(ds->env_info[i].manifest);
     cJSON_Delete(ds->env_info[i].sources);
     free(ds->env_info[i].named);
+    free(ds->env_info[i].source_of);
     free(ds->env_info[i].manifest_file);
   }
   free(ds->env_info);
@@ -649,21 +650,27 @@ static pt_code add_warning(pt_dataset *ds, const char *code, const char *env, co
   return PT_OK;
 }
 
-/* Record that env has rows in file path, and its manifest if it has none. */
-static pt_code note_env(pt_dataset *ds, size_t env, const char *path, const cJSON *manifest,
+/* Record that env has rows in input file, and its manifest if it has none. */
+static pt_code note_env(pt_dataset *ds, size_t env, size_t file, const cJSON *manifest,
                         pt_error *err) {
+  const char *path = ds->files[file];
   pt_env_info *info = env_info(ds, env);
   if (!info)
     return pt_error_set(err, PT_ENOMEM, "out of memory");
   if (!info->sources && !(info->sources = cJSON_CreateArray()))
     return pt_error_set(err, PT_ENOMEM, "out of memory");
-  cJSON *it;
-  cJSON_ArrayForEach(it, info->sources) if (!strcmp(it->valuestring, path)) return PT_OK;
+  if (file < info->source_cap && info->source_of[file])
+    return PT_OK;
+  if (file >= info->source_cap &&
+      !grow_zeroed((void **)&info->source_of, &info->source_cap, file + 1,
+                   sizeof *info->source_of))
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
   cJSON *s = cJSON_CreateString(path);
   if (!s || !cJSON_AddItemToArray(info->sources, s)) {
     cJSON_Delete(s);
     return pt_error_set(err, PT_ENOMEM, "out of memory");
   }
+  info->source_of[file] = (uint32_t)++info->nsources;
   if (!info->manifest && manifest) {
     if (!(info->manifest = cJSON_Duplicate(manifest, true)) ||
         !(info->manifest_file = strdup(path)))
@@ -794,7 +801,7 @@ static pt_code merge(pt_dataset *ds, pt_dataset *part, size_t file, const cJSON 
       g->digest = pg->digest;
       pg->digest = NULL;
     }
-    rc = note_env(ds, env, path, manifest, err);
+    rc = note_env(ds, env, file, manifest, err);
   }
   free(map);
   return rc;
@@ -886,11 +893,6 @@ static pt_code check_pooled(pt_dataset *ds, size_t env, const char *path, const 
   return rc;
 }
 
-static bool has_source(const pt_env_info *info, const char *path) {
-  const cJSON *it;
-  cJSON_ArrayForEach(it, info->sources) if (!strcmp(it->valuestring, path)) return true;
-  return false;
-}
 
 /* The reader's warnings (a last row cut short) become analysis warnings. */
 typedef struct warn_sink {
@@ -1031,7 +1033,7 @@ static pt_code read_file(pt_dataset *ds, const char *path, const char *env, pt_e
     ctx[k].ds = NULL;
   }
   for (size_t e = 0; !rc && e < envs_before; e++)
-    if (had[e] && has_source(&ds->env_info[e], file.path) &&
+    if (had[e] && fileno < ds->env_info[e].source_cap && ds->env_info[e].source_of[fileno] &&
         check_pooled(ds, e, file.path, manifest))
       rc = pt_error_set(err, PT_ENOMEM, "out of memory");
   free(had);

@@ -15,8 +15,11 @@
 
 bool pt_doc_is_analysis(const cJSON *doc) {
   const char *schema = pt_json_str(doc, PT_DOC_SCHEMA);
-  return cJSON_IsObject(doc) && schema &&
-         !strncmp(schema, PT_DOC_SCHEMA_PREFIX, strlen(PT_DOC_SCHEMA_PREFIX));
+  size_t n = strlen(PT_DOC_SCHEMA_PREFIX);
+  if (!cJSON_IsObject(doc) || !schema || strncmp(schema, PT_DOC_SCHEMA_PREFIX, n) ||
+      !schema[n])
+    return false;
+  return strspn(schema + n, "0123456789") == strlen(schema + n);  /* a version number */
 }
 
 pt_code pt_doc_check(const cJSON *doc, const char *name, pt_error *err) {

@@ -65,7 +65,7 @@
                                               started_at}]; group: count; comparison:
                                               {baseline, compared} counts */
 #define PT_DOC_RUN_ID "run_id"             /* a session's; null without a run_id column */
-#define PT_DOC_SOURCE "source"             /* the file a session was first read from */
+#define PT_DOC_SOURCE "source"             /* a session's file: its position in sources[] */
 #define PT_DOC_TRIALS "trials"             /* valid trials of a session */
 #define PT_DOC_STARTED_AT "started_at"     /* a session's first trial, or null */
 /* models[] */
@@ -159,8 +159,8 @@
  * (NULL: none) and its field to "schema". The rest of the document is read
  * leniently by the accessors. */
 pt_code pt_doc_check(const cJSON *doc, const char *name, pt_error *err);
-/* Is doc an analysis document of any version (its schema starts with
- * PT_DOC_SCHEMA_PREFIX)? */
+/* Is doc an analysis document of any version (its schema is
+ * PT_DOC_SCHEMA_PREFIX and a version number)? */
 bool pt_doc_is_analysis(const cJSON *doc);
 
 /* Read, parse and check the analysis document at path ("-" = standard

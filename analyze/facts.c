@@ -179,24 +179,10 @@ static size_t flags_only(const cJSON *x, const cJSON *y, char *buf, size_t size)
   return n;
 }
 
-pt_code pt_facts_compare(const pt_env_facts *a, const pt_env_facts *b, pt_fact_warnings *w,
-                         pt_error *err) {
+/* The facts of the two manifests' host objects (both known). */
+static pt_code compare_hosts(const pt_env_facts *a, const pt_env_facts *b, pt_fact_warnings *w,
+                             pt_error *err) {
   pt_code rc = PT_OK;
-  if (differ(a->ollama_version, b->ollama_version))
-    rc = add(w, err, "version-mismatch",
-             "Ollama %s on %s but %s on %s; another Ollama (and the llama.cpp inside it) can "
-             "change the speed by itself", b->ollama_version, b->name, a->ollama_version,
-             a->name);
-  /* the clocks come from the trials: no manifest needed */
-  double xa = a->gpu_clock_mhz, xb = b->gpu_clock_mhz;
-  if (!rc && isfinite(xa) && isfinite(xb) && xa > 0 &&
-      fabs(xb / xa - 1) * 100 > PT_FACTS_CLOCK_PCT + 1e-9) /* "more than": 2.0 % is not */
-    rc = add(w, err, "gpu-clock-mismatch",
-             "mean GPU clock during the trials: %.0f MHz on %s, %.0f MHz on %s (%+.1f%%); "
-             "a different clock alone changes the rate (power limit, temperature, power "
-             "profile)", xa, a->name, xb, b->name, (xb / xa - 1) * 100);
-  if (!a->host || !b->host)
-    return rc;
   const cJSON *ga = pt_facts_primary_gpu(a->host), *gb = pt_facts_primary_gpu(b->host);
   if (!rc && ga && gb)
     rc = compare_gpu(a, b, ga, gb, w, err);
@@ -235,6 +221,27 @@ pt_code pt_facts_compare(const pt_env_facts *a, const pt_env_facts *b, pt_fact_w
              "CPU frequency governor: %s on %s, %s on %s; the CPU-side work runs at other "
              "clocks", pa, a->name, pb, b->name);
 
+  return rc;
+}
+
+pt_code pt_facts_compare(const pt_env_facts *a, const pt_env_facts *b, pt_fact_warnings *w,
+                         pt_error *err) {
+  pt_code rc = PT_OK;
+  if (differ(a->ollama_version, b->ollama_version))
+    rc = add(w, err, "version-mismatch",
+             "Ollama %s on %s but %s on %s; another Ollama (and the llama.cpp inside it) can "
+             "change the speed by itself", b->ollama_version, b->name, a->ollama_version,
+             a->name);
+  if (!rc && a->host && b->host)
+    rc = compare_hosts(a, b, w, err);
+  /* the clocks come from the trials: no manifest needed */
+  double xa = a->gpu_clock_mhz, xb = b->gpu_clock_mhz;
+  if (!rc && isfinite(xa) && isfinite(xb) && xa > 0 &&
+      fabs(xb / xa - 1) * 100 > PT_FACTS_CLOCK_PCT + 1e-9) /* "more than": 2.0 % is not */
+    rc = add(w, err, "gpu-clock-mismatch",
+             "mean GPU clock during the trials: %.0f MHz on %s, %.0f MHz on %s (%+.1f%%); "
+             "a different clock alone changes the rate (power limit, temperature, power "
+             "profile)", xa, a->name, xb, b->name, (xb / xa - 1) * 100);
   return rc;
 }
 

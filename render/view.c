@@ -252,7 +252,11 @@ static void add_note(builder *b, cJSON *notes, const char *note) {
   if (!note || !notes)
     return;
   const cJSON *it;
-  cJSON_ArrayForEach(it, notes) if (!strcmp(pt_json_str(it, "text"), note)) return;
+  cJSON_ArrayForEach(it, notes) {
+    const char *text = pt_json_str(it, "text");
+    if (text && !strcmp(text, note))
+      return;
+  }
   cJSON *o = push_object(b, notes);
   if (!o)
     return;

@@ -15,7 +15,7 @@ expect_out_file tests/golden/article-table.md
 t "article json"
 run "$PTBENCH" analyze data/article
 expect_status 0
-expect_out_has '"schema":	"ptbench.analysis/1"'
+expect_out_has '"schema":	"ptbench.analysis/2"'
 expect_out_has '"baseline":	"bare-metal"'
 expect_out_has '"variance":	null'
 # the summary's mean penalty is (1.6567 + 0.2852 + 1.1628 + 1.7131) / 4

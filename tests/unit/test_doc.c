@@ -90,7 +90,8 @@ static void test_accessors(void **state) {
   assert_string_equal(pt_doc_test(doc), "mann-whitney");
   assert_string_equal(pt_doc_test_label(pt_doc_test(doc)), "Mann\xE2\x80\x93Whitney U test");
   assert_string_equal(pt_doc_test_label("welch"), "Welch's t-test");
-  assert_string_equal(pt_doc_test_label(NULL), "Welch's t-test");
+  assert_string_equal(pt_doc_test_label(PT_DOC_TEST_MODEL), "session mixed model");
+  assert_string_equal(pt_doc_test_label(NULL), "session mixed model");
   assert_string_equal(pt_doc_baseline(doc), "bm");
 
   /* environments: document order, then display order (baseline first) */
@@ -214,7 +215,7 @@ static void test_check(void **state) {
   } cases[] = {
       {"{}", "schema is missing,"},
       {"{\"schema\":\"ptbench.manifest/1\"}", "schema is 'ptbench.manifest/1',"},
-      {"{\"schema\":\"" PT_DOC_SCHEMA_ID "0\"}", "schema is '" PT_DOC_SCHEMA_ID "0',"},
+      {"{\"schema\":\"ptbench.manifest/1\"}", "schema is 'ptbench.manifest/1',"},
       {"{\"schema\":\"" PT_DOC_SCHEMA_ID " \"}", "schema is '" PT_DOC_SCHEMA_ID " ',"},
       {"{\"schema\":1}", "schema is missing,"},
       {"[\"" PT_DOC_SCHEMA_ID "\"]", "schema is missing,"},
@@ -235,6 +236,22 @@ static void test_check(void **state) {
     cJSON_Delete(doc);
   }
   assert_int_equal(pt_doc_check(NULL, NULL, NULL), PT_ESCHEMA);
+  /* an analysis document of another version: named, and what to do */
+  static const char *const others[] = {PT_DOC_SCHEMA_PREFIX "1", PT_DOC_SCHEMA_ID "0"};
+  for (size_t i = 0; i < 2; i++) {
+    char text[128], want[256];
+    snprintf(text, sizeof text, "{\"schema\":\"%s\"}", others[i]);
+    cJSON *old = parse(text);
+    pt_error err;
+    assert_true(pt_doc_is_analysis(old));
+    assert_int_equal(pt_doc_check(old, "old/analysis.json", &err), PT_ESCHEMA);
+    snprintf(want, sizeof want,
+             "an analysis document of another ptbench version (schema '%s', this one reads "
+             "'%s'): analyze the trials again with this ptbench, 'ptbench analyze -o "
+             "analysis.json RUN...'", others[i], PT_DOC_SCHEMA_ID);
+    assert_string_equal(err.msg, want);
+    cJSON_Delete(old);
+  }
   cJSON *doc = parse("{\"schema\":\"" PT_DOC_SCHEMA_ID "\"}");
   assert_int_equal(pt_doc_check(doc, NULL, NULL), PT_OK); /* the rest is the readers' */
   cJSON_Delete(doc);
@@ -506,10 +523,13 @@ static void test_many_formats(void **state) {
       fail_msg("text row %zu is '%s', expected %s", k, ln[2 + k], name);
   }
   env_name(NENV - 1, name, sizeof name);
-  snprintf(cell, sizeof cell, "mean penalty of %s: %zu.%02zu%%", name, (size_t)(NENV - 1) / 4,
+  char pen[64];
+  snprintf(cell, sizeof cell, "%s against ", name);
+  snprintf(pen, sizeof pen, "mean penalty %zu.%02zu%%", (size_t)(NENV - 1) / 4,
            (size_t)(NENV - 1) % 4 * 25);
-  if (strncmp(ln[n - 1], cell, strlen(cell)))
-    fail_msg("last text line is '%s', expected it to start '%s'", ln[n - 1], cell);
+  if (strncmp(ln[n - 1], cell, strlen(cell)) || !strstr(ln[n - 1], pen))
+    fail_msg("last text line is '%s', expected it to start '%s' and hold '%s'", ln[n - 1], cell,
+             pen);
   pt_buf_free(&out);
   pt_buf_free(&want);
   cJSON_Delete(doc);
