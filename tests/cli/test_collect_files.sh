@@ -75,7 +75,7 @@ size=$(stat -c %s "$TMP/torn/trials.csv")
 truncate -s $((size - 30)) "$TMP/torn/trials.csv"
 run "$PTBENCH" analyze --format text "$TMP/torn"
 expect_status 0
-expect_out_has "tiny:1b  vm           3" # the 3 whole rows
+expect_out_has "tiny:1b  vm                  1  3" # the 3 whole rows, one session
 expect_err_has "ptbench: warning: $TMP/torn/trials.csv:5: the last row is incomplete (the file ends inside it"
 collect "$TMP/torn" --resume
 expect_status 0

@@ -9,7 +9,7 @@ expect_out_has '| Model | Bare Metal (simulated) | VM w/ GPU Passthrough (simula
 t "the report says it is simulated"
 if grep -q '^> \*\*Simulated data.\*\*' "$TMP/demo/README.md"; then ok; else fail "no notice"; fi
 t "25 trials per model and environment (5 prompts x 5 trials)"
-if grep -q '| mistral:7b | Bare Metal (simulated) | 25 |' "$TMP/demo/README.md"; then ok; else
+if grep -q '| mistral:7b | Bare Metal (simulated) | 1 | 25 |' "$TMP/demo/README.md"; then ok; else
   fail "n is not 25"; fi
 for f in throughput.png penalty.png analysis.json table.md; do
   [ -s "$TMP/demo/$f" ] && ok || fail "$f missing"

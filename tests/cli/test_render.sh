@@ -60,7 +60,7 @@ for c in throughput penalty; do
     head -c 200 "$f.svg" | grep -q '<svg' && ok || fail "$c.svg has no <svg"
   fi
 done
-expect_file_has "$TMP/article/analysis.json" '"schema":	"ptbench.analysis/1"'
+expect_file_has "$TMP/article/analysis.json" '"schema":	"ptbench.analysis/2"'
 no_tmp_dirs "$TMP"
 
 # --- render = analyze + render, byte for byte -------------------------------
@@ -78,7 +78,9 @@ done
 cmp -s "$TMP/analysis.json" "$TMP/rendered/analysis.json" && ok ||
   fail "analysis.json of the report differs from analyze's"
 # the default template is report.md: the table, the details, the warnings
-expect_file_has "$TMP/rendered/README.md" "| mistral:7b | Bare Metal | 1 | 50.10 | — | — | 50.10 | — | — | — |"
+expect_file_has "$TMP/rendered/README.md" "| mistral:7b | Bare Metal | 1 | 1 | 50.10 | — | — | 50.10 | — | — | — | — |"
+expect_file_has "$TMP/rendered/README.md" "| mistral:7b | VM w/ GPU Passthrough | 1 | 1 | 49.27 | — | — | 49.27 | 1.66% | — | — | undetermined |"
+expect_file_has "$TMP/rendered/README.md" "- no residual variation (one value per cell, or identical values): no test; collect at least 3 sessions per environment, alternating A B A B"
 expect_file_has "$TMP/rendered/README.md" "## Warnings"
 expect_file_has "$TMP/rendered/README.md" "| Hypervisor host | Sbnb Linux |"
 
@@ -139,7 +141,7 @@ expect_no_file "$TMP/nt"
 
 # --- bad analysis documents: exit 3, nothing written -----------------------
 t "analysis.json that is not JSON"
-printf '{"schema": "ptbench.analysis/1",\n  "models": [}\n' >"$TMP/bad.json"
+printf '{"schema": "ptbench.analysis/2",\n  "models": [}\n' >"$TMP/bad.json"
 run "$PTBENCH" render --out "$TMP/bad" "$TMP/bad.json"
 expect_status 3
 expect_err_has "bad.json:2:"
@@ -149,7 +151,16 @@ t "analysis.json of another schema"
 printf '{"schema": "ptbench.manifest/1"}\n' >"$TMP/schema.json"
 run "$PTBENCH" render --out "$TMP/bad" "$TMP/schema.json"
 expect_status 3
-expect_err_has "schema.json: not an analysis document: schema is 'ptbench.manifest/1', expected 'ptbench.analysis/1'"
+expect_err_has "schema.json: not an analysis document: schema is 'ptbench.manifest/1', expected 'ptbench.analysis/2'"
+expect_no_file "$TMP/bad"
+
+# an analysis.json of an older ptbench (schema 1: no sessions, no verdicts)
+# is refused with what to do, not rendered with blanks
+t "analysis.json of an older ptbench"
+printf '{"schema": "ptbench.analysis/1", "models": []}\n' >"$TMP/v1.json"
+run "$PTBENCH" render --out "$TMP/bad" "$TMP/v1.json"
+expect_status 3
+expect_err_has "ptbench: $TMP/v1.json: an analysis document of another ptbench version (schema 'ptbench.analysis/1', this one reads 'ptbench.analysis/2'): analyze the trials again with this ptbench, 'ptbench analyze -o analysis.json RUN...'"
 expect_no_file "$TMP/bad"
 no_tmp_dirs "$TMP"
 
@@ -257,7 +268,8 @@ t "docs/render.md examples"
 mkdir -p "$TMP/doc" && cp -r data "$TMP/doc/" && cd "$TMP/doc"
 run "$PTBENCH" report --out out/article --template article.md data/article
 expect_status 0
-warning="ptbench: warning: 8 groups have a single trial: no variance, confidence interval or test; collect several trials per model to tell a penalty from noise"
+warning="ptbench: warning: vm against bare-metal: the verdict of 4 of 4 models is undetermined: no residual variation (one value per cell, or identical values): no test; collect at least 3 sessions per environment, alternating A B A B
+ptbench: warning: 8 groups have a single trial: no variance, confidence interval or test; collect several trials per model to tell a penalty from noise"
 [ "$err" = "$warning"$'\n'"ptbench: report written to out/article" ] && ok || fail "stderr: $err"
 run "$PTBENCH" analyze -o analysis.json data/article
 expect_status 0
