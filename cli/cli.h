@@ -109,5 +109,6 @@ extern const pt_command pt_cmd_template;
 extern const pt_command pt_cmd_render;
 extern const pt_command pt_cmd_report;
 extern const pt_command pt_cmd_batch;
+extern const pt_command pt_cmd_power;
 
 #endif

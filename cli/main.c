@@ -15,6 +15,7 @@ static const pt_command *const commands[] = {
     &pt_cmd_render,
     &pt_cmd_report,
     &pt_cmd_batch,
+    &pt_cmd_power,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
