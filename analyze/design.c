@@ -195,7 +195,13 @@ static pt_code fit_model(pt_dataset *ds, size_t m, pt_design_row *row, pt_error 
              : fit.status == PT_LMM_ROWS_ARE_SESSIONS
                  ? "one trial per session: the variation between sessions and within them "
                    "are not told apart; collect sessions of several trials"
-                 : pt_lmm_status_text(fit.status));
+             : fit.status == PT_LMM_NO_WITHIN
+                 ? "the trials within each session are identical: the within-session "
+                   "variation cannot be estimated"
+                 : "one value per cell (or identical values): neither the variation between "
+                   "sessions nor within them can be estimated; collect at least 3 sessions "
+                   "per environment of several trials each, alternating A B A B, and ask "
+                   "again");
   }
 out:
   pt_lmm_fit_free(&fit);

@@ -106,14 +106,17 @@ static const char *const excluded_cols[] = {PT_DOC_WARMUP, PT_DOC_FAILED, PT_DOC
 static const char *const comp_cols[] = {PT_DOC_RATIO,          PT_DOC_PENALTY_PCT,
                                         PT_DOC_PENALTY_CI_LOW,  PT_DOC_PENALTY_CI_HIGH,
                                         PT_DOC_P_VALUE,         PT_DOC_SIGNIFICANT};
-/* then the session model's: the number columns, and the words */
+/* then the session model's: the number columns (its "se" is the log
+ * ratio's, headed so beside the group's), and the words */
 static const char *const model_cols[] = {PT_DOC_LOG_RATIO, PT_DOC_SE, PT_DOC_DF,
                                          PT_DOC_P_ADJUSTED};
+static const char *const model_heads[] = {PT_DOC_LOG_RATIO, "log_ratio_se", "log_ratio_df",
+                                          PT_DOC_P_ADJUSTED};
 static const char *const word_cols[] = {PT_DOC_VERDICT, PT_DOC_METHOD, PT_DOC_FIT};
 #define COUNT(a) (sizeof a / sizeof *a)
 
 static pt_code csv_header(pt_buf *out) {
-  const char *const *parts[] = {lead_cols, group_cols, excluded_cols, comp_cols, model_cols,
+  const char *const *parts[] = {lead_cols, group_cols, excluded_cols, comp_cols, model_heads,
                                 word_cols};
   const size_t counts[] = {COUNT(lead_cols),  COUNT(group_cols), COUNT(excluded_cols),
                            COUNT(comp_cols),  COUNT(model_cols), COUNT(word_cols)};

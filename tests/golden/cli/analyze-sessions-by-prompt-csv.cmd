@@ -1,0 +1,1 @@
+ptbench analyze --by prompt --format csv tests/data/sessions

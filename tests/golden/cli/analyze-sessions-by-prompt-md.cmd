@@ -1,0 +1,1 @@
+ptbench analyze --by prompt --format md tests/data/sessions

@@ -1,0 +1,1 @@
+ptbench analyze --by prompt --format text tests/data/sessions

@@ -1,0 +1,1 @@
+ptbench analyze --format csv tests/data/sessions

@@ -1,0 +1,1 @@
+ptbench analyze tests/data/sessions

@@ -1,0 +1,1 @@
+ptbench analyze --format md tests/data/sessions

@@ -1,0 +1,1 @@
+ptbench power tests/data/sessions
