@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every command README.md shows, and those of the reference pages that no
-# other test runs (docs/collect.md, docs/analyze.md), run as shown
+# other test runs (docs/collect.md, docs/analyze.md, docs/power.md), run as shown
 # (tests/readme_doctest.py). Commands that talk to Ollama reach a fake server
 # through OLLAMA_HOST. docs/import.md, render.md, batch.md and
 # template-command.md are run by the tests of those commands.
@@ -11,7 +11,7 @@ command -v python3 >/dev/null || { echo "python3 not found: skipped"; exit 77; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/ptbench-readme.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 status=0
-for doc in README.md docs/collect.md docs/analyze.md; do
+for doc in README.md docs/collect.md docs/analyze.md docs/power.md; do
   # a server of its own for each page, so each page's numbers are its own
   start_fake --model 'mistral:7b:50.10:0.01' --model 'gemma2:9b:35.06:0.01' \
     --model 'phi4:14b:27.52:0.01' --model 'deepseek-r1:14b:25.10:0.01,thinking' || exit 1
