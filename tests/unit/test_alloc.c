@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "analyze/analysis.h"
+#include "analyze/design.h"
 #include "analyze/facts.h"
 #include "analyze/lmm.h"
 #include "collect/import.h"
@@ -141,6 +142,52 @@ static void test_analyze_oom(void **state) {
   close(fd);
   each_failure(analyze_case, "analyze");
   unlink(csv_path);
+}
+
+/* A study with sessions, prompts and order: the session model's fits, the
+ * per-prompt formats and the power design, each allocation failing. */
+static pt_code sessions_case(void) {
+  pt_error err;
+  pt_error_clear(&err);
+  pt_dataset *ds = pt_dataset_new(pt_metric_find("eval_rate"));
+  if (!ds)
+    return PT_ENOMEM;
+  pt_code rc = pt_dataset_add_input(ds, "old=tests/data/sessions/bare-metal", &err);
+  if (!rc)
+    rc = pt_dataset_add_input(ds, "new=tests/data/sessions/vm", &err);
+  cJSON *doc = NULL;
+  if (!rc) {
+    pt_analyze_opts o;
+    pt_analyze_opts_init(&o);
+    doc = pt_analyze(ds, &o, &err);
+    rc = doc ? PT_OK : err.code;
+  }
+  pt_buf out = PT_BUF_INIT;
+  if (!rc)
+    rc = pt_analysis_prompts_md(doc, &out);
+  if (!rc)
+    rc = pt_analysis_prompts_text(doc, &out);
+  if (!rc)
+    rc = pt_analysis_prompts_csv(doc, &out);
+  if (!rc)
+    rc = pt_analysis_text(doc, &out);
+  pt_design d = {0};
+  if (!rc) {
+    pt_design_opts o;
+    pt_design_opts_init(&o);
+    rc = pt_design_from(ds, &o, &d, &err);
+  }
+  pt_design_free(&d);
+  pt_buf_free(&out);
+  cJSON_Delete(doc);
+  pt_dataset_free(ds);
+  snprintf(last_msg, sizeof last_msg, "%s", err.msg);
+  return rc;
+}
+
+static void test_sessions_oom(void **state) {
+  (void)state;
+  each_failure(sessions_case, "sessions");
 }
 
 static pt_code mustache_case(void) {
@@ -391,6 +438,7 @@ static void test_lmm_oom(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_analyze_oom),
+      cmocka_unit_test(test_sessions_oom),
       cmocka_unit_test(test_mustache_oom),
       cmocka_unit_test(test_import_oom),
       cmocka_unit_test(test_llama_bench_oom),
