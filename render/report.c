@@ -23,7 +23,6 @@
 #include "render/view.h"
 
 #define TEMPLATE_MAX ((size_t)16 << 20)  /* bytes in one template or partial */
-#define OUTPUT_MAX ((size_t)256 << 20)   /* bytes of one rendered file */
 #define MAX_DIRS 64
 
 void pt_report_opts_init(pt_report_opts *o) {
@@ -185,7 +184,7 @@ static pt_code render(const search *s, const char *name, const cJSON *view, pt_b
   char *path = NULL;
   pt_code rc = read_template(s, name, &text, &path, err);
   if (!rc) {
-    pt_buf_init(out, OUTPUT_MAX);
+    pt_buf_init(out, PT_MUSTACHE_OUTPUT_MAX);
     rc = pt_mustache_render(text.data ? text.data : "", text.len, path, view, load_partial,
                             (void *)s, out, err);
   }
