@@ -1,11 +1,9 @@
 /* cli/cmd_render.c - `ptbench render`: an analysis.json in, a report
  * directory out (Markdown from Mustache templates, charts, the analysis). */
-#include <string.h>
-
 #include "cli/cli.h"
 #include "cli/render_opts.h"
-#include "core/json.h"
 #include "core/msg.h"
+#include "render/report.h"
 
 static int run(int argc, char **argv);
 
@@ -50,16 +48,7 @@ static int run(int argc, char **argv) {
   const char *path = argv[first];
   pt_error err;
   pt_error_clear(&err);
-  if (!(doc = pt_json_read_file(path, 0, &err))) {
-    status = pt_report(&err);
-    goto done;
-  }
-  const char *schema = pt_json_str(doc, "schema");
-  if (!cJSON_IsObject(doc) || !schema || strcmp(schema, "ptbench.analysis/1")) {
-    pt_error_at(&err, PT_ESCHEMA, strcmp(path, "-") ? path : "<stdin>", 0, 0,
-                "not an analysis document: schema is %s%s%s, expected "
-                "'ptbench.analysis/1' (the output of 'ptbench analyze')",
-                schema ? "'" : "", schema ? schema : "missing", schema ? "'" : "");
+  if (!(doc = pt_report_read_analysis(path, &err))) {
     status = pt_report(&err);
     goto done;
   }
