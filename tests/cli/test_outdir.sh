@@ -185,6 +185,17 @@ run "$PTBENCH" batch --out "$TMP/oldsite" "$TMP/in/article"
 expect_status 3
 expect_err_has "ptbench: $TMP/oldsite: looks like a site of an earlier ptbench (it has no .ptbench-site marker), so nothing is written into it: remove it yourself, or choose another --out"
 
+t "batch sweeps the site's stale temporary directories, once they are an hour old"
+mkdir -p "$TMP/site/article.tmp-Abc123" "$TMP/site/vm.tmp-Abc123"
+cp "$TMP/site/article/.ptbench-report" "$TMP/site/article.tmp-Abc123/"
+cp "$TMP/site/article/.ptbench-report" "$TMP/site/vm.tmp-Abc123/"
+touch -d '2 hours ago' "$TMP/site/article.tmp-Abc123"
+run "$PTBENCH" batch --out "$TMP/site" "$TMP/in/article"
+expect_status 0
+[ ! -e "$TMP/site/article.tmp-Abc123" ] && [ -d "$TMP/site/vm.tmp-Abc123" ] && ok ||
+  fail "sweep: $(ls -A "$TMP/site")"
+rm -r "$TMP/site/vm.tmp-Abc123"
+
 # --- stale temporary directories --------------------------------------------------
 # A report killed while writing (SIGXFSZ when README.md passes `ulimit -f`)
 # leaves its temporary directory, with the marker of a report in progress.
