@@ -18,13 +18,14 @@ PTBENCH   := $(BUILD_DIR)/ptbench
 
 # pkg-config module -> Debian package
 PKG_MODULES := libcjson:libcjson-dev libcurl:libcurl4-openssl-dev \
-  cairo:libcairo2-dev pangocairo:libpango1.0-dev yaml-0.1:libyaml-dev \
+  cairo:libcairo2-dev pangocairo:libpango1.0-dev libpng:libpng-dev yaml-0.1:libyaml-dev \
   libcmark-gfm:libcmark-gfm-dev libarchive:libarchive-dev \
-  libmicrohttpd:libmicrohttpd-dev cmocka:libcmocka-dev
+  libmicrohttpd:libmicrohttpd-dev cmocka:libcmocka-dev libpci:libpci-dev
 # file -> Debian package, for what has no pkg-config file
 FILE_DEPS := /usr/include/csv.h:libcsv-dev \
   /usr/lib/x86_64-linux-gnu/libcmark-gfm-extensions.so:libcmark-gfm-extensions-dev \
-  /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core
+  /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core \
+  /usr/share/misc/pci.ids:pci.ids
 TOOLS := cmake:cmake pkg-config:pkg-config gcc:gcc curl:curl jq:jq xmllint:libxml2-utils
 # command -> Debian package, needed only by the tests (the browser test)
 TEST_TOOLS := chromium:chromium

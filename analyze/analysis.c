@@ -1,5 +1,6 @@
 /* analyze/analysis.c - statistics, comparisons, summary and warnings of a
- * dataset, as the analysis document (README "analysis.json"). The numbered
+ * dataset, as the analysis document (README "analysis.json"; its keys are
+ * those of analyze/doc.h, the document's one owner). The numbered
  * items cited are those of STATS.md, implemented in analyze/stats.c. */
 #include <math.h>
 #include <pthread.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "analyze/analysis_internal.h"
+#include "analyze/facts.h"
 #include "analyze/stats.h"
 #include "core/json.h"
 
@@ -60,10 +62,10 @@ static void warn(builder *b, const char *code, const char *model, const char *en
     b->oom = true;
     return;
   }
-  NEED(b, cJSON_AddStringToObject(w, "code", code));
-  NEED(b, pt_json_add_str(w, "model", model));
-  NEED(b, pt_json_add_str(w, "environment", env));
-  NEED(b, cJSON_AddStringToObject(w, "message", msg));
+  NEED(b, cJSON_AddStringToObject(w, PT_DOC_CODE, code));
+  NEED(b, pt_json_add_str(w, PT_DOC_MODEL, model));
+  NEED(b, pt_json_add_str(w, PT_DOC_ENVIRONMENT, env));
+  NEED(b, cJSON_AddStringToObject(w, PT_DOC_MESSAGE, msg));
 }
 
 static const char *env_label(builder *b, size_t env) {
@@ -113,10 +115,10 @@ static bool summarize(const pt_analyze_opts *opts, pt_group *g, pt_summary *s,
     memcpy(x, g->values, g->n * sizeof *x);
   pt_summarize(x, g->n, opts->confidence, s);
   if (opts->drop_outliers && s->outliers > 0) {
-    double mad = pt_mad_sorted(x, g->n);
+    double scale = s->outlier_scale;  /* of x, sorted by pt_summarize */
     size_t k = 0;
     for (size_t i = 0; i < g->n; i++)
-      if (!pt_is_outlier(g->values[i], s->median, mad))
+      if (!pt_is_outlier(g->values[i], s->median, scale))
         x[k++] = g->values[i];
     *dropped = g->n - k;
     /* keep the kept values for the tests too */
@@ -183,29 +185,18 @@ static cJSON *group_json(builder *b, const pt_group *g, const pt_summary *s, siz
   cJSON *o = cJSON_CreateObject();
   if (!o)
     return NULL;
-  NEED(b, cJSON_AddStringToObject(o, "environment", b->ds->envs.items[g->env]));
-  NEED(b, cJSON_AddNumberToObject(o, "n", (double)s->n));
-  NEED(b, pt_json_add_num(o, "mean", s->mean));
-  NEED(b, pt_json_add_num(o, "variance", s->variance));
-  NEED(b, pt_json_add_num(o, "stddev", s->stddev));
-  NEED(b, pt_json_add_num(o, "cv_pct", s->cv_pct));
-  NEED(b, pt_json_add_num(o, "se", s->se));
-  NEED(b, pt_json_add_num(o, "min", s->min));
-  NEED(b, pt_json_add_num(o, "median", s->median));
-  NEED(b, pt_json_add_num(o, "max", s->max));
-  NEED(b, pt_json_add_num(o, "p90", s->p90));
-  NEED(b, pt_json_add_num(o, "p99", s->p99));
-  NEED(b, pt_json_add_num(o, "ci_low", s->ci_low));
-  NEED(b, pt_json_add_num(o, "ci_high", s->ci_high));
-  NEED(b, pt_json_add_num(o, "median_ci_low", s->median_ci_low));
-  NEED(b, pt_json_add_num(o, "median_ci_high", s->median_ci_high));
-  NEED(b, cJSON_AddNumberToObject(o, "outliers", (double)s->outliers));
-  cJSON *ex = cJSON_AddObjectToObject(o, "excluded");
+  NEED(b, cJSON_AddStringToObject(o, PT_DOC_ENVIRONMENT, b->ds->envs.items[g->env]));
+  /* counts are finite, so every one is a number; a statistic that does not
+   * exist (NAN) is null */
+#define STAT(key, field) NEED(b, pt_json_add_num(o, key, (double)s->field));
+  PT_DOC_GROUP_STATS(STAT)
+#undef STAT
+  cJSON *ex = cJSON_AddObjectToObject(o, PT_DOC_EXCLUDED);
   if (ex) {
-    NEED(b, cJSON_AddNumberToObject(ex, "warmup", (double)g->warmup));
-    NEED(b, cJSON_AddNumberToObject(ex, "failed", (double)g->failed));
-    NEED(b, cJSON_AddNumberToObject(ex, "invalid", (double)g->invalid));
-    NEED(b, cJSON_AddNumberToObject(ex, "outliers", (double)dropped));
+    NEED(b, cJSON_AddNumberToObject(ex, PT_DOC_WARMUP, (double)g->warmup));
+    NEED(b, cJSON_AddNumberToObject(ex, PT_DOC_FAILED, (double)g->failed));
+    NEED(b, cJSON_AddNumberToObject(ex, PT_DOC_INVALID, (double)g->invalid));
+    NEED(b, cJSON_AddNumberToObject(ex, PT_DOC_OUTLIERS, (double)dropped));
   }
   return o;
 }
@@ -216,10 +207,10 @@ static cJSON *test_json(const pt_test *t, bool mw) {
   cJSON *o = cJSON_CreateObject();
   if (!o)
     return NULL;
-  bool ok = pt_json_add_num(o, mw ? "u" : "t", t->statistic) &&
-            (mw ? cJSON_AddBoolToObject(o, "exact", t->exact) != NULL
-                : pt_json_add_num(o, "df", t->df) != NULL) &&
-            pt_json_add_num(o, "p", t->p);
+  bool ok = pt_json_add_num(o, mw ? PT_DOC_U : PT_DOC_T, t->statistic) &&
+            (mw ? cJSON_AddBoolToObject(o, PT_DOC_EXACT, t->exact) != NULL
+                : pt_json_add_num(o, PT_DOC_DF, t->df) != NULL) &&
+            pt_json_add_num(o, PT_DOC_P, t->p);
   if (!ok) {
     cJSON_Delete(o);
     return NULL;  /* the caller's add of NULL fails and is recorded */
@@ -234,18 +225,18 @@ static cJSON *comparison_json(builder *b, const pt_group *ga, const pt_summary *
   cJSON *o = cJSON_CreateObject();
   if (!o)
     return NULL;
-  NEED(b, cJSON_AddStringToObject(o, "environment", b->ds->envs.items[gb->env]));
-  NEED(b, cJSON_AddStringToObject(o, "baseline", b->ds->envs.items[ga->env]));
+  NEED(b, cJSON_AddStringToObject(o, PT_DOC_ENVIRONMENT, b->ds->envs.items[gb->env]));
+  NEED(b, cJSON_AddStringToObject(o, PT_DOC_BASELINE, b->ds->envs.items[ga->env]));
   pt_ratio_interval rci;
   pt_ratio_ci(sa->mean, sa->variance, sa->n, sb->mean, sb->variance, sb->n,
               b->opts->confidence, &rci);
   *ratio = rci.ratio;
-  NEED(b, pt_json_add_num(o, "ratio", rci.ratio));
-  NEED(b, pt_json_add_num(o, "penalty_pct", pt_penalty_pct(sa->mean, sb->mean, hib)));
+  NEED(b, pt_json_add_num(o, PT_DOC_RATIO, rci.ratio));
+  NEED(b, pt_json_add_num(o, PT_DOC_PENALTY_PCT, pt_penalty_pct(sa->mean, sb->mean, hib)));
   double plo, phi;
   pt_ratio_ci_to_penalty(&rci, hib, &plo, &phi);
-  NEED(b, pt_json_add_num(o, "penalty_ci_low", plo));
-  NEED(b, pt_json_add_num(o, "penalty_ci_high", phi));
+  NEED(b, pt_json_add_num(o, PT_DOC_PENALTY_CI_LOW, plo));
+  NEED(b, pt_json_add_num(o, PT_DOC_PENALTY_CI_HIGH, phi));
   pt_test welch, mw;
   pt_welch(sa->mean, sa->variance, sa->n, sb->mean, sb->variance, sb->n, &welch);
   /* README: a comparison's test is null when a side has n < 2 */
@@ -253,14 +244,14 @@ static cJSON *comparison_json(builder *b, const pt_group *ga, const pt_summary *
     pt_mann_whitney(ga->sorted, ga->n, gb->sorted, gb->n, &mw);
   else
     mw = (pt_test){.statistic = NAN, .df = NAN, .p = NAN, .exact = false};
-  attach(b, o, "welch", test_json(&welch, false));
-  attach(b, o, "mann_whitney", test_json(&mw, true));
+  attach(b, o, PT_DOC_WELCH, test_json(&welch, false));
+  attach(b, o, PT_DOC_MANN_WHITNEY, test_json(&mw, true));
   double p = b->opts->mann_whitney ? mw.p : welch.p;
-  NEED(b, pt_json_add_num(o, "p_value", p));
+  NEED(b, pt_json_add_num(o, PT_DOC_P_VALUE, p));
   if (isnan(p))
-    NEED(b, cJSON_AddNullToObject(o, "significant"));
+    NEED(b, cJSON_AddNullToObject(o, PT_DOC_SIGNIFICANT));
   else
-    NEED(b, cJSON_AddBoolToObject(o, "significant", p < b->opts->alpha));
+    NEED(b, cJSON_AddBoolToObject(o, PT_DOC_SIGNIFICANT, p < b->opts->alpha));
   return o;
 }
 
@@ -334,11 +325,18 @@ static void manifest_warnings(builder *b, size_t base) {
     }
     if (e == base || !mb)
       continue;
-    const char *va = pt_json_str(pt_json_get(mb, "ollama"), "version");
-    const char *vb = pt_json_str(pt_json_get(m, "ollama"), "version");
-    if (va && vb && strcmp(va, vb))
-      warn(b, "version-mismatch", NULL, name, "Ollama %s on %s but %s on %s", vb, name, va,
-           ds->envs.items[base]);
+    /* machine facts, Ollama version included (analyze/facts.h); the trials'
+     * mean GPU clock and highest temperature are not read yet: NAN */
+    pt_env_facts fa = {ds->envs.items[base], pt_json_get(mb, "host"),
+                       pt_json_str(pt_json_get(mb, "ollama"), "version"), NAN, NAN};
+    pt_env_facts fb = {name, pt_json_get(m, "host"),
+                       pt_json_str(pt_json_get(m, "ollama"), "version"), NAN, NAN};
+    pt_fact_warnings fw = {0};
+    if (pt_facts_compare(&fa, &fb, &fw, NULL))
+      b->oom = true;
+    for (size_t i = 0; i < fw.n; i++)
+      warn(b, fw.items[i].code, NULL, name, "%s", fw.items[i].message);
+    pt_fact_warnings_free(&fw);
     const cJSON *oa = pt_json_get(mb, "options"), *ob = pt_json_get(m, "options");
     if (oa && ob && !cJSON_Compare(oa, ob, true))
       warn(b, "options-mismatch", NULL, name,
@@ -356,13 +354,13 @@ static cJSON *environments_json(builder *b, size_t base) {
       b->oom = true;
       break;
     }
-    NEED(b, cJSON_AddStringToObject(o, "name", b->ds->envs.items[e]));
-    NEED(b, cJSON_AddStringToObject(o, "label", env_label(b, e)));
-    NEED(b, cJSON_AddBoolToObject(o, "baseline", e == base));
+    NEED(b, cJSON_AddStringToObject(o, PT_DOC_NAME, b->ds->envs.items[e]));
+    NEED(b, cJSON_AddStringToObject(o, PT_DOC_LABEL, env_label(b, e)));
+    NEED(b, cJSON_AddBoolToObject(o, PT_DOC_BASELINE, e == base));
     pt_env_info *info = &b->ds->env_info[e];
-    attach(b, o, "sources",
+    attach(b, o, PT_DOC_SOURCES,
            info->sources ? cJSON_Duplicate(info->sources, true) : cJSON_CreateArray());
-    attach(b, o, "manifest",
+    attach(b, o, PT_DOC_MANIFEST,
            info->manifest ? cJSON_Duplicate(info->manifest, true) : cJSON_CreateNull());
   }
   return arr;
@@ -398,26 +396,29 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
   if (!b.doc || !b.warnings || !sums || !dropped || !ratios ||
       !summarize_all(ds, opts, sums, dropped))
     goto oom;
-  NEED(&b, cJSON_AddStringToObject(b.doc, "schema", PT_ANALYSIS_SCHEMA));
-  cJSON *tool = cJSON_AddObjectToObject(b.doc, "tool");
-  NEED(&b, cJSON_AddStringToObject(tool, "name", "ptbench"));
-  NEED(&b, cJSON_AddStringToObject(tool, "version", PTBENCH_VERSION));
-  cJSON *metric = cJSON_AddObjectToObject(b.doc, "metric");
-  NEED(&b, cJSON_AddStringToObject(metric, "name", ds->metric->name));
-  NEED(&b, cJSON_AddStringToObject(metric, "label", ds->metric->label));
-  NEED(&b, cJSON_AddStringToObject(metric, "unit", ds->metric->unit));
-  NEED(&b, cJSON_AddBoolToObject(metric, "higher_is_better", ds->metric->higher_is_better));
-  NEED(&b, cJSON_AddNumberToObject(b.doc, "confidence", opts->confidence));
-  NEED(&b, cJSON_AddNumberToObject(b.doc, "alpha", opts->alpha));
-  NEED(&b, cJSON_AddStringToObject(b.doc, "test", opts->mann_whitney ? "mann-whitney" : "welch"));
-  NEED(&b, cJSON_AddStringToObject(b.doc, "baseline", ds->envs.items[base]));
-  attach(&b, b.doc, "environments", environments_json(&b, (size_t)base));
+  NEED(&b, cJSON_AddStringToObject(b.doc, PT_DOC_SCHEMA, PT_DOC_SCHEMA_ID));
+  cJSON *tool = cJSON_AddObjectToObject(b.doc, PT_DOC_TOOL);
+  NEED(&b, cJSON_AddStringToObject(tool, PT_DOC_NAME, "ptbench"));
+  NEED(&b, cJSON_AddStringToObject(tool, PT_DOC_VERSION, PTBENCH_VERSION));
+  cJSON *metric = cJSON_AddObjectToObject(b.doc, PT_DOC_METRIC);
+  NEED(&b, cJSON_AddStringToObject(metric, PT_DOC_NAME, ds->metric->name));
+  NEED(&b, cJSON_AddStringToObject(metric, PT_DOC_LABEL, ds->metric->label));
+  NEED(&b, cJSON_AddStringToObject(metric, PT_DOC_UNIT, ds->metric->unit));
+  NEED(&b, cJSON_AddBoolToObject(metric, PT_DOC_HIGHER_IS_BETTER,
+                                 ds->metric->higher_is_better));
+  NEED(&b, cJSON_AddNumberToObject(b.doc, PT_DOC_CONFIDENCE, opts->confidence));
+  NEED(&b, cJSON_AddNumberToObject(b.doc, PT_DOC_ALPHA, opts->alpha));
+  NEED(&b, cJSON_AddStringToObject(b.doc, PT_DOC_TEST, opts->mann_whitney
+                                                           ? PT_DOC_TEST_MANN_WHITNEY
+                                                           : PT_DOC_TEST_WELCH));
+  NEED(&b, cJSON_AddStringToObject(b.doc, PT_DOC_BASELINE, ds->envs.items[base]));
+  attach(&b, b.doc, PT_DOC_ENVIRONMENTS, environments_json(&b, (size_t)base));
 
   for (size_t i = 0; i < ds->nwarn_manifest; i++)
     warn(&b, "manifest-unreadable", NULL, NULL, "manifest ignored: %s", ds->warn_manifest[i]);
 
   size_t single = 0, few = 0;
-  cJSON *models = cJSON_AddArrayToObject(b.doc, "models");
+  cJSON *models = cJSON_AddArrayToObject(b.doc, PT_DOC_MODELS);
   for (size_t m = 0; m < nmodel; m++) {
     cJSON *mo = cJSON_CreateObject();
     if (!mo || !cJSON_AddItemToArray(models, mo)) {
@@ -425,8 +426,8 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
       goto oom;
     }
     const char *model = ds->models.items[m];
-    NEED(&b, cJSON_AddStringToObject(mo, "model", model));
-    cJSON *groups = cJSON_AddArrayToObject(mo, "groups");
+    NEED(&b, cJSON_AddStringToObject(mo, PT_DOC_MODEL, model));
+    cJSON *groups = cJSON_AddArrayToObject(mo, PT_DOC_GROUPS);
     for (size_t e = 0; e < nenv; e++) {
       pt_group *g = pt_dataset_group(ds, m, e);
       if (!g)
@@ -444,7 +445,7 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
         few += s->n >= 2 && s->n < 6;
       }
     }
-    cJSON *comps = cJSON_AddArrayToObject(mo, "comparisons");
+    cJSON *comps = cJSON_AddArrayToObject(mo, PT_DOC_COMPARISONS);
     pt_group *ga = pt_dataset_group(ds, m, (size_t)base);
     if (!ga || ga->n == 0) {
       warn(&b, "missing-model", model, ds->envs.items[base],
@@ -480,8 +481,8 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
   }
 
   /* STATS.md 14-15: across models */
-  cJSON *summary = cJSON_AddObjectToObject(b.doc, "summary");
-  cJSON *scomps = cJSON_AddArrayToObject(summary, "comparisons");
+  cJSON *summary = cJSON_AddObjectToObject(b.doc, PT_DOC_SUMMARY);
+  cJSON *scomps = cJSON_AddArrayToObject(summary, PT_DOC_COMPARISONS);
   double *r = malloc((nmodel + 1) * sizeof *r);
   if (!r)
     goto oom;
@@ -504,11 +505,11 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
       free(r);
       goto oom;
     }
-    NEED(&b, cJSON_AddStringToObject(o, "environment", ds->envs.items[e]));
-    NEED(&b, cJSON_AddStringToObject(o, "baseline", ds->envs.items[base]));
-    NEED(&b, cJSON_AddNumberToObject(o, "models", (double)k));
-    NEED(&b, pt_json_add_num(o, "mean_penalty_pct", k ? sum / (double)k : NAN));
-    NEED(&b, pt_json_add_num(o, "geomean_penalty_pct",
+    NEED(&b, cJSON_AddStringToObject(o, PT_DOC_ENVIRONMENT, ds->envs.items[e]));
+    NEED(&b, cJSON_AddStringToObject(o, PT_DOC_BASELINE, ds->envs.items[base]));
+    NEED(&b, cJSON_AddNumberToObject(o, PT_DOC_MODELS, (double)k));
+    NEED(&b, pt_json_add_num(o, PT_DOC_MEAN_PENALTY_PCT, k ? sum / (double)k : NAN));
+    NEED(&b, pt_json_add_num(o, PT_DOC_GEOMEAN_PENALTY_PCT,
                     k ? pt_ratio_to_penalty(pt_geomean(r, k), ds->metric->higher_is_better) : NAN));
     if (k && k < nmodel)
       warn(&b, "coverage", NULL, ds->envs.items[e],
@@ -528,7 +529,7 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
          "than 4 the Mann-Whitney test cannot reach p < 0.05",
          few, few == 1 ? " has" : "s have");
   manifest_warnings(&b, (size_t)base);
-  attach(&b, b.doc, "warnings", b.warnings);
+  attach(&b, b.doc, PT_DOC_WARNINGS, b.warnings);
   b.warnings = NULL;
   free(sums);
   free(dropped);

@@ -5,8 +5,9 @@
  * stdin), grouped by (model, environment), in order of first appearance.
  * pt_analyze() computes the statistics of STATS.md for every group, the
  * comparisons against the baseline, the summary and the validity warnings,
- * and returns the analysis document (schema ptbench.analysis/1, described
- * field by field in the README) as a cJSON tree the caller owns.
+ * and returns the analysis document (analyze/doc.h: its schema, keys and
+ * readers; described field by field in the README) as a cJSON tree the
+ * caller owns.
  */
 #ifndef PT_ANALYSIS_H
 #define PT_ANALYSIS_H
@@ -14,11 +15,10 @@
 #include <cJSON.h>
 #include <stdbool.h>
 
+#include "analyze/doc.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/trial.h"
-
-#define PT_ANALYSIS_SCHEMA "ptbench.analysis/1"
 
 typedef struct pt_metric {
   const char *name;       /* column name, e.g. "eval_rate" */
@@ -78,19 +78,10 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err);
 pt_code pt_analysis_md(const cJSON *doc, pt_buf *out);
 /* One row per group with every statistic, and the comparison columns. */
 pt_code pt_analysis_csv(const cJSON *doc, pt_buf *out);
-/* Aligned plain-text table for terminals, warnings below. */
+/* Aligned plain-text table for terminals and the summary of penalties (the
+ * warnings are the command's to print, on stderr). */
 pt_code pt_analysis_text(const cJSON *doc, pt_buf *out);
 
-/* Formatting rules shared with the renderer's view model. "—" stands for a
- * value that does not exist. buf must hold at least 32 bytes. */
-#define PT_DASH "\xE2\x80\x94"
-const char *pt_fmt_num(double v, int decimals, char *buf, size_t size);
-const char *pt_fmt_pct(double v, char *buf, size_t size);
-/* A comparison's penalty: "1.66%", with " ~" when its test found no
- * significant difference (benchstat's mark for noise), "—" when absent. */
-const char *pt_fmt_penalty(const cJSON *comparison, char *buf, size_t size);
-/* A p-value: "0.003", "< 0.001", or "—". */
-const char *pt_fmt_p(double p, char *buf, size_t size);
 /* Markdown-escape text for a table cell: | * _ < > ` [ ] \ and newlines. */
 pt_code pt_md_escape(pt_buf *out, const char *s);
 

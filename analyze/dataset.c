@@ -9,9 +9,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analyze/analysis_internal.h"
+#include "collect/manifest.h"
 #include "core/fs.h"
 #include "core/json.h"
 
@@ -384,8 +386,70 @@ static cJSON *read_manifest(pt_dataset *ds, const char *path) {
   return manifest;
 }
 
+/* True when the file's first byte other than a BOM or blank space opens a
+ * JSON object or array: no trials.csv header starts so. */
+static bool looks_like_json(FILE *fp) {
+  unsigned char head[512];
+  size_t n = fread(head, 1, sizeof head, fp), i = 0;
+  if (n >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF)
+    i = 3;
+  while (i < n && strchr(" \t\r\n", head[i]))
+    i++;
+  return i < n && (head[i] == '{' || head[i] == '[');
+}
+
+/* A JSON document given where trials belong: fails with what it is and what
+ * to run instead (an analysis document is rendered, a manifest's directory is
+ * the input). PT_OK when path is not JSON. */
+static pt_code refuse_json(const char *path, pt_error *err) {
+  /* only a regular file can be read twice: a pipe's bytes are the reader's */
+  struct stat st;
+  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+    return PT_OK;
+  FILE *fp = fopen(path, "rb");
+  if (!fp)
+    return PT_OK;  /* the reader reports it */
+  bool json = looks_like_json(fp);
+  fclose(fp);
+  if (!json)
+    return PT_OK;
+  pt_error perr;
+  cJSON *doc = pt_json_read_file(path, 0, &perr);
+  const char *schema = pt_json_str(doc, "schema");  /* the manifest's */
+  pt_code rc;
+  if (doc && pt_doc_check(doc, NULL, NULL) == PT_OK)
+    rc = pt_error_at(err, PT_EUSAGE, path, 0, 0,
+                     "an analysis document (the output of 'ptbench analyze'), not trials: "
+                     "render it with 'ptbench render %s'", path);
+  else if (schema && !strcmp(schema, PT_MANIFEST_SCHEMA)) {
+    char *dir = pt_path_dir(path);
+    rc = pt_error_at(err, PT_EUSAGE, path, 0, 0,
+                     "a run's manifest.json, not trials: give its directory, "
+                     "'ptbench analyze %s'", dir ? dir : ".");
+    free(dir);
+  } else
+    rc = pt_error_at(err, PT_EUSAGE, path, 0, 0,
+                     "a JSON document, not trials: analyze reads trials.csv files "
+                     "(CSV with a header row) and run directories");
+  cJSON_Delete(doc);
+  return rc;
+}
+
 static pt_code read_file(pt_dataset *ds, const char *path, pt_error *err) {
   bool is_stdin = !strcmp(path, "-");
+  if (is_stdin) {
+    int c = getc(stdin);
+    if (c != EOF && ungetc(c, stdin) == EOF)
+      return pt_error_at(err, PT_EIO, "<stdin>", 0, 0, "cannot read");
+    if (c == '{' || c == '[')
+      return pt_error_at(err, PT_EUSAGE, "<stdin>", 0, 0,
+                         "JSON, not trials: analyze reads trials CSV from standard "
+                         "input; an analysis document goes to 'ptbench render -'");
+  } else {
+    pt_code jrc = refuse_json(path, err);
+    if (jrc)
+      return jrc;
+  }
   file_info file = {is_stdin ? "<stdin>" : path, false};
   ds->ninputs++;
   if (!ds->first_input && !(ds->first_input = strdup(file.path)))
@@ -443,7 +507,16 @@ pt_code pt_dataset_add(pt_dataset *ds, const char *input, pt_error *err) {
     return read_file(ds, input, err);
   size_t count = 0;
   pt_code rc = pt_find_files(input, "trials.csv", found_file, ds, &count, err);
-  if (!rc && count == 0)
-    rc = pt_error_at(err, PT_EDATA, input, 0, 0, "no trials.csv in this directory or below");
+  if (!rc && count == 0) {
+    /* a report directory holds the analysis, not the trials */
+    char *analysis = pt_path_join(input, PT_DOC_FILE);
+    if (analysis && pt_exists(analysis))
+      rc = pt_error_at(err, PT_EDATA, input, 0, 0,
+                       "no trials.csv in this directory or below; its analysis.json is "
+                       "rendered with 'ptbench render %s'", analysis);
+    else
+      rc = pt_error_at(err, PT_EDATA, input, 0, 0, "no trials.csv in this directory or below");
+    free(analysis);
+  }
   return rc;
 }

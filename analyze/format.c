@@ -1,32 +1,15 @@
 /* analyze/format.c - the analysis document as a Markdown table, CSV, or
- * plain text, and the number formats every output shares. */
+ * plain text. It reads the document through analyze/doc.h and formats
+ * numbers with its pt_fmt_*, as the view model and the charts do. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyze/analysis.h"
+#include "analyze/doc.h"
 #include "core/json.h"
 #include "core/trial.h"
-
-const char *pt_fmt_num(double v, int decimals, char *buf, size_t size) {
-  if (!isfinite(v))
-    return snprintf(buf, size, "%s", PT_DASH), buf;
-  snprintf(buf, size, "%.*f", decimals, v);
-  /* no "-0.00": a value that rounds to zero has no sign */
-  if (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1))
-    memmove(buf, buf + 1, strlen(buf));
-  return buf;
-}
-
-const char *pt_fmt_pct(double v, char *buf, size_t size) {
-  pt_fmt_num(v, 2, buf, size);
-  if (isfinite(v)) {
-    size_t n = strlen(buf);
-    snprintf(buf + n, size - n, "%%");
-  }
-  return buf;
-}
 
 pt_code pt_md_escape(pt_buf *out, const char *s) {
   pt_code rc = PT_OK;
@@ -41,65 +24,17 @@ pt_code pt_md_escape(pt_buf *out, const char *s) {
   return rc;
 }
 
-/* The group of env in a model object, or NULL. */
-static const cJSON *group_of(const cJSON *model, const char *env) {
-  const cJSON *g;
-  cJSON_ArrayForEach(g, pt_json_get(model, "groups")) {
-    const char *e = pt_json_str(g, "environment");
-    if (e && !strcmp(e, env))
-      return g;
-  }
-  return NULL;
-}
-
-static const cJSON *comparison_of(const cJSON *model, const char *env) {
-  const cJSON *c;
-  cJSON_ArrayForEach(c, pt_json_get(model, "comparisons")) {
-    const char *e = pt_json_str(c, "environment");
-    if (e && !strcmp(e, env))
-      return c;
-  }
-  return NULL;
-}
-
-const char *pt_fmt_p(double p, char *buf, size_t size) {
-  if (!isfinite(p))
-    snprintf(buf, size, "%s", PT_DASH);
-  else if (p < 0.001)
-    snprintf(buf, size, "< 0.001");
-  else
-    snprintf(buf, size, "%.3f", p);
-  return buf;
-}
-
-const char *pt_fmt_penalty(const cJSON *comp, char *buf, size_t size) {
-  pt_fmt_pct(pt_json_num(comp, "penalty_pct"), buf, size);
-  if (cJSON_IsFalse(pt_json_get(comp, "significant"))) {
-    size_t n = strlen(buf);
-    snprintf(buf + n, size - n, " ~");
-  }
-  return buf;
-}
-
-/* Environments with the baseline first, then the others in order. */
-static size_t ordered_envs(const cJSON *doc, const cJSON **envs, size_t max) {
-  size_t n = 0;
-  const cJSON *e;
-  cJSON_ArrayForEach(e, pt_json_get(doc, "environments")) if (pt_json_bool(e, "baseline", false) && n < max) envs[n++] = e;
-  cJSON_ArrayForEach(e, pt_json_get(doc, "environments")) if (!pt_json_bool(e, "baseline", false) && n < max) envs[n++] = e;
-  return n;
-}
-
-#define MAX_ENVS 64
-
 pt_code pt_analysis_md(const cJSON *doc, pt_buf *out) {
-  const cJSON *envs[MAX_ENVS];
-  size_t nenv = ordered_envs(doc, envs, MAX_ENVS);
+  pt_doc_envs order;
+  if (pt_doc_env_order(doc, &order))
+    return PT_ENOMEM;
+  cJSON **envs = order.items;
+  size_t nenv = order.n;
   pt_code rc = pt_buf_puts(out, "| Model |");
   for (size_t i = 0; i < nenv && !rc; i++) {
     rc = pt_buf_putc(out, ' ');
     if (!rc)
-      rc = pt_md_escape(out, pt_json_str(envs[i], "label"));
+      rc = pt_md_escape(out, pt_doc_env_label(envs[i]));
     if (!rc)
       rc = pt_buf_puts(out, " |");
   }
@@ -109,7 +44,7 @@ pt_code pt_analysis_md(const cJSON *doc, pt_buf *out) {
     else {
       rc = pt_buf_puts(out, " Penalty ");
       if (!rc)
-        rc = pt_md_escape(out, pt_json_str(envs[i], "label"));
+        rc = pt_md_escape(out, pt_doc_env_label(envs[i]));
       if (!rc)
         rc = pt_buf_puts(out, " (%) |");
     }
@@ -122,25 +57,27 @@ pt_code pt_analysis_md(const cJSON *doc, pt_buf *out) {
     rc = pt_buf_putc(out, '\n');
   const cJSON *m;
   char num[64];
-  cJSON_ArrayForEach(m, pt_json_get(doc, "models")) {
+  cJSON_ArrayForEach(m, pt_doc_models(doc)) {
     if (rc)
       break;
     rc = pt_buf_puts(out, "| ");
     if (!rc)
-      rc = pt_md_escape(out, pt_json_str(m, "model"));
+      rc = pt_md_escape(out, pt_doc_model_name(m));
     if (!rc)
       rc = pt_buf_puts(out, " |");
     for (size_t i = 0; i < nenv && !rc; i++) {
-      const cJSON *g = group_of(m, pt_json_str(envs[i], "name"));
-      rc = pt_buf_printf(out, " %s |", pt_fmt_num(pt_json_num(g, "mean"), 2, num, sizeof num));
+      const cJSON *g = pt_doc_group_of(m, pt_doc_env_name(envs[i]));
+      rc = pt_buf_printf(out, " %s |",
+                         pt_fmt_num(pt_json_num(g, PT_DOC_MEAN), 2, num, sizeof num));
     }
     for (size_t i = 1; i < nenv && !rc; i++) {
-      const cJSON *c = comparison_of(m, pt_json_str(envs[i], "name"));
+      const cJSON *c = pt_doc_comparison_of(m, pt_doc_env_name(envs[i]));
       rc = pt_buf_printf(out, " %s |", c ? pt_fmt_penalty(c, num, sizeof num) : PT_DASH);
     }
     if (!rc)
       rc = pt_buf_putc(out, '\n');
   }
+  pt_doc_envs_free(&order);
   return rc;
 }
 
@@ -158,57 +95,65 @@ static pt_code csv_num(pt_buf *out, double v) {
   return rc;
 }
 
-static const char *const group_cols[] = {"n", "mean", "variance", "stddev", "cv_pct", "se",
-                                         "min", "median", "max", "p90", "p99", "ci_low",
-                                         "ci_high", "median_ci_low", "median_ci_high",
-                                         "outliers"};
-static const char *const comp_cols[] = {"ratio", "penalty_pct", "penalty_ci_low",
-                                        "penalty_ci_high", "p_value"};
+/* The columns, named by the document's keys: the group's own, its
+ * statistics, what it left out, its comparison's. */
+static const char *const lead_cols[] = {PT_DOC_MODEL, PT_DOC_ENVIRONMENT, PT_DOC_LABEL,
+                                        PT_DOC_BASELINE};
+#define COL(key, field) key,
+static const char *const group_cols[] = {PT_DOC_GROUP_STATS(COL)};
+#undef COL
+static const char *const excluded_cols[] = {PT_DOC_WARMUP, PT_DOC_FAILED, PT_DOC_INVALID};
+static const char *const comp_cols[] = {PT_DOC_RATIO, PT_DOC_PENALTY_PCT, PT_DOC_PENALTY_CI_LOW,
+                                        PT_DOC_PENALTY_CI_HIGH, PT_DOC_P_VALUE,
+                                        PT_DOC_SIGNIFICANT};
+#define COUNT(a) (sizeof a / sizeof *a)
+
+static pt_code csv_header(pt_buf *out) {
+  const char *const *parts[] = {lead_cols, group_cols, excluded_cols, comp_cols};
+  const size_t counts[] = {COUNT(lead_cols), COUNT(group_cols), COUNT(excluded_cols),
+                           COUNT(comp_cols)};
+  pt_code rc = PT_OK;
+  for (size_t p = 0; p < COUNT(parts) && !rc; p++)
+    for (size_t i = 0; i < counts[p] && !rc; i++)
+      rc = pt_buf_printf(out, "%s%s", p + i ? "," : "", parts[p][i]);
+  return rc ? rc : pt_buf_puts(out, "\r\n");
+}
 
 pt_code pt_analysis_csv(const cJSON *doc, pt_buf *out) {
-  pt_code rc = pt_buf_puts(out, "model,environment,label,baseline");
-  for (size_t i = 0; i < sizeof group_cols / sizeof *group_cols && !rc; i++)
-    rc = pt_buf_printf(out, ",%s", group_cols[i]);
-  if (!rc)
-    rc = pt_buf_puts(out, ",warmup,failed,invalid");
-  for (size_t i = 0; i < sizeof comp_cols / sizeof *comp_cols && !rc; i++)
-    rc = pt_buf_printf(out, ",%s", comp_cols[i]);
-  if (!rc)
-    rc = pt_buf_puts(out, ",significant\r\n");
-  const cJSON *envs[MAX_ENVS];
-  size_t nenv = ordered_envs(doc, envs, MAX_ENVS);
+  pt_doc_envs order;
+  if (pt_doc_env_order(doc, &order))
+    return PT_ENOMEM;
+  pt_code rc = csv_header(out);
   const cJSON *m;
-  cJSON_ArrayForEach(m, pt_json_get(doc, "models")) {
-    for (size_t i = 0; i < nenv && !rc; i++) {
-      const char *env = pt_json_str(envs[i], "name");
-      const cJSON *g = group_of(m, env), *c = comparison_of(m, env);
+  cJSON_ArrayForEach(m, pt_doc_models(doc)) {
+    for (size_t i = 0; i < order.n && !rc; i++) {
+      const cJSON *e = order.items[i];
+      const char *env = pt_doc_env_name(e);
+      const cJSON *g = pt_doc_group_of(m, env), *c = pt_doc_comparison_of(m, env);
       if (!g)
         continue;
-      rc = csv_str(out, pt_json_str(m, "model"), true);
+      rc = csv_str(out, pt_doc_model_name(m), true);
       if (!rc)
         rc = csv_str(out, env, false);
       if (!rc)
-        rc = csv_str(out, pt_json_str(envs[i], "label"), false);
+        rc = csv_str(out, pt_doc_env_label(e), false);
       if (!rc)
-        rc = csv_str(out, pt_json_bool(envs[i], "baseline", false) ? "1" : "0", false);
-      for (size_t k = 0; k < sizeof group_cols / sizeof *group_cols && !rc; k++)
+        rc = csv_str(out, pt_doc_env_is_baseline(e) ? "1" : "0", false);
+      for (size_t k = 0; k < COUNT(group_cols) && !rc; k++)
         rc = csv_num(out, pt_json_num(g, group_cols[k]));
-      const cJSON *ex = pt_json_get(g, "excluded");
-      if (!rc)
-        rc = csv_num(out, pt_json_num(ex, "warmup"));
-      if (!rc)
-        rc = csv_num(out, pt_json_num(ex, "failed"));
-      if (!rc)
-        rc = csv_num(out, pt_json_num(ex, "invalid"));
-      for (size_t k = 0; k < sizeof comp_cols / sizeof *comp_cols && !rc; k++)
+      const cJSON *ex = pt_json_get(g, PT_DOC_EXCLUDED);
+      for (size_t k = 0; k < COUNT(excluded_cols) && !rc; k++)
+        rc = csv_num(out, pt_json_num(ex, excluded_cols[k]));
+      for (size_t k = 0; k + 1 < COUNT(comp_cols) && !rc; k++)
         rc = csv_num(out, pt_json_num(c, comp_cols[k]));
-      const cJSON *sig = pt_json_get(c, "significant");
+      const cJSON *sig = pt_json_get(c, PT_DOC_SIGNIFICANT);  /* the last column */
       if (!rc)
         rc = csv_str(out, cJSON_IsBool(sig) ? (cJSON_IsTrue(sig) ? "1" : "0") : NULL, false);
       if (!rc)
         rc = pt_buf_puts(out, "\r\n");
     }
   }
+  pt_doc_envs_free(&order);
   return rc;
 }
 
@@ -254,37 +199,40 @@ enum { T_MODEL, T_ENV, T_N, T_MEAN, T_CI, T_CV, T_PEN, T_P, T_COLS };
 pt_code pt_analysis_text(const cJSON *doc, pt_buf *out) {
   static const char *const head[T_COLS] = {"model", "environment", "n", "mean", "± CI",
                                            "cv", "penalty", "p"};
-  const cJSON *envs[MAX_ENVS];
-  size_t nenv = ordered_envs(doc, envs, MAX_ENVS);
+  pt_doc_envs order;
+  if (pt_doc_env_order(doc, &order))
+    return PT_ENOMEM;
   size_t nrows = 0;
   const cJSON *m;
-  cJSON_ArrayForEach(m, pt_json_get(doc, "models")) nrows += (size_t)cJSON_GetArraySize(pt_json_get(m, "groups"));
+  cJSON_ArrayForEach(m, pt_doc_models(doc)) nrows += (size_t)cJSON_GetArraySize(pt_doc_groups(m));
   typedef char cell[128];
   cell *cells = calloc((nrows + 1) * T_COLS, sizeof *cells);
-  if (!cells)
+  if (!cells) {
+    pt_doc_envs_free(&order);
     return PT_ENOMEM;
+  }
   for (int c = 0; c < T_COLS; c++)
     snprintf(cells[c], sizeof cells[c], "%s", head[c]);
   size_t r = 1;
-  cJSON_ArrayForEach(m, pt_json_get(doc, "models")) {
+  cJSON_ArrayForEach(m, pt_doc_models(doc)) {
     bool first = true;
-    for (size_t i = 0; i < nenv; i++) {
-      const char *env = pt_json_str(envs[i], "name");
-      const cJSON *g = group_of(m, env), *c = comparison_of(m, env);
+    for (size_t i = 0; i < order.n; i++) {
+      const char *env = pt_doc_env_name(order.items[i]);
+      const cJSON *g = pt_doc_group_of(m, env), *c = pt_doc_comparison_of(m, env);
       if (!g || r > nrows)
         continue;
       cell *row = cells + r * T_COLS;
       char a[64], bb[64];
-      copy_cell(row[T_MODEL], sizeof row[0], first ? pt_json_str(m, "model") : "");
+      copy_cell(row[T_MODEL], sizeof row[0], first ? pt_doc_model_name(m) : "");
       copy_cell(row[T_ENV], sizeof row[0], env);
-      snprintf(row[T_N], sizeof row[0], "%lld", pt_json_int(g, "n", 0));
-      pt_fmt_num(pt_json_num(g, "mean"), 2, row[T_MEAN], sizeof row[0]);
-      double mean = pt_json_num(g, "mean"), hi = pt_json_num(g, "ci_high");
+      snprintf(row[T_N], sizeof row[0], "%lld", pt_json_int(g, PT_DOC_N, 0));
+      pt_fmt_num(pt_json_num(g, PT_DOC_MEAN), 2, row[T_MEAN], sizeof row[0]);
+      double mean = pt_json_num(g, PT_DOC_MEAN), hi = pt_json_num(g, PT_DOC_CI_HIGH);
       pt_fmt_num(hi - mean, 2, row[T_CI], sizeof row[0]);
-      pt_fmt_pct(pt_json_num(g, "cv_pct"), row[T_CV], sizeof row[0]);
+      pt_fmt_pct(pt_json_num(g, PT_DOC_CV_PCT), row[T_CV], sizeof row[0]);
       snprintf(row[T_PEN], sizeof row[0], "%s", c ? pt_fmt_penalty(c, a, sizeof a) : "");
       snprintf(row[T_P], sizeof row[0], "%s",
-               c ? pt_fmt_p(pt_json_num(c, "p_value"), bb, sizeof bb) : "");
+               c ? pt_fmt_p(pt_json_num(c, PT_DOC_P_VALUE), bb, sizeof bb) : "");
       first = false;
       r++;
     }
@@ -295,10 +243,10 @@ pt_code pt_analysis_text(const cJSON *doc, pt_buf *out) {
       size_t cw = width(cells[i * T_COLS + c]);
       w[c] = cw > w[c] ? cw : w[c];
     }
-  const cJSON *metric = pt_json_get(doc, "metric");
-  pt_code rc = pt_buf_printf(out, "%s (%s), baseline %s, %.0f%% confidence\n\n",
-                             pt_json_str(metric, "name"), pt_json_str(metric, "unit"),
-                             pt_json_str(doc, "baseline"), pt_json_num(doc, "confidence") * 100);
+  pt_doc_envs_free(&order);
+  pt_doc_metric_info metric = pt_doc_metric_of(doc);
+  pt_code rc = pt_buf_printf(out, "%s (%s), baseline %s, %.0f%% confidence\n\n", metric.name,
+                             metric.unit, pt_doc_baseline(doc), pt_doc_confidence(doc) * 100);
   for (size_t i = 0; i < r && !rc; i++) {
     for (int c = 0; c < T_COLS && !rc; c++) {
       rc = pad(out, cells[i * T_COLS + c], w[c], c >= T_N);
@@ -314,24 +262,15 @@ pt_code pt_analysis_text(const cJSON *doc, pt_buf *out) {
   free(cells);
   const cJSON *s;
   char a[64], bb[64];
-  cJSON_ArrayForEach(s, pt_json_get(pt_json_get(doc, "summary"), "comparisons")) {
+  cJSON_ArrayForEach(s, pt_doc_summary_comparisons(doc)) {
+    long long nm = pt_json_int(s, PT_DOC_MODELS, 0);
     if (!rc)
       rc = pt_buf_printf(out, "\nmean penalty of %s: %s (geometric mean %s) over %lld model%s",
-                         pt_json_str(s, "environment"),
-                         pt_fmt_pct(pt_json_num(s, "mean_penalty_pct"), a, sizeof a),
-                         pt_fmt_pct(pt_json_num(s, "geomean_penalty_pct"), bb, sizeof bb),
-                         pt_json_int(s, "models", 0), pt_json_int(s, "models", 0) == 1 ? "" : "s");
+                         pt_doc_item_env(s),
+                         pt_fmt_pct(pt_json_num(s, PT_DOC_MEAN_PENALTY_PCT), a, sizeof a),
+                         pt_fmt_pct(pt_json_num(s, PT_DOC_GEOMEAN_PENALTY_PCT), bb, sizeof bb),
+                         nm, nm == 1 ? "" : "s");
   }
-  if (!rc)
-    rc = pt_buf_puts(out, "\n");
-  const cJSON *warn;
-  bool any = false;
-  cJSON_ArrayForEach(warn, pt_json_get(doc, "warnings")) {
-    if (!rc && !any)
-      rc = pt_buf_puts(out, "\nwarnings:\n");
-    any = true;
-    if (!rc)
-      rc = pt_buf_printf(out, "  - %s\n", pt_json_str(warn, "message"));
-  }
-  return rc;
+  /* the warnings go to stderr (cli/analyze_opts.c), as for every format */
+  return rc ? rc : pt_buf_puts(out, "\n");
 }

@@ -17,8 +17,18 @@
  *        X ~ Binomial(n, 1/2); the largest k reaching the confidence, exact
  *        for n <= 30, k = floor((n + 1 - z sqrt n) / 2) above (normal
  *        approximation with continuity correction).
- *   (7)  outliers: |x - median| / MAD > 14.826, MAD = median |x - median|;
- *        MAD = 0 flags every value different from the median (hyperfine).
+ *   (7)  outliers: |x - median| / S > 14.826 (ten robust standard deviations,
+ *        hyperfine's rule), with the scale S = MAD = median |x - median|.
+ *        When the MAD is 0 (more than half the values are equal, as rates
+ *        quantised to whole tokens/s or two decimals often are) the scale
+ *        falls back to the mean absolute deviation about the median,
+ *        S = (1.253314 / 1.4826) mean |x - median|: 1.253314 = sqrt(pi / 2)
+ *        makes it estimate sigma, as 1.4826 does for the MAD (Iglewicz and
+ *        Hoaglin's modified z-score, "How to Detect and Handle Outliers",
+ *        1993, and IBM SPSS's: M = (x - median) / (1.253314 MeanAD) when
+ *        MAD = 0). When that is 0 too every value equals the median and
+ *        nothing is an outlier. hyperfine instead divides by DBL_EPSILON, so
+ *        any value off the median would count.
  *   (9)  penalty %: (1 - B/A) 100 when higher is better, (B/A - 1) 100 when
  *        lower is better.
  *   (10) CI of B/A: ln R +- t(df) sqrt(vA + vB), v = s^2 / (n mean^2),
@@ -113,12 +123,20 @@ double pt_mad_sorted(const double *sorted, size_t n) {
   return (d1 + d) / 2.0;  /* (7) median of |x - median| */
 }
 
-bool pt_is_outlier(double x, double median, double mad) {
-  if (isnan(mad))
-    return false;
-  if (mad == 0.0)
-    return x != median;  /* (7) MAD = 0 */
-  return fabs(x - median) / mad > PT_OUTLIER_Z;  /* (7) */
+double pt_outlier_scale_sorted(const double *sorted, size_t n) {
+  double mad = pt_mad_sorted(sorted, n);
+  if (!(mad == 0.0))
+    return mad;  /* (7) the MAD; NAN when n == 0 */
+  double med = pt_quantile_sorted(sorted, n, 0.5), sum = 0.0;
+  for (size_t i = 0; i < n; i++)
+    sum += fabs(sorted[i] - med);
+  return PT_MEANAD_TO_MAD * (sum / (double)n);  /* (7) MAD = 0: mean deviation */
+}
+
+bool pt_is_outlier(double x, double median, double scale) {
+  if (isnan(scale) || scale == 0.0)
+    return false;  /* (7) no scale: every value is the median */
+  return fabs(x - median) / scale > PT_OUTLIER_Z;  /* (7) */
 }
 
 /* ---- distributions ---- */
@@ -474,7 +492,8 @@ void pt_summarize(double *x, size_t n, double confidence, pt_summary *out) {
                       .cv_pct = NAN, .se = NAN, .min = NAN, .median = NAN,
                       .max = NAN, .p90 = NAN, .p99 = NAN, .ci_low = NAN,
                       .ci_high = NAN, .median_ci_low = NAN, .median_ci_high = NAN,
-                      .median_ci_level = NAN, .mad = NAN, .outliers = 0};
+                      .median_ci_level = NAN, .mad = NAN, .outlier_scale = NAN,
+                      .outliers = 0};
   if (n == 0)
     return;
   if (has_nan(x, n))
@@ -509,8 +528,9 @@ void pt_summarize(double *x, size_t n, double confidence, pt_summary *out) {
     out->median_ci_level = level;
   }
   out->mad = pt_mad_sorted(x, n);  /* (7) */
+  out->outlier_scale = pt_outlier_scale_sorted(x, n);
   for (size_t i = 0; i < n; i++)
-    out->outliers += pt_is_outlier(x[i], out->median, out->mad);
+    out->outliers += pt_is_outlier(x[i], out->median, out->outlier_scale);
 }
 
 /* ---- (9)-(10) penalty and its CI ---- */

@@ -16,6 +16,9 @@
 /* 7: modified z above which a value is an outlier: ten robust standard
  * deviations, 10 * 1.4826 (hyperfine's rule). */
 #define PT_OUTLIER_Z 14.826
+/* 7: a mean absolute deviation in MAD units, sqrt(pi / 2) / 1.4826: both
+ * 1.253314 MeanAD and 1.4826 MAD estimate sigma for normal data. */
+#define PT_MEANAD_TO_MAD (1.2533141373155 / 1.4826)
 
 /* ---- 1-3: streaming accumulator (Welford), init / push / finish ---- */
 typedef struct pt_acc {
@@ -41,7 +44,8 @@ typedef struct pt_summary {
   double median_ci_low, median_ci_high;       /* 6: order-statistic interval */
   double median_ci_level;                     /* 6: achieved confidence, or NAN */
   double mad;                                 /* 7: median |x - median| */
-  size_t outliers;                            /* 7: modified z > PT_OUTLIER_Z */
+  double outlier_scale;                       /* 7: pt_outlier_scale_sorted */
+  size_t outliers;                            /* 7: |x - median| / scale > PT_OUTLIER_Z */
 } pt_summary;
 
 /* Summarise x[0..n-1] (1-7). Sorts x in place (callers pass their own copy).
@@ -54,10 +58,14 @@ void pt_summarize(double *x, size_t n, double confidence, pt_summary *out);
  * n == 0 or p is outside [0, 1]. */
 double pt_quantile_sorted(const double *sorted, size_t n, double p);
 
-/* 7: is x an outlier, |x - median| / mad > PT_OUTLIER_Z? When mad == 0 (more
- * than half the values equal the median) every x != median is an outlier, as
- * hyperfine does (it divides by DBL_EPSILON). NAN mad: false. */
-bool pt_is_outlier(double x, double median, double mad);
+/* 7: the scale outliers are measured in: the MAD of sorted x, or when that
+ * is 0 (more than half the values equal the median, as with quantised rates)
+ * PT_MEANAD_TO_MAD * mean |x - median|; 0 only when every value equals the
+ * median, NAN when n == 0. O(n), no allocation. */
+double pt_outlier_scale_sorted(const double *sorted, size_t n);
+/* 7: is x an outlier, |x - median| / scale > PT_OUTLIER_Z, scale from
+ * pt_outlier_scale_sorted? A scale of 0 or NAN: false (nothing is). */
+bool pt_is_outlier(double x, double median, double scale);
 /* 7: median absolute deviation (unscaled) of sorted x about its median.
  * O(n), no allocation: merges the two monotone halves. NAN when n == 0. */
 double pt_mad_sorted(const double *sorted, size_t n);

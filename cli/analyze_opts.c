@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/doc.h"
 #include "cli/analyze_opts.h"
+#include "core/json.h"
 #include "core/msg.h"
 
 /* Split --label NAME=TEXT options into a->lab (pointing into argv). */
@@ -63,10 +65,14 @@ cJSON *pt_analyze_cli_run(const pt_analyze_cli *a, char *const *inputs, int n, i
   ao.drop_outliers = a->drop_outliers;
   ao.labels = a->lab;
   ao.nlabels = a->labels.n;
-  if (!(doc = pt_analyze(ds, &ao, &err)))
+  if (!(doc = pt_analyze(ds, &ao, &err))) {
     *status = pt_report(&err);
-  else
+  } else {
+    /* on stderr whatever the format, so standard output holds only it */
+    const cJSON *w;
+    cJSON_ArrayForEach(w, pt_doc_warnings(doc)) pt_warnf("%s", pt_json_str(w, PT_DOC_MESSAGE));
     *status = PT_EXIT_OK;
+  }
   pt_dataset_free(ds);
   return doc;
 }

@@ -34,7 +34,7 @@ typedef struct pt_analyze_cli {
 #define PT_ANALYZE_CLI_OPTIONS(a)                                                            \
   {'b', "baseline", PT_OPT_STRING, &(a)->baseline, "ENV",                                    \
    "environment the others are compared with (default: bare-metal, else the first)"},        \
-  {'m', "metric", PT_OPT_STRING, &(a)->metric_name, "NAME",                                  \
+  {0, "metric", PT_OPT_STRING, &(a)->metric_name, "NAME",                                  \
    "eval_rate (default), prompt_eval_rate, ttft_ns, wall_ns, load_duration_ns, "             \
    "total_duration_ns"},                                                                     \
   {'c', "confidence", PT_OPT_DOUBLE, &(a)->confidence, "P",                                  \
@@ -55,7 +55,8 @@ int pt_analyze_cli_check(const pt_command *cmd, pt_analyze_cli *a);
 
 /* Read the n inputs and analyze them. Returns the analysis document (the
  * caller's, cJSON_Delete) or NULL after printing the error, with *status set
- * to the exit status. */
+ * to the exit status. The document's warnings are printed to stderr
+ * ("ptbench: warning: ...", silenced by --quiet), whatever is done next. */
 cJSON *pt_analyze_cli_run(const pt_analyze_cli *a, char *const *inputs, int n, int *status);
 
 void pt_analyze_cli_free(pt_analyze_cli *a);

@@ -56,11 +56,16 @@ typedef struct pt_command {
   int (*run)(int argc, char **argv);
 } pt_command;
 
-/* Parse argv[1..] against opts (argv[0] is the command name). --help/-h and
- * --quiet/-q are handled for every command. On success returns -1 and sets
- * *first to the index of the first operand (options and operands may mix;
- * operands are moved to the end, "--" ends options). Otherwise returns the
- * exit status: 0 after printing --help, PT_EXIT_USAGE after a usage error. */
+/* Parse argv[1..] against opts (argv[0] is the command name), getopt_long's
+ * way: "--name VALUE", "--name=VALUE", "-x VALUE", "-xVALUE", flags grouped
+ * as "-abc", "--" ends options, "-" is an operand (cli/options.c). --help/-h
+ * and --quiet/-q are handled for every command, so no table may use 'h' or
+ * 'q'. A short letter means one long option in every command
+ * (tests/cli/test_options.sh checks). On success returns -1 and sets *first
+ * to the index of the first operand (options and operands may mix; operands
+ * are moved to the end, in order). Otherwise returns the exit status: 0 after
+ * printing --help, PT_EXIT_USAGE after a usage error (a mistyped long option
+ * gets git's "did you mean" suggestion). */
 int pt_parse_options(const pt_command *cmd, const pt_option *opts, int argc,
                      char **argv, int *first);
 
@@ -69,6 +74,29 @@ int pt_usage_error(const pt_command *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 void pt_print_help(const pt_command *cmd, const pt_option *opts);
+
+/* Damerau-Levenshtein distance from a to b with weights for a swap of two
+ * neighbours (w), a substitution (s), an insertion (add) and a deletion
+ * (del), as git's levenshtein.c computes it. INT_MAX when out of memory or
+ * for words over 1024 bytes. */
+int pt_levenshtein(const char *a, const char *b, int w, int s, int add, int del);
+
+/* git's rule for "did you mean" (help.c, help_unknown_cmd): a name that
+ * starts with typed scores 0, any other levenshtein(typed, name, 0, 2, 1, 3)
+ * + 1; when typed is a prefix of every name, or the best score is 7 or more,
+ * there is no suggestion. Writes the indices of the best-scoring names, in
+ * strcmp order, to best (at most max) and returns how many. (When some names
+ * start with typed, git also lists the other names of the next score, and
+ * nothing at all when that score is 7 or more; here the prefix matches are
+ * the suggestion.) */
+size_t pt_suggest(const char *typed, const char *const *names, size_t n, size_t *best,
+                  size_t max);
+
+/* "did you mean 'DASHESname'?" ("... 'a' or 'b'?" for a tie, at most four
+ * names) for typed among names, or "" when pt_suggest finds none. Writes to
+ * buf (size bytes, truncated to fit) and returns it. */
+const char *pt_did_you_mean(const char *typed, const char *const *names, size_t n,
+                            const char *dashes, char *buf, size_t size);
 
 /* The exit-status list shared by every --help and the README. */
 extern const char pt_exit_status_help[];

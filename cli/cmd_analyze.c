@@ -19,9 +19,11 @@ const pt_command pt_cmd_analyze = {
     "are left out and counted. The baseline is the environment 'bare-metal'\n"
     "when present, else the first one read. Formats: json (the analysis\n"
     "document, the default), md (the results table), csv (one row per model\n"
-    "and environment), text (an aligned table with the warnings). With -o, the\n"
+    "and environment), text (an aligned table and the summary). With -o, the\n"
     "format follows the file's extension unless --format is given, and the\n"
-    "file is written whole or not at all.",
+    "file is written whole or not at all. Validity warnings go to standard\n"
+    "error in every format (not with --quiet); standard output holds only the\n"
+    "format asked for.",
     run,
 };
 
@@ -76,7 +78,8 @@ static int run(int argc, char **argv) {
       PT_ANALYZE_CLI_OPTIONS(&a),
       {'f', "format", PT_OPT_STRING, &format, "FMT",
        "json, md, csv or text (default: from -o's extension, else json)"},
-      {'o', "output", PT_OPT_STRING, &output, "FILE", "write to FILE instead of standard output"},
+      {'o', "out", PT_OPT_STRING, &output, "FILE", "write to FILE instead of standard output"},
+      {0, "output", PT_OPT_STRING, &output, "FILE", "the same as --out"},
       PT_OPT_TABLE_END,
   };
   int first, status = pt_parse_options(&pt_cmd_analyze, opts, argc, argv, &first);

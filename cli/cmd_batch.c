@@ -36,7 +36,7 @@ static int run(int argc, char **argv) {
   long long jobs = cores < 1 ? 1 : cores > 256 ? 256 : cores;  /* the range --jobs takes */
   const pt_option opts[] = {
       {'o', "out", PT_OPT_STRING, &site, "SITE", "site directory to write (default: site)"},
-      {'t', "templates", PT_OPT_STRING, &templates, "DIR",
+      {0, "templates", PT_OPT_STRING, &templates, "DIR",
        "directory searched first for templates (report.md, page.html, site-index.md...)"},
       {'j', "jobs", PT_OPT_INT, &jobs, "N",
        "archives processed at once (default: the number of cores)"},

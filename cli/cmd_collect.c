@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "collect/collect.h"
+#include "collect/manifest.h"
 #include "collect/ollama.h"
 #include "collect/plan.h"
 #include "core/interrupt.h"
@@ -29,7 +30,10 @@ const pt_command pt_cmd_collect = {
     "plan. The server is OLLAMA_HOST, read as Ollama's client reads it, unless\n"
     "--host is given. A failed trial is recorded and the run goes on; 3 failures\n"
     "in a row stop it. Ctrl-C stops after a whole row; --resume runs what is\n"
-    "missing. Host probe root: PTBENCH_SYSROOT (default /). See docs/collect.md.",
+    "missing. The manifest records this machine (GPU, PCIe link, BARs, CPU flags,\n"
+    "versions; root PTBENCH_SYSROOT, default /) and --note facts no probe sees;\n"
+    "with a local server the GPU's clock, temperature, power and load are sampled\n"
+    "during each trial. See docs/collect.md.",
     run,
 };
 
@@ -177,8 +181,9 @@ static int run(int argc, char **argv) {
   long long trials = LLONG_MIN, warmup = LLONG_MIN, num_predict = LLONG_MIN,
             num_ctx = LLONG_MIN, seed = LLONG_MIN, timeout = 300;
   double temperature = NAN;
-  bool no_stream = false, pull = false, resume = false;
-  pt_strlist models = {0};
+  bool no_stream = false, pull = false, resume = false, no_telemetry = false;
+  pt_strlist models = {0}, notes = {0};
+  cJSON *notes_json = NULL;
   const pt_option opts[] = {
       {'e', "env", PT_OPT_STRING, &env, "NAME",
        "environment label of this run, e.g. bare-metal or vm (required; letters, digits, "
@@ -199,13 +204,19 @@ static int run(int argc, char **argv) {
       {0, "keep-alive", PT_OPT_STRING, &keep_alive, "D",
        "how long the model stays loaded: seconds or e.g. 5m, -1 = forever (default: 5m)"},
       {0, "timeout", PT_OPT_INT, &timeout, "SEC",
-       "connect timeout and longest silence of a request (default: 300)"},
+       "connect timeout and longest silence of a request; a generate must end "
+       "within SEC + max(10, num_predict x 4) s, other requests within 2 x SEC "
+       "(default: 300)"},
       {0, "no-stream", PT_OPT_FLAG, &no_stream, NULL,
        "one JSON reply per trial (no TTFT) instead of streaming"},
       {0, "pull", PT_OPT_FLAG, &pull, NULL, "pull models the server lacks"},
       {0, "resume", PT_OPT_FLAG, &resume, NULL,
        "continue the run in OUT: run only the trials without an ok row"},
       {'o', "out", PT_OPT_STRING, &out, "DIR", "run directory (default: results/NAME)"},
+      {0, "note", PT_OPT_LIST, &notes, "KEY=VALUE",
+       "a fact for the manifest's notes, e.g. qemu_machine=pc-q35-8.2; repeatable"},
+      {0, "no-telemetry", PT_OPT_FLAG, &no_telemetry, NULL,
+       "do not sample the GPU's clock, temperature and power during trials"},
       PT_OPT_TABLE_END,
   };
   int first, status = pt_parse_options(&pt_cmd_collect, opts, argc, argv, &first);
@@ -245,14 +256,29 @@ static int run(int argc, char **argv) {
                                     "--num-predict and --num-ctx 1 or more, --temperature 0..100");
     goto done;
   }
-  if (host) {
-    if (pt_ollama_host_url(host, url, sizeof url, &err)) {
+  if (pt_manifest_notes(notes.items, notes.n, &notes_json, &err)) {
+    if (err.code == PT_EUSAGE)
+      pt_usage_error(&pt_cmd_collect, "%s", err.msg);
+    else
+      status = pt_report(&err);
+    goto done;
+  }
+  char host_warning[160];
+  if (host) { /* an option typed here: a bad port is refused, not replaced */
+    if (pt_ollama_host_url(host, url, sizeof url, host_warning, sizeof host_warning, &err)) {
       pt_usage_error(&pt_cmd_collect, "--host: %s", err.msg);
       goto done;
     }
-  } else if (pt_ollama_host_url(getenv("OLLAMA_HOST"), url, sizeof url, &err)) {
+    if (host_warning[0]) {
+      pt_usage_error(&pt_cmd_collect, "--host '%s': the port must be a number 0-65535", host);
+      goto done;
+    }
+  } else if (pt_ollama_host_url(getenv("OLLAMA_HOST"), url, sizeof url, host_warning,
+                                sizeof host_warning, &err)) {
     pt_errorf("OLLAMA_HOST: %s", err.msg);
     goto done;
+  } else if (host_warning[0]) { /* as Ollama's own client: warn, use the default */
+    pt_warnf("OLLAMA_HOST: %s", host_warning);
   }
 
   if (plan_path && pt_plan_read(plan_path, &plan, &err)) {
@@ -311,6 +337,8 @@ static int run(int argc, char **argv) {
       .url = url,
       .out_dir = out,
       .sysroot = getenv("PTBENCH_SYSROOT"),
+      .notes = notes.n ? notes_json : NULL,
+      .no_telemetry = no_telemetry,
       .plan = &plan,
       .stream = !no_stream,
       .pull = pull,
@@ -341,5 +369,7 @@ done:
   pt_collect_result_free(&res);
   pt_plan_free(&plan);
   pt_strlist_free(&models);
+  pt_strlist_free(&notes);
+  cJSON_Delete(notes_json);
   return status;
 }

@@ -1,5 +1,6 @@
-/* cli/cmd_import.c - `ptbench import`: turn `ollama run --verbose` output or
- * llm-benchmark logs into a run directory (collect/import.h does the work). */
+/* cli/cmd_import.c - `ptbench import`: turn `ollama run --verbose` output,
+ * llm-benchmark logs or llama.cpp's llama-bench results into a run directory
+ * (collect/import.h does the work). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,18 +19,23 @@ static int run(int argc, char **argv);
 
 const pt_command pt_cmd_import = {
     "import",
-    "--format ollama-verbose|llm-benchmark --env NAME [options] LOG...",
-    "turn existing benchmark logs into a run directory",
+    "--format ollama-verbose|llm-benchmark|llama-bench --env NAME [options] LOG...",
+    "turn existing benchmark logs or llama-bench results into a run directory",
     "Each statistics block that `ollama run --verbose` prints (total duration,\n"
     "load duration, prompt eval count/duration/rate, eval count/duration/rate)\n"
     "becomes one trial. ollama-verbose logs take the model from a\n"
     "'model_name = M' line or an echoed 'ollama run MODEL' command line, and\n"
     "their trials have no prompt id. llm-benchmark logs\n"
     "(log_YYYY-MM-DD-HHMMSS.log) name the model on their 'model_name =' line,\n"
-    "and their prompts become prompt-1, prompt-2, ... in file order. --model\n"
-    "overrides the logs. Trials are numbered 1, 2, ... per model and prompt in\n"
-    "the order of the logs. An existing trials.csv is never overwritten, and\n"
-    "nothing is written unless every log parses.",
+    "and their prompts become prompt-1, prompt-2, ... in file order.\n"
+    "llama-bench files are what `llama-bench -o json` or `-o jsonl` prints:\n"
+    "each of a result's samples_ns is a trial, its test (pp512, tg128, ...)\n"
+    "the prompt id, its model file's name the model; a tg test gives\n"
+    "eval_rate, a pp test prompt_eval_rate (analyze --metric prompt_eval_rate),\n"
+    "a pp+tg test total_duration_ns. --model overrides the logs. Trials are\n"
+    "numbered 1, 2, ... per model and prompt in the order of the logs. An\n"
+    "existing trials.csv is never overwritten, and nothing is written unless\n"
+    "every log parses. See docs/import.md.",
     run,
 };
 
@@ -56,7 +62,7 @@ static int run(int argc, char **argv) {
   const char *format = NULL, *env = NULL, *model = NULL, *label = NULL, *out = NULL;
   const pt_option opts[] = {
       {'f', "format", PT_OPT_STRING, &format, "FORMAT",
-       "log format: ollama-verbose or llm-benchmark (required)"},
+       "log format: ollama-verbose, llm-benchmark or llama-bench (required)"},
       {'e', "env", PT_OPT_STRING, &env, "NAME", "environment the logs were made in (required)"},
       {'m', "model", PT_OPT_STRING, &model, "MODEL",
        "model of every trial (default: named in the log)"},
@@ -70,10 +76,10 @@ static int run(int argc, char **argv) {
     return st;
   pt_import_options o = {0};
   if (!format)
-    return pt_usage_error(&pt_cmd_import, "--format is required (ollama-verbose or llm-benchmark)");
+    return pt_usage_error(&pt_cmd_import, "--format is required (%s)", pt_import_format_names);
   if (!pt_import_format_parse(format, &o.format))
-    return pt_usage_error(&pt_cmd_import,
-                          "unknown format '%s' (ollama-verbose or llm-benchmark)", format);
+    return pt_usage_error(&pt_cmd_import, "unknown format '%s' (%s)", format,
+                          pt_import_format_names);
   if (!env || !*env)
     return pt_usage_error(&pt_cmd_import, "--env NAME is required");
   if (model && !*model)

@@ -1,9 +1,9 @@
 /* cli/cmd_render.c - `ptbench render`: an analysis.json in, a report
  * directory out (Markdown from Mustache templates, charts, the analysis). */
+#include "analyze/doc.h"
 #include "cli/cli.h"
 #include "cli/render_opts.h"
 #include "core/msg.h"
-#include "render/report.h"
 
 static int run(int argc, char **argv);
 
@@ -11,7 +11,7 @@ const pt_command pt_cmd_render = {
     "render",
     "[options] ANALYSIS.json",
     "render an analysis into a report directory: Markdown, charts, analysis.json",
-    "ANALYSIS.json is the output of 'ptbench analyze' (schema ptbench.analysis/1;\n"
+    "ANALYSIS.json is the output of 'ptbench analyze' (schema " PT_DOC_SCHEMA_ID ";\n"
     "- reads standard input). The report directory gets README.md (the template\n"
     "named by --template), table.md (the results table), analysis.json, and the\n"
     "charts throughput.EXT and penalty.EXT in each format of --formats. It is\n"
@@ -48,7 +48,7 @@ static int run(int argc, char **argv) {
   const char *path = argv[first];
   pt_error err;
   pt_error_clear(&err);
-  if (!(doc = pt_report_read_analysis(path, &err))) {
+  if (!(doc = pt_doc_load(path, &err))) {
     status = pt_report(&err);
     goto done;
   }

@@ -13,6 +13,7 @@
 #include "collect/manifest.h"
 #include "collect/ollama.h"
 #include "collect/probe.h"
+#include "collect/telemetry.h"
 #include "core/fs.h"
 #include "core/json.h"
 
@@ -42,6 +43,8 @@ typedef struct run {
   size_t n_done, cap_done;
   pt_trial_writer *writer;
   cJSON *options, *keep_alive;
+  cJSON *notes;            /* the run's notes (from --note, or kept by --resume) */
+  pt_telemetry *telemetry;
   int failures;            /* consecutive */
   size_t total, finished;
 } run;
@@ -213,6 +216,10 @@ static pt_code check_out_dir(run *r, pt_error *err) {
       snprintf(r->res->run_id, sizeof r->res->run_id, "%s", prior.run_id);
     if (!rc && prior.started_at)
       snprintf(r->started_at, sizeof r->started_at, "%s", prior.started_at);
+    if (!rc && !c->notes && prior.notes) {
+      r->notes = prior.notes;
+      prior.notes = NULL;
+    }
     pt_manifest_prior_free(&prior);
   }
   if (!rc)
@@ -335,6 +342,8 @@ static pt_code write_manifest(run *r, const char *status, bool ended, pt_error *
   char ended_at[32];
   if (ended)
     pt_iso_now(ended_at);
+  pt_telemetry_info ti;
+  pt_telemetry_get_info(r->telemetry, &ti);
   pt_manifest m = {
       .run_id = r->res->run_id,
       .environment = r->cfg->environment,
@@ -353,6 +362,8 @@ static pt_code write_manifest(run *r, const char *status, bool ended, pt_error *
       .ok = r->res->ok,
       .failed = r->res->failed,
       .warmup = r->res->warmup,
+      .notes = r->cfg->notes ? r->cfg->notes : r->notes,
+      .telemetry = &ti,
   };
   return pt_manifest_write(r->manifest_path, &m, err);
 }
@@ -385,8 +396,14 @@ static pt_code run_trial(run *r, size_t mi, const pt_prompt *p, long n, long of,
   pt_gen_result g;
   pt_error e;
   pt_error_clear(&e);
+  pt_telemetry_begin(r->telemetry);
   pt_code grc = pt_ollama_generate(r->client, req, &g, &e);
+  pt_gpu_stats gpu;
+  pt_telemetry_end(r->telemetry, &gpu);
   cJSON_Delete(req);
+  char tw[600];
+  if (pt_telemetry_warning(r->telemetry, tw, sizeof tw))
+    warn(r, tw);
 
   t.run_id = r->res->run_id;
   t.environment = c->environment;
@@ -522,6 +539,8 @@ static void run_free(run *r) {
   pt_trial_writer_close(r->writer, NULL);
   cJSON_Delete(r->options);
   cJSON_Delete(r->keep_alive);
+  cJSON_Delete(r->notes);
+  pt_telemetry_close(r->telemetry);
 }
 
 pt_code pt_collect(const pt_collect_cfg *cfg, pt_collect_result *res, pt_error *err) {
@@ -557,6 +576,10 @@ pt_code pt_collect(const pt_collect_cfg *cfg, pt_collect_result *res, pt_error *
     rc = preflight(&r, err);
   if (!rc)
     rc = pt_host_probe(cfg->sysroot, &r.host, err);
+  pt_telemetry_cfg tc = {.root = cfg->sysroot, .disabled = cfg->no_telemetry,
+                         .endpoint_local = pt_url_is_local(cfg->url), .endpoint_url = cfg->url};
+  if (!rc)
+    rc = pt_telemetry_open(&tc, &r.host, &r.telemetry, err);
   if (rc) {
     run_free(&r);
     return rc;

@@ -21,6 +21,7 @@
 #ifndef PT_COLLECT_H
 #define PT_COLLECT_H
 
+#include <cJSON.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -58,6 +59,9 @@ typedef struct pt_collect_cfg {
   const char *url;          /* base URL of Ollama */
   const char *out_dir;      /* run directory */
   const char *sysroot;      /* host probe root, NULL = "/" */
+  const cJSON *notes;       /* pt_manifest_notes() of --note; NULL = none (a resumed
+                               run keeps its notes) */
+  bool no_telemetry;        /* --no-telemetry: sample no GPU during trials */
   const pt_plan *plan;      /* finished (pt_plan_finish) */
   bool stream, pull, resume;
   long timeout_s;           /* connect and silence, seconds */

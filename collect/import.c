@@ -20,18 +20,22 @@
 #define MAX_LOG_BYTES ((size_t)256 << 20)
 #define QUOTE_MAX 80  /* longest value quoted in a message */
 
+/* The names, in pt_import_format order. */
+static const char *const format_names[] = {"ollama-verbose", "llm-benchmark", "llama-bench"};
+const char pt_import_format_names[] = "ollama-verbose, llm-benchmark or llama-bench";
+
 const char *pt_import_format_name(pt_import_format f) {
-  return f == PT_IMPORT_LLM_BENCHMARK ? "llm-benchmark" : "ollama-verbose";
+  return (size_t)f < sizeof format_names / sizeof format_names[0] ? format_names[f]
+                                                                  : format_names[0];
 }
 
 bool pt_import_format_parse(const char *name, pt_import_format *out) {
-  if (!strcmp(name, "ollama-verbose"))
-    *out = PT_IMPORT_OLLAMA_VERBOSE;
-  else if (!strcmp(name, "llm-benchmark"))
-    *out = PT_IMPORT_LLM_BENCHMARK;
-  else
-    return false;
-  return true;
+  for (size_t i = 0; i < sizeof format_names / sizeof format_names[0]; i++)
+    if (!strcmp(name, format_names[i])) {
+      *out = (pt_import_format)i;
+      return true;
+    }
+  return false;
 }
 
 /* ------------------------------------------------------------ Go durations */
@@ -241,20 +245,22 @@ static int stats_key(const char *line, size_t len) {
   return -1;
 }
 
-static pt_code start_block(parser *p, long lineno, pt_error *err) {
-  pt_import_log *log = p->log;
+/* Append an empty block (every metric missing) at line; the one place the
+ * block array grows. Returns it, or NULL when out of memory. */
+static pt_import_block *new_block(pt_import_log *log, long lineno) {
   if (log->n == log->cap) {
+    if (log->cap > SIZE_MAX / 2 / sizeof *log->blocks)
+      return NULL;
     size_t cap = log->cap ? log->cap * 2 : 16;
     pt_import_block *nb = realloc(log->blocks, cap * sizeof *nb);
     if (!nb)
-      return pt_error_at(err, PT_ENOMEM, p->path, lineno, 0, "out of memory");
+      return NULL;
     log->blocks = nb;
     log->cap = cap;
   }
-  pt_import_block *b = &log->blocks[log->n];
+  pt_import_block *b = &log->blocks[log->n++];
   *b = (pt_import_block){
       .line = lineno,
-      .prompt_no = p->fmt == PT_IMPORT_LLM_BENCHMARK ? ++p->prompt_no : 0,
       .total_duration_ns = PT_MISSING,
       .load_duration_ns = PT_MISSING,
       .prompt_eval_count = PT_MISSING,
@@ -264,9 +270,14 @@ static pt_code start_block(parser *p, long lineno, pt_error *err) {
       .prompt_eval_rate = NAN,
       .eval_rate = NAN,
   };
-  if (p->model && !(b->model = strdup(p->model)))
+  return b;
+}
+
+static pt_code start_block(parser *p, long lineno, pt_error *err) {
+  pt_import_block *b = new_block(p->log, lineno);
+  if (!b || (p->model && !(b->model = strdup(p->model))))
     return pt_error_at(err, PT_ENOMEM, p->path, lineno, 0, "out of memory");
-  log->n++;
+  b->prompt_no = p->fmt == PT_IMPORT_LLM_BENCHMARK ? ++p->prompt_no : 0;
   p->open = true;
   p->seen = 0;
   return PT_OK;
@@ -418,8 +429,13 @@ static const char *ollama_run_line(const char *line, size_t len, size_t *mlen) {
   return NULL;
 }
 
+static pt_code parse_llama_bench(const char *data, size_t len, const char *path,
+                                 pt_import_log *log, pt_error *err);
+
 pt_code pt_import_parse(pt_import_format fmt, const char *data, size_t len,
                         const char *path, pt_import_log *log, pt_error *err) {
+  if (fmt == PT_IMPORT_LLAMA_BENCH)
+    return parse_llama_bench(data, len, path, log, err);
   char *clean = malloc(len + 1);
   if (!clean)
     return pt_error_at(err, PT_ENOMEM, path, 0, 0, "out of memory");
@@ -465,11 +481,433 @@ pt_code pt_import_parse(pt_import_format fmt, const char *data, size_t len,
 void pt_import_log_free(pt_import_log *log) {
   if (!log)
     return;
-  for (size_t i = 0; i < log->n; i++)
+  for (size_t i = 0; i < log->n; i++) {
     free(log->blocks[i].model);
+    free(log->blocks[i].prompt_id);
+  }
   free(log->blocks);
+  cJSON_Delete(log->results);
   log->blocks = NULL;
+  log->results = NULL;
   log->n = log->cap = 0;
+}
+
+/* ------------------------------------------------------------ llama-bench */
+
+/* Attach item to obj under key (or to the array obj when key is NULL);
+ * item is freed when it cannot be attached. */
+static bool attach(cJSON *obj, const char *key, cJSON *item) {
+  bool ok = item && (key ? cJSON_AddItemToObject(obj, key, item) : cJSON_AddItemToArray(obj, item));
+  if (!ok)
+    cJSON_Delete(item);
+  return ok;
+}
+
+/* Members of a llama-bench result that are not settings of its test: who
+ * built it and where it ran, the model, the test's shape, its time and its
+ * measurements (llama-bench.cpp, test::get_fields, plus the samples), and
+ * what ptbench adds to the results it keeps. Every other member is a setting
+ * (n_batch, n_threads, n_gpu_layers, ...), whatever the llama-bench version. */
+static const char *const llama_not_settings[] = {
+    "build_commit", "build_number", "cpu_info",  "gpu_info",  "backends",  "model_filename",
+    "model_type",   "model_size",   "model_n_params", "n_prompt", "n_gen", "n_depth",
+    "test_time",    "avg_ns",       "stddev_ns", "avg_ts",    "stddev_ts", "samples_ns",
+    "samples_ts",   "file",         "line",      "prompt_id"};
+
+static bool llama_is_setting(const char *key) {
+  for (size_t i = 0; i < sizeof llama_not_settings / sizeof llama_not_settings[0]; i++)
+    if (!strcmp(key, llama_not_settings[i]))
+      return false;
+  return true;
+}
+
+/* A whole number in [lo, hi] exactly (cJSON holds numbers as doubles, exact
+ * up to 2^53). */
+static bool whole_in(const cJSON *v, double lo, double hi, int64_t *out) {
+  if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi) ||
+      v->valuedouble != floor(v->valuedouble))
+    return false;
+  *out = (int64_t)v->valuedouble;
+  return true;
+}
+
+/* A token count member (n_prompt, n_gen, n_depth): 0 when absent and
+ * optional. */
+static pt_code llama_count(const cJSON *r, const char *key, bool required, int64_t *out,
+                           const char *path, long line, pt_error *err) {
+  const cJSON *v = pt_json_get(r, key);
+  *out = 0;
+  if (!v && !required)
+    return PT_OK;
+  if (!v)
+    return pt_error_at(err, PT_EDATA, path, line, 0,
+                       "llama-bench result without '%s': not llama-bench output?", key);
+  if (!whole_in(v, 0, 1e9, out))
+    return pt_error_at(err, PT_EDATA, path, line, 0, "'%s' is not a token count", key);
+  return PT_OK;
+}
+
+/* The test as llama-bench names it (markdown_printer, field "test"). */
+static void llama_test_name(int64_t n_prompt, int64_t n_gen, int64_t n_depth, char *buf,
+                            size_t size) {
+  if (n_gen == 0)
+    snprintf(buf, size, "pp%lld", (long long)n_prompt);
+  else if (n_prompt == 0)
+    snprintf(buf, size, "tg%lld", (long long)n_gen);
+  else
+    snprintf(buf, size, "pp%lld+tg%lld", (long long)n_prompt, (long long)n_gen);
+  if (n_depth > 0) {
+    size_t n = strlen(buf);
+    snprintf(buf + n, size - n, " @ d%lld", (long long)n_depth);
+  }
+}
+
+/* One result object at line: its samples become blocks, the rest of it is
+ * kept in log->results. */
+static pt_code llama_result(const cJSON *r, const char *path, long line, pt_import_log *log,
+                            pt_error *err) {
+  if (!cJSON_IsObject(r))
+    return pt_error_at(err, PT_EDATA, path, line, 0,
+                       "a llama-bench result is a JSON object; found something else");
+  int64_t n_prompt, n_gen, n_depth;
+  pt_code rc = llama_count(r, "n_prompt", true, &n_prompt, path, line, err);
+  if (!rc)
+    rc = llama_count(r, "n_gen", true, &n_gen, path, line, err);
+  if (!rc)
+    rc = llama_count(r, "n_depth", false, &n_depth, path, line, err);
+  if (rc)
+    return rc;
+  if (n_prompt == 0 && n_gen == 0)
+    return pt_error_at(err, PT_EDATA, path, line, 0, "a test of 0 tokens (n_prompt and n_gen 0)");
+  char test[96];
+  llama_test_name(n_prompt, n_gen, n_depth, test, sizeof test);
+  const cJSON *ns = pt_json_get(r, "samples_ns"), *ts = pt_json_get(r, "samples_ts");
+  if (!ns)
+    return pt_error_at(err, PT_EDATA, path, line, 0,
+                       "%s: no 'samples_ns': this output has only averages (avg_ns, avg_ts); "
+                       "import llama-bench's -o json or -o jsonl, which list every repetition",
+                       test);
+  int nsamples = cJSON_GetArraySize(ns);
+  if (!cJSON_IsArray(ns) || nsamples == 0)
+    return pt_error_at(err, PT_EDATA, path, line, 0, "%s: 'samples_ns' is not a list of durations",
+                       test);
+  if (ts && (!cJSON_IsArray(ts) || cJSON_GetArraySize(ts) != nsamples))
+    return pt_error_at(err, PT_EDATA, path, line, 0,
+                       "%s: 'samples_ts' does not hold one rate per sample of 'samples_ns'", test);
+  const char *file = pt_json_str(r, "model_filename");
+  const char *model = NULL;
+  if (file && *file) {
+    const char *slash = strrchr(file, '/'), *bslash = strrchr(file, '\\');
+    model = slash > bslash ? slash + 1 : bslash ? bslash + 1 : file;
+    if (!*model)
+      model = NULL;
+  }
+
+  /* the result without its samples, and where it came from */
+  if (!log->results && !(log->results = cJSON_CreateArray()))
+    return pt_error_at(err, PT_ENOMEM, path, line, 0, "out of memory");
+  cJSON *kept = cJSON_Duplicate(r, true);
+  if (!kept || !cJSON_AddItemToArray(log->results, kept)) {
+    cJSON_Delete(kept);
+    return pt_error_at(err, PT_ENOMEM, path, line, 0, "out of memory");
+  }
+  cJSON_DeleteItemFromObjectCaseSensitive(kept, "samples_ns");
+  cJSON_DeleteItemFromObjectCaseSensitive(kept, "samples_ts");
+  if (!pt_json_add_str(kept, "file", path) || !pt_json_add_num(kept, "line", (double)line))
+    return pt_error_at(err, PT_ENOMEM, path, line, 0, "out of memory");
+  long result = cJSON_GetArraySize(log->results) - 1;
+
+  for (int i = 0; i < nsamples; i++) {
+    int64_t t;
+    const cJSON *s = cJSON_GetArrayItem(ns, i);
+    /* durations in whole nanoseconds, exact in a double below 2^53 (104 days) */
+    if (!whole_in(s, 1, 9007199254740992.0, &t))
+      return pt_error_at(err, PT_EDATA, path, line, 0,
+                         "%s: samples_ns[%d] is not a duration in nanoseconds above 0", test, i);
+    if (ts) {
+      /* llama-bench prints 1e9 (n_prompt + n_gen) / ns to 6 significant digits */
+      const cJSON *rate = cJSON_GetArrayItem(ts, i);
+      double want = 1e9 * (double)(n_prompt + n_gen) / (double)t;
+      if (!cJSON_IsNumber(rate) || !(fabs(rate->valuedouble - want) <= 1e-5 * want))
+        return pt_error_at(err, PT_EDATA, path, line, 0,
+                           "%s: samples_ts[%d] disagrees with samples_ns[%d]: %lld tokens in "
+                           "%lld ns are %.6g tokens/s",
+                           test, i, i, (long long)(n_prompt + n_gen), (long long)t, want);
+    }
+    pt_import_block *b = new_block(log, line);
+    if (!b || (model && !(b->model = strdup(model))) || !(b->prompt_id = strdup(test)))
+      return pt_error_at(err, PT_ENOMEM, path, line, 0, "out of memory");
+    b->result = result;
+    if (n_prompt > 0 && n_gen > 0) {
+      /* pp+tg: one time for both; neither rate alone is known */
+      b->prompt_eval_count = n_prompt;
+      b->eval_count = n_gen;
+      b->total_duration_ns = t;
+    } else if (n_gen > 0) {
+      b->eval_count = n_gen;
+      b->eval_duration_ns = t;
+    } else {
+      b->prompt_eval_count = n_prompt;
+      b->prompt_eval_duration_ns = t;
+    }
+  }
+  return PT_OK;
+}
+
+/* Lines where the elements of the top-level JSON array in data start (the
+ * parser does not keep positions). lines[k] stays 0 past what was found. */
+static void array_element_lines(const char *data, size_t len, long *lines, size_t n) {
+  long line = 1;
+  int depth = 0;
+  bool in_str = false, esc = false, want = false;
+  size_t k = 0;
+  for (size_t i = 0; i < len && k < n; i++) {
+    char c = data[i];
+    if (c == '\n')
+      line++;
+    if (in_str) {
+      if (esc)
+        esc = false;
+      else if (c == '\\')
+        esc = true;
+      else if (c == '"')
+        in_str = false;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+      continue;
+    if (depth == 1 && want && c != ']') {
+      lines[k++] = line;  /* the element's first character */
+      want = false;
+    }
+    if (c == '"')
+      in_str = true;
+    else if (c == '[' || c == '{') {
+      if (++depth == 1)
+        want = true;
+    } else if (c == ']' || c == '}')
+      depth--;
+    else if (c == ',' && depth == 1)
+      want = true;
+  }
+}
+
+static pt_code parse_llama_bench(const char *data, size_t len, const char *path,
+                                 pt_import_log *log, pt_error *err) {
+  size_t first = log->n, bom = len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3) ? 3 : 0;
+  size_t i = bom;
+  while (i < len && strchr(" \t\r\n", data[i]) && data[i])
+    i++;
+  pt_code rc = PT_OK;
+  if (i < len && data[i] == '[') {
+    /* -o json: one array */
+    cJSON *doc = pt_json_parse(data + bom, len - bom, path, err);
+    if (!doc)
+      return err ? err->code : PT_EPARSE;
+    size_t n = (size_t)cJSON_GetArraySize(doc);
+    long *lines = calloc(n ? n : 1, sizeof *lines);
+    if (!lines)
+      rc = pt_error_at(err, PT_ENOMEM, path, 0, 0, "out of memory");
+    else
+      array_element_lines(data, len, lines, n);
+    size_t k = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, doc) {
+      if (rc)
+        break;
+      rc = llama_result(r, path, lines[k++], log, err);
+    }
+    free(lines);
+    cJSON_Delete(doc);
+  } else {
+    /* -o jsonl: one object per line */
+    long lineno = 0;
+    for (size_t pos = 0; pos < len && !rc;) {
+      const char *nl = memchr(data + pos, '\n', len - pos);
+      size_t ll = nl ? (size_t)(nl - (data + pos)) : len - pos;
+      const char *line = data + pos;
+      pos += ll + 1;
+      lineno++;
+      size_t b = lineno == 1 && bom <= ll ? bom : 0;  /* a BOM before the first line */
+      while (b < ll && strchr(" \t\r", line[b]) && line[b])
+        b++;
+      if (b == ll)
+        continue;
+      cJSON *r = pt_json_parse(line + b, ll - b, path, err);
+      if (!r) {
+        if (err && err->line) {
+          err->line = lineno;
+          err->column += (long)b;
+        }
+        return err ? err->code : PT_EPARSE;
+      }
+      rc = llama_result(r, path, lineno, log, err);
+      cJSON_Delete(r);
+    }
+  }
+  if (!rc && log->n == first)
+    rc = pt_error_at(err, PT_EDATA, path, 0, 0,
+                     "no llama-bench results found (llama-bench -o json or -o jsonl)");
+  return rc;
+}
+
+/* A setting's value as text: strings as they are, whole numbers without a
+ * fraction. */
+static void setting_text(const cJSON *v, char *buf, size_t size) {
+  if (cJSON_IsString(v))
+    snprintf(buf, size, "%s", v->valuestring);
+  else if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) &&
+           fabs(v->valuedouble) < 1e15)
+    snprintf(buf, size, "%lld", (long long)v->valuedouble);
+  else if (cJSON_IsNumber(v))
+    snprintf(buf, size, "%.17g", v->valuedouble);
+  else if (cJSON_IsBool(v))
+    snprintf(buf, size, "%s", cJSON_IsTrue(v) ? "true" : "false");
+  else if (!v)
+    snprintf(buf, size, "none");
+  else {
+    char *s = cJSON_PrintUnformatted(v);
+    snprintf(buf, size, "%s", s ? s : "?");
+    cJSON_free(s);
+  }
+}
+
+/* True when setting key has the same value in every result (absent counts
+ * as a value). */
+static bool setting_constant(const cJSON *results, const char *key) {
+  const cJSON *first = pt_json_get(cJSON_GetArrayItem(results, 0), key), *r;
+  cJSON_ArrayForEach(r, results) {
+    const cJSON *v = pt_json_get(r, key);
+    if ((!v) != (!first) || (v && !cJSON_Compare(v, first, true)))
+      return false;
+  }
+  return true;
+}
+
+/* After every file is read: when the results differ in a setting, name it in
+ * the prompt id of every sample ("tg128 n_gpu_layers=99"), in llama-bench's
+ * field order, and record the final prompt id in each result. */
+static pt_code llama_finish(pt_import_log *log, pt_error *err) {
+  if (!log->results)
+    return PT_OK;
+  /* every setting once, in order of first appearance; then those that vary */
+  cJSON *keys = cJSON_CreateArray(), *varying = cJSON_CreateArray();
+  pt_code rc = keys && varying ? PT_OK : pt_error_set(err, PT_ENOMEM, "out of memory");
+  const cJSON *r, *m, *k;
+  cJSON_ArrayForEach(r, log->results) {
+    cJSON_ArrayForEach(m, r) {
+      if (rc || !m->string || !llama_is_setting(m->string))
+        continue;
+      bool seen = false;
+      cJSON_ArrayForEach(k, keys) seen = seen || !strcmp(k->valuestring, m->string);
+      if (!seen && !attach(keys, NULL, cJSON_CreateString(m->string)))
+        rc = pt_error_set(err, PT_ENOMEM, "out of memory");
+    }
+  }
+  cJSON_ArrayForEach(k, keys) {
+    if (!rc && !setting_constant(log->results, k->valuestring) &&
+        !attach(varying, NULL, cJSON_CreateString(k->valuestring)))
+      rc = pt_error_set(err, PT_ENOMEM, "out of memory");
+  }
+  cJSON_Delete(keys);
+  for (size_t i = 0; i < log->n && !rc; i++) {
+    pt_import_block *b = &log->blocks[i];
+    cJSON *res = cJSON_GetArrayItem(log->results, (int)b->result);
+    pt_buf id = PT_BUF_INIT;
+    rc = pt_buf_puts(&id, b->prompt_id);
+    cJSON_ArrayForEach(k, varying) {
+      char val[256];
+      setting_text(pt_json_get(res, k->valuestring), val, sizeof val);
+      if (!rc)
+        rc = pt_buf_printf(&id, " %s=%s", k->valuestring, val);
+    }
+    char *s = rc ? NULL : pt_buf_detach(&id, NULL);
+    pt_buf_free(&id);
+    if (!s) {
+      rc = pt_error_set(err, PT_ENOMEM, "out of memory");
+      break;
+    }
+    free(b->prompt_id);
+    b->prompt_id = s;
+    cJSON_DeleteItemFromObjectCaseSensitive(res, "prompt_id");
+    if (!pt_json_add_str(res, "prompt_id", s))
+      rc = pt_error_set(err, PT_ENOMEM, "out of memory");
+  }
+  cJSON_Delete(varying);
+  return rc;
+}
+
+/* The distinct non-empty values of string member key over the results,
+ * joined by "; ", into *out (NULL when there is none; the caller frees).
+ * false when out of memory. */
+static bool llama_distinct(const cJSON *results, const char *key, char **out) {
+  pt_buf b = PT_BUF_INIT;
+  const cJSON *r;
+  int k = 0;
+  *out = NULL;
+  cJSON_ArrayForEach(r, results) {
+    const char *v = pt_json_str(r, key);
+    bool dup = !v || !*v;
+    for (int j = 0; j < k && !dup; j++) {
+      const char *w = pt_json_str(cJSON_GetArrayItem(results, j), key);
+      dup = w && !strcmp(v, w);
+    }
+    k++;
+    if (!dup && ((b.len && pt_buf_puts(&b, "; ")) || pt_buf_puts(&b, v))) {
+      pt_buf_free(&b);
+      return false;
+    }
+  }
+  if (b.len && !(*out = pt_buf_detach(&b, NULL)))
+    return false;
+  pt_buf_free(&b);
+  return true;
+}
+
+/* What the results say about the machine, the build and the settings, in
+ * the manifest's places for them (host.cpu_model, gpu.model,
+ * software.runtime, options: the settings every result shares), and every
+ * result as llama-bench wrote it under "llama_bench". false when out of
+ * memory. */
+static bool llama_manifest(cJSON *m, const cJSON *results) {
+  char *cpu = NULL, *gpu = NULL, *backends = NULL, *commit = NULL;
+  bool ok = llama_distinct(results, "cpu_info", &cpu) &&
+            llama_distinct(results, "gpu_info", &gpu) &&
+            llama_distinct(results, "backends", &backends) &&
+            llama_distinct(results, "build_commit", &commit);
+  cJSON *host = NULL, *g = NULL, *sw = NULL, *opts = NULL, *lb = NULL;
+  if (ok && cpu)
+    ok = attach(m, "host", host = cJSON_CreateObject()) && pt_json_add_str(host, "cpu_model", cpu);
+  if (ok && gpu)
+    ok = attach(m, "gpu", g = cJSON_CreateObject()) && pt_json_add_str(g, "model", gpu);
+  if (ok) {
+    /* "llama.cpp 8cf427ff (5163), CUDA": build commit and number as printed */
+    pt_buf rt = PT_BUF_INIT;
+    const cJSON *first = cJSON_GetArrayItem(results, 0);
+    long long number = pt_json_int(first, "build_number", -1);
+    bool one_build = commit && !strchr(commit, ';');
+    ok = !pt_buf_printf(&rt, "llama.cpp%s%s", commit ? " " : "", commit ? commit : "") &&
+         (!one_build || number < 0 || !pt_buf_printf(&rt, " (%lld)", number)) &&
+         (!backends || !pt_buf_printf(&rt, ", %s", backends));
+    ok = ok && attach(m, "software", sw = cJSON_CreateObject()) &&
+         pt_json_add_str(sw, "runtime", rt.data);
+    pt_buf_free(&rt);
+  }
+  ok = ok && attach(m, "options", opts = cJSON_CreateObject());
+  const cJSON *s;
+  cJSON_ArrayForEach(s, cJSON_GetArrayItem(results, 0)) {
+    if (!ok)
+      break;
+    if (s->string && llama_is_setting(s->string) && setting_constant(results, s->string))
+      ok = attach(opts, s->string, cJSON_Duplicate(s, true));
+  }
+  ok = ok && attach(m, "llama_bench", lb = cJSON_CreateObject()) &&
+       attach(lb, "results", cJSON_Duplicate(results, true));
+  free(cpu);
+  free(gpu);
+  free(backends);
+  free(commit);
+  return ok;
 }
 
 /* ------------------------------------------------------------ run directory */
@@ -485,21 +923,27 @@ typedef struct source_file {
 typedef struct counter {
   const char *model;
   long prompt_no;
+  const char *prompt_id;  /* llama-bench's test; NULL for the logs */
   long n;
 } counter;
 
-static long next_trial(counter **cs, size_t *n, const char *model, long prompt_no,
+static bool same_id(const char *a, const char *b) {
+  return a == b || (a && b && !strcmp(a, b));
+}
+
+static long next_trial(counter **cs, size_t *n, const char *model, const pt_import_block *b,
                        bool *nomem) {
   for (size_t i = 0; i < *n; i++)
-    if ((*cs)[i].prompt_no == prompt_no && !strcmp((*cs)[i].model, model))
+    if ((*cs)[i].prompt_no == b->prompt_no && same_id((*cs)[i].prompt_id, b->prompt_id) &&
+        !strcmp((*cs)[i].model, model))
       return ++(*cs)[i].n;
-  counter *c = realloc(*cs, (*n + 1) * sizeof *c);
+  counter *c = *n < SIZE_MAX / sizeof *c - 1 ? realloc(*cs, (*n + 1) * sizeof *c) : NULL;
   if (!c) {
     *nomem = true;
     return 0;
   }
   *cs = c;
-  c[(*n)++] = (counter){model, prompt_no, 1};
+  c[(*n)++] = (counter){model, b->prompt_no, b->prompt_id, 1};
   return 1;
 }
 
@@ -524,11 +968,13 @@ static pt_code write_trials(const pt_import_options *o, const pt_import_log *log
     t.run_id = o->run_id;
     t.environment = o->environment;
     t.model = block_model(o, b);
-    if (b->prompt_no > 0) {
+    if (b->prompt_id) {
+      t.prompt_id = b->prompt_id;
+    } else if (b->prompt_no > 0) {
       snprintf(prompt_id, sizeof prompt_id, "prompt-%ld", b->prompt_no);
       t.prompt_id = prompt_id;
     }
-    t.trial = next_trial(&cs, &ncs, t.model, b->prompt_no, &nomem);
+    t.trial = next_trial(&cs, &ncs, t.model, b, &nomem);
     if (nomem) {
       rc = pt_error_at(err, PT_ENOMEM, path, 0, 0, "out of memory");
       break;
@@ -574,15 +1020,6 @@ static void iso_utc(time_t t, long ms, char *buf, size_t size) {
            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
-/* Attach item to obj under key (or to the array obj when key is NULL);
- * item is freed when it cannot be attached. */
-static bool attach(cJSON *obj, const char *key, cJSON *item) {
-  bool ok = item && (key ? cJSON_AddItemToObject(obj, key, item) : cJSON_AddItemToArray(obj, item));
-  if (!ok)
-    cJSON_Delete(item);
-  return ok;
-}
-
 static cJSON *files_json(const pt_import_options *o, const source_file *files) {
   cJSON *arr = cJSON_CreateArray();
   bool ok = arr != NULL;
@@ -618,6 +1055,13 @@ static cJSON *models_json(const pt_import_options *o, const pt_import_log *log) 
       continue;
     cJSON *e = cJSON_CreateObject();
     ok = attach(arr, NULL, e) && pt_json_add_str(e, "name", name);
+    /* llama-bench says what the model file is */
+    const cJSON *r = cJSON_GetArrayItem(log->results, (int)log->blocks[i].result);
+    if (ok && o->format == PT_IMPORT_LLAMA_BENCH && r)
+      ok = pt_json_add_str(e, "file", pt_json_str(r, "model_filename")) &&
+           pt_json_add_str(e, "type", pt_json_str(r, "model_type")) &&
+           pt_json_add_num(e, "size_bytes", pt_json_num(r, "model_size")) &&
+           pt_json_add_num(e, "parameters", pt_json_num(r, "model_n_params"));
   }
   if (!ok) {
     cJSON_Delete(arr);
@@ -647,6 +1091,8 @@ static cJSON *build_manifest(const pt_import_options *o, const pt_import_log *lo
             /* the counts collect's manifest has; imported trials are all ok */
             pt_json_add_num(trials, "ok", (double)log->n) &&
             pt_json_add_num(trials, "failed", 0) && pt_json_add_num(trials, "warmup", 0);
+  if (ok && o->format == PT_IMPORT_LLAMA_BENCH && log->results)
+    ok = llama_manifest(m, log->results);
   if (!ok) {
     cJSON_Delete(m);
     return NULL;
@@ -751,6 +1197,8 @@ pt_code pt_import_run(const pt_import_options *o, size_t *ntrials, pt_error *err
   if (!files)
     return pt_error_set(err, PT_ENOMEM, "out of memory");
   rc = read_logs(o, &log, files, err);
+  if (!rc && o->format == PT_IMPORT_LLAMA_BENCH)
+    rc = llama_finish(&log, err);
   char *tmp = NULL, *csv = NULL, *manifest_path = NULL;
   cJSON *manifest = NULL;
   if (!rc && !(tmp = pt_mkdtemp_beside(o->out_dir, err)))

@@ -16,6 +16,19 @@
  *    `model_name` line.
  * ANSI escape sequences, carriage returns and the braille spinner characters
  * Ollama draws while it waits are removed from every line before parsing.
+ *  - llama-bench: what llama.cpp's `llama-bench -o json` (an array of result
+ *    objects) or `-o jsonl` (one object per line) prints (ggml-org/llama.cpp
+ *    tools/llama-bench). A result is one test of one model with one set of
+ *    settings; each of its `samples_ns` (one per repetition) is one trial:
+ *    a tg test's tokens and duration are the generation's (eval_count,
+ *    eval_duration_ns), a pp test's the prompt's (prompt_eval_count,
+ *    prompt_eval_duration_ns), a pp+tg test's duration is total_duration_ns.
+ *    The test, named as llama-bench names it ("pp512", "tg128",
+ *    "pp512+tg128", "tg128 @ d512"), is the prompt id; when the results of
+ *    one import differ in a setting (n_gpu_layers, n_threads, ...), the
+ *    prompt id also names it ("tg128 n_gpu_layers=99") so that different
+ *    settings are never pooled. `samples_ts` must agree with the rate the
+ *    duration gives (llama-bench prints it to 6 significant digits).
  *
  * Durations are Go's time.Duration notation, parsed by pt_go_duration_parse
  * exactly as Go's time.ParseDuration accepts them.
@@ -27,14 +40,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cJSON.h>
+
 #include "core/error.h"
 
 typedef enum {
   PT_IMPORT_OLLAMA_VERBOSE,
   PT_IMPORT_LLM_BENCHMARK,
+  PT_IMPORT_LLAMA_BENCH,
 } pt_import_format;
 
-/* "ollama-verbose" or "llm-benchmark". */
+/* The format names, for messages: "ollama-verbose, llm-benchmark or ..." */
+extern const char pt_import_format_names[];
+
+/* "ollama-verbose", "llm-benchmark" or "llama-bench". */
 const char *pt_import_format_name(pt_import_format f);
 /* Returns false for an unknown name. */
 bool pt_import_format_parse(const char *name, pt_import_format *out);
@@ -47,12 +66,15 @@ bool pt_import_format_parse(const char *name, pt_import_format *out);
  * is then untouched. */
 bool pt_go_duration_parse(const char *s, size_t len, int64_t *ns);
 
-/* One statistics block: one trial. Integer metrics are PT_MISSING (-1) and
- * rates NAN when the line is absent (Ollama prints only values above zero). */
+/* One statistics block, or one llama-bench sample: one trial. Integer
+ * metrics are PT_MISSING (-1) and rates NAN when the line is absent (Ollama
+ * prints only values above zero). */
 typedef struct pt_import_block {
-  long line;                 /* 1-based line where the block starts */
+  long line;                 /* 1-based line where the block (llama-bench: its result) starts */
   char *model;               /* model named in the log before it, or NULL; owned */
   long prompt_no;            /* llm-benchmark: 1-based prompt in its model section; else 0 */
+  char *prompt_id;           /* llama-bench: the test, e.g. "tg128"; else NULL; owned */
+  long result;               /* llama-bench: index of its result in the log's results */
   int64_t total_duration_ns, load_duration_ns;
   int64_t prompt_eval_count, prompt_eval_duration_ns;
   int64_t eval_count, eval_duration_ns;
@@ -62,12 +84,16 @@ typedef struct pt_import_block {
 typedef struct pt_import_log {
   pt_import_block *blocks;
   size_t n, cap;
+  cJSON *results;  /* llama-bench: every result read, in order, without its
+                      samples, with "file" and "line" added; NULL before the
+                      first; owned */
 } pt_import_log;
 
 /* Parse one log held in data[0..len) and append its blocks to log (path
  * names it in messages). Fails with PT_EDATA at path:line for a malformed
- * statistics line, and at path for a log without any block; blocks appended
- * before a failure stay in log. PT_ENOMEM when out of memory. */
+ * statistics line or llama-bench result (PT_EPARSE at line:column for JSON
+ * that does not parse), and at path for a log without any block; blocks
+ * appended before a failure stay in log. PT_ENOMEM when out of memory. */
 pt_code pt_import_parse(pt_import_format fmt, const char *data, size_t len,
                         const char *path, pt_import_log *log, pt_error *err);
 

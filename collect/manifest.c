@@ -147,7 +147,9 @@ cJSON *pt_manifest_to_json(const pt_manifest *m) {
        take(o, "options", pt_manifest_options(m->plan, m->stream)) &&
        take(o, "plan", pt_plan_to_json(m->plan)) && take(o, "models", models_json(m)) &&
        take(o, "host", m->host ? pt_host_to_json(m->host) : cJSON_CreateNull()) &&
-       take(o, "trials", trials);
+       take(o, "trials", trials) &&
+       take(o, "notes", m->notes ? cJSON_Duplicate(m->notes, true) : cJSON_CreateObject()) &&
+       (!m->telemetry || take(o, "telemetry", pt_telemetry_info_json(m->telemetry)));
   if (!ok) {
     /* take() freed the item it failed on; the rest not yet attached leak
      * only on allocation failure inside cJSON, where the process is done */
@@ -155,6 +157,40 @@ cJSON *pt_manifest_to_json(const pt_manifest *m) {
     return NULL;
   }
   return o;
+}
+
+pt_code pt_manifest_notes(const char *const *kv, size_t n, cJSON **out, pt_error *err) {
+  *out = NULL;
+  cJSON *o = cJSON_CreateObject();
+  if (!o)
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
+  for (size_t i = 0; i < n; i++) {
+    const char *eq = strchr(kv[i], '=');
+    size_t klen = eq ? (size_t)(eq - kv[i]) : 0;
+    char key[256];
+    pt_code rc = PT_OK;
+    if (!eq || !klen)
+      rc = pt_error_set(err, PT_EUSAGE, "--note '%s': give KEY=VALUE, e.g. "
+                                        "--note qemu_machine=pc-q35-8.2", kv[i]);
+    else if (klen >= sizeof key || !pt_text_ok(kv[i], klen) ||
+             !pt_text_ok(eq + 1, strlen(eq + 1)))
+      rc = pt_error_set(err, PT_EUSAGE, "--note: the key must be 1 to 255 bytes and both key "
+                                        "and value printable UTF-8 text");
+    if (!rc) {
+      memcpy(key, kv[i], klen);
+      key[klen] = '\0';
+      if (cJSON_GetObjectItemCaseSensitive(o, key))
+        rc = pt_error_set(err, PT_EUSAGE, "--note '%s' is given twice", key);
+      else if (!cJSON_AddStringToObject(o, key, eq + 1))
+        rc = pt_error_set(err, PT_ENOMEM, "out of memory");
+    }
+    if (rc) {
+      cJSON_Delete(o);
+      return rc;
+    }
+  }
+  *out = o;
+  return PT_OK;
 }
 
 pt_code pt_manifest_write(const char *path, const pt_manifest *m, pt_error *err) {
@@ -199,6 +235,11 @@ pt_code pt_manifest_read_prior(const char *path, pt_manifest_prior *p, pt_error 
       else
         cJSON_Delete(o);
     }
+    o = cJSON_DetachItemFromObjectCaseSensitive(j, "notes");
+    if (cJSON_IsObject(o))
+      p->notes = o;
+    else
+      cJSON_Delete(o);
   }
   cJSON_Delete(j);
   if (rc)
@@ -215,5 +256,6 @@ void pt_manifest_prior_free(pt_manifest_prior *p) {
   cJSON_Delete(p->options);
   cJSON_Delete(p->plan_options);
   cJSON_Delete(p->prompts);
+  cJSON_Delete(p->notes);
   memset(p, 0, sizeof *p);
 }

@@ -15,6 +15,7 @@
 
 #include "collect/plan.h"
 #include "collect/probe.h"
+#include "collect/telemetry.h"
 #include "core/error.h"
 
 #define PT_MANIFEST_SCHEMA "ptbench.manifest/1"
@@ -47,7 +48,14 @@ typedef struct pt_manifest {
   size_t n_models;
   const pt_host *host;
   long ok, failed, warmup;  /* trial counts in trials.csv */
+  const cJSON *notes;       /* --note KEY=VALUE as an object; NULL = {} */
+  const pt_telemetry_info *telemetry;  /* NULL = not written */
 } pt_manifest;
+
+/* The "notes" object from "KEY=VALUE" strings (--note), in order. PT_EUSAGE
+ * for a string without '=', an empty key, a key given twice or text that is
+ * not printable UTF-8; *out is NULL then. */
+pt_code pt_manifest_notes(const char *const *kv, size_t n, cJSON **out, pt_error *err);
 
 /* The manifest as JSON. NULL when out of memory. */
 cJSON *pt_manifest_to_json(const pt_manifest *m);
@@ -60,6 +68,7 @@ typedef struct pt_manifest_prior {
   cJSON *options;  /* the "options" object, NULL when absent */
   cJSON *plan_options;  /* "plan.options" (extra options included), NULL when absent */
   cJSON *prompts;       /* "plan.prompts" ([{id, text}]), NULL when absent */
+  cJSON *notes;         /* "notes", NULL when absent */
 } pt_manifest_prior;
 
 /* Read path; PT_ENOTFOUND when it does not exist, PT_EPARSE/PT_ESCHEMA when

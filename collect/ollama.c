@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 
 #include "core/json.h"
 #include "core/trial.h"
+#include "core/utf8.h"
 
 #define DEFAULT_MAX_BODY ((size_t)16 << 20)
 #define DEFAULT_TIMEOUT 300L
@@ -83,25 +85,45 @@ static bool split_host_port(const char *s, size_t n, const char **host, size_t *
   return true;
 }
 
-static bool valid_port(const char *p, size_t n) {
-  if (n == 0 || n > 5)
+/* Go's strconv.ParseInt(port, 10, 32) and the 0..65535 check of Ollama's
+ * envconfig.Host(): an optional sign and decimal digits. The number goes to
+ * *v (the URL gets it without sign or leading zeros, which is what Go
+ * dials). */
+static bool valid_port(const char *p, size_t n, long *v) {
+  size_t i = n && (p[0] == '+' || p[0] == '-');
+  bool neg = i && p[0] == '-';
+  if (i == n)
     return false;
-  long v = 0;
-  for (size_t i = 0; i < n; i++) {
+  long long x = 0;
+  for (; i < n; i++) {
     if (!isdigit((unsigned char)p[i]))
       return false;
-    v = v * 10 + (p[i] - '0');
+    x = x * 10 + (p[i] - '0');
+    if (x > 0x80000000LL)
+      return false; /* out of int32 range: ParseInt fails */
   }
-  return v <= 65535;
+  if (neg)
+    x = -x;
+  *v = (long)x;
+  return x >= 0 && x <= 65535;
 }
 
-pt_code pt_ollama_host_url(const char *value, char *out, size_t size, pt_error *err) {
+pt_code pt_ollama_host_url(const char *value, char *out, size_t size, char *warning,
+                           size_t warning_size, pt_error *err) {
   const char *s = value ? value : "";
   size_t n = strlen(s);
+  if (warning && warning_size)
+    warning[0] = '\0';
   trim_value(&s, &n);
   const char *scheme = "http", *hp = s;
   size_t slen = 4, hplen = n;
   const char *defport = "11434";
+  if (n == 10 && !memcmp(s, "ollama.com", 10)) { /* envconfig.Host(): the cloud */
+    scheme = "https";
+    slen = 5;
+    hp = "ollama.com:443";
+    hplen = 14;
+  }
   for (size_t i = 0; i + 3 <= n; i++) {
     if (!memcmp(s + i, "://", 3)) {
       scheme = s;
@@ -130,7 +152,7 @@ pt_code pt_ollama_host_url(const char *value, char *out, size_t size, pt_error *
   }
   const char *host, *port;
   size_t hlen, plen;
-  char ipbuf[64];
+  char ipbuf[64], portbuf[16];
   if (!split_host_port(hp, hplen, &host, &hlen, &port, &plen)) {
     port = defport;
     plen = strlen(defport);
@@ -157,9 +179,18 @@ pt_code pt_ollama_host_url(const char *value, char *out, size_t size, pt_error *
       host = "127.0.0.1";
       hlen = 9;
     }
-  } else if (!valid_port(port, plen)) {
-    port = defport;
-    plen = strlen(defport);
+  } else {
+    long v;
+    if (!valid_port(port, plen, &v)) {
+      if (warning && warning_size)
+        snprintf(warning, warning_size, "invalid port '%.*s', using the default %s",
+                 (int)(plen > 64 ? 64 : plen), port, defport);
+      port = defport;
+      plen = strlen(defport);
+    } else {
+      plen = (size_t)snprintf(portbuf, sizeof portbuf, "%ld", v);
+      port = portbuf;
+    }
   }
   if (hlen == 0) {
     host = "127.0.0.1";
@@ -240,6 +271,7 @@ bool pt_url_is_local(const char *url) {
 void pt_ndjson_init(pt_ndjson *s, size_t max_line) {
   pt_buf_init(&s->pending, max_line);
   s->lines = 0;
+  s->stop = false;
 }
 
 void pt_ndjson_free(pt_ndjson *s) { pt_buf_free(&s->pending); }
@@ -264,7 +296,7 @@ static pt_code too_long(pt_ndjson *s, pt_error *err) {
 
 pt_code pt_ndjson_feed(pt_ndjson *s, const char *data, size_t len, pt_line_fn fn,
                        void *ctx, pt_error *err) {
-  while (len) {
+  while (len && !s->stop) {
     const char *nl = memchr(data, '\n', len);
     if (!nl) {
       if (pt_buf_append(&s->pending, data, len))
@@ -296,7 +328,7 @@ pt_code pt_ndjson_feed(pt_ndjson *s, const char *data, size_t len, pt_line_fn fn
 }
 
 pt_code pt_ndjson_finish(pt_ndjson *s, pt_line_fn fn, void *ctx, pt_error *err) {
-  if (!s->pending.len)
+  if (!s->pending.len || s->stop)
     return PT_OK;
   pt_code rc = emit_line(s, s->pending.data, s->pending.len, fn, ctx, err);
   pt_buf_reset(&s->pending);
@@ -318,10 +350,14 @@ static int64_t metric(const cJSON *obj, const char *key) {
   return v < 0 ? PT_MISSING : (int64_t)v;
 }
 
+/* Copy server text into a fixed field: repaired, cut on a character. */
+static void copy_text(char *dst, size_t size, const char *s) {
+  pt_utf8_copy(dst, size, s ? s : "", s ? strlen(s) : 0);
+}
+
 void pt_gen_read_final(const cJSON *obj, pt_gen_result *r) {
   r->done = pt_json_bool(obj, "done", false);
-  const char *reason = pt_json_str(obj, "done_reason");
-  snprintf(r->done_reason, sizeof r->done_reason, "%s", reason ? reason : "");
+  copy_text(r->done_reason, sizeof r->done_reason, pt_json_str(obj, "done_reason"));
   r->prompt_eval_count = metric(obj, "prompt_eval_count");
   r->prompt_eval_duration_ns = metric(obj, "prompt_eval_duration");
   r->eval_count = metric(obj, "eval_count");
@@ -330,17 +366,18 @@ void pt_gen_read_final(const cJSON *obj, pt_gen_result *r) {
   r->total_duration_ns = metric(obj, "total_duration");
 }
 
-/* An {"error": ...} object: copy the message. Returns true when it is one. */
+/* An {"error": ...} object: copy the message (repaired, cut on a
+ * character). Returns true when it is one. */
 static bool read_error(const cJSON *obj, char *msg, size_t size) {
   const cJSON *e = pt_json_get(obj, "error");
   if (!e)
     return false;
   if (cJSON_IsString(e))
-    snprintf(msg, size, "%s", e->valuestring);
+    copy_text(msg, size, e->valuestring);
   else if (cJSON_IsObject(e) && pt_json_str(e, "message"))
-    snprintf(msg, size, "%s", pt_json_str(e, "message"));
+    copy_text(msg, size, pt_json_str(e, "message"));
   else
-    snprintf(msg, size, "the server reported an error");
+    copy_text(msg, size, "the server reported an error");
   return true;
 }
 
@@ -396,8 +433,8 @@ pt_code pt_gen_stream_line(void *ctx, const char *line, size_t len, pt_error *er
   pt_gen_stream *g = ctx;
   pt_gen_result *r = g->res;
   g->lines++;
-  if (r->done)
-    return PT_OK; /* nothing follows the final object; ignore stray lines */
+  if (r->done) /* not reached through pt_gen_stream_feed, which stops there */
+    return PT_OK;
   /* A compact non-final chunk without an error: in valid JSON the quoted
    * key "done" followed by :false cannot occur inside a string (its quotes
    * would be escaped), so no parse is needed once the first token is in. */
@@ -419,8 +456,12 @@ pt_code pt_gen_stream_line(void *ctx, const char *line, size_t len, pt_error *er
       if (g->now)
         r->ttft_ns = g->now() - g->t0;
     }
-    if (pt_json_bool(obj, "done", false))
+    if (pt_json_bool(obj, "done", false)) {
       pt_gen_read_final(obj, r);
+      if (g->now)
+        r->wall_ns = g->now() - g->t0;
+      g->split.stop = true; /* the measurement is complete: read no further */
+    }
   }
   cJSON_Delete(obj);
   return rc;
@@ -429,6 +470,8 @@ pt_code pt_gen_stream_line(void *ctx, const char *line, size_t len, pt_error *er
 pt_code pt_gen_stream_feed(pt_gen_stream *g, const char *data, size_t len, pt_error *err) {
   return pt_ndjson_feed(&g->split, data, len, pt_gen_stream_line, g, err);
 }
+
+bool pt_gen_stream_done(const pt_gen_stream *g) { return g->res->done; }
 
 pt_code pt_gen_stream_finish(pt_gen_stream *g, pt_error *err) {
   pt_code rc = pt_ndjson_finish(&g->split, pt_gen_stream_line, g, err);
@@ -442,30 +485,60 @@ pt_code pt_gen_stream_finish(pt_gen_stream *g, pt_error *err) {
 
 /* ------------------------------------------------------------ client */
 
+/* Tokens a generate request may produce: options.num_predict, else num_ctx,
+ * else the default (see the header). */
+static long long gen_tokens(const cJSON *request) {
+  const cJSON *opts = pt_json_get(request, "options");
+  long long n = pt_json_int(opts, "num_predict", -1);
+  if (n <= 0)
+    n = pt_json_int(opts, "num_ctx", -1);
+  return n > 0 ? n : PT_GEN_DEFAULT_TOKENS;
+}
+
+long pt_ollama_gen_deadline_s(long timeout_s, const cJSON *request) {
+  long long tokens = gen_tokens(request);
+  long long gen = tokens > LONG_MAX / PT_GEN_SECONDS_PER_TOKEN ? LONG_MAX
+                                                               : tokens * PT_GEN_SECONDS_PER_TOKEN;
+  if (gen < PT_GEN_FLOOR_S)
+    gen = PT_GEN_FLOOR_S;
+  if (timeout_s < 0)
+    timeout_s = 0;
+  return gen > LONG_MAX - timeout_s ? LONG_MAX : timeout_s + (long)gen;
+}
+
 struct pt_ollama {
   CURL *curl;
   struct curl_slist *json_headers;
   char *base;
   long timeout_s;
+  long deadline_s;  /* generate deadline override; 0 = derived */
   size_t max_body;
   volatile sig_atomic_t *abort_flag;
   char errbuf[CURL_ERROR_SIZE];
   char url[2048];  /* URL of the current request, for messages */
 };
 
-/* One transfer: either buffered (body) or line by line (line_fn). */
+/* Takes the pieces of a 2xx body as they arrive; sets *complete when the
+ * reply has said all it will say (the transfer is then closed). */
+typedef pt_code (*feed_fn)(void *ctx, const char *data, size_t len, bool *complete,
+                           pt_error *err);
+
+/* One transfer: either buffered (body) or fed piece by piece (feed). */
 typedef struct xfer {
   pt_ollama *c;
   long status;        /* HTTP status, 0 until the headers are in */
   pt_buf body;        /* buffered reply, or the error body of a non-2xx */
-  pt_ndjson split;
-  pt_line_fn line_fn; /* NULL = buffer the body */
-  void *line_ctx;
+  feed_fn feed;       /* NULL = buffer the body */
+  void *feed_ctx;
   pt_code rc;         /* failure raised inside a callback */
   pt_error err;
   curl_off_t seen;    /* bytes received at the last check */
+  int64_t start;      /* when the transfer began */
   int64_t quiet_since;  /* when bytes last arrived (or the request began) */
+  long deadline_s;    /* whole-transfer limit; 0 = none */
+  char deadline_why[160];  /* how the deadline was set, for the message */
   bool stalled;       /* aborted for silence longer than the timeout */
+  bool complete;      /* feed saw the end of the reply; we closed early */
   bool error_cut;     /* stopped reading a non-2xx body at ERROR_BODY_MAX */
 } xfer;
 
@@ -491,7 +564,7 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud) {
     }
     return n;
   }
-  if (!x->line_fn) {
+  if (!x->feed) {
     if (pt_buf_append(&x->body, p, n)) {
       x->rc = pt_error_at(&x->err, PT_ETOOBIG, x->c->url, 0, 0,
                           "reply is larger than %zu bytes", x->body.max);
@@ -499,9 +572,14 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *ud) {
     }
     return n;
   }
-  pt_code rc = pt_ndjson_feed(&x->split, p, n, x->line_fn, x->line_ctx, &x->err);
+  bool complete = false;
+  pt_code rc = x->feed(x->feed_ctx, p, n, &complete, &x->err);
   if (rc) {
     x->rc = rc;
+    return 0;
+  }
+  if (complete) {
+    x->complete = true; /* do not wait for the server to end the reply */
     return 0;
   }
   return n;
@@ -554,6 +632,7 @@ pt_ollama *pt_ollama_new(const char *base_url, const pt_ollama_cfg *cfg, pt_erro
   }
   c->json_headers = h2;
   c->timeout_s = cfg && cfg->timeout_s > 0 ? cfg->timeout_s : DEFAULT_TIMEOUT;
+  c->deadline_s = cfg && cfg->deadline_s > 0 ? cfg->deadline_s : 0;
   c->max_body = cfg && cfg->max_body ? cfg->max_body : DEFAULT_MAX_BODY;
   c->abort_flag = cfg ? cfg->abort_flag : NULL;
   return c;
@@ -575,13 +654,12 @@ const char *pt_ollama_base(const pt_ollama *c) { return c->base; }
  * reset, so requests share one kept-alive connection). */
 static pt_code prepare(pt_ollama *c, xfer *x, const char *path, const char *body,
                        pt_error *err) {
-  int w = snprintf(c->url, sizeof c->url, "%s%s", c->base, path);
-  if (w < 0 || (size_t)w >= sizeof c->url)
-    return pt_error_set(err, PT_ETOOBIG, "URL too long: %s%s", c->base, path);
   memset(x, 0, sizeof *x);
   x->c = c;
   pt_buf_init(&x->body, c->max_body);
-  pt_ndjson_init(&x->split, c->max_body);
+  int w = snprintf(c->url, sizeof c->url, "%s%s", c->base, path);
+  if (w < 0 || (size_t)w >= sizeof c->url)
+    return pt_error_set(err, PT_ETOOBIG, "URL too long: %s%s", c->base, path);
   CURL *h = c->curl;
   curl_easy_reset(h);
   c->errbuf[0] = '\0';
@@ -607,14 +685,33 @@ static pt_code prepare(pt_ollama *c, xfer *x, const char *path, const char *body
   return PT_OK;
 }
 
-static void xfer_free(xfer *x) {
-  pt_buf_free(&x->body);
-  pt_ndjson_free(&x->split);
+/* A whole-transfer limit of s seconds (libcurl enforces it); why says how
+ * it was chosen, for the message. */
+static void set_deadline(xfer *x, long s, const char *why) {
+  x->deadline_s = s;
+  snprintf(x->deadline_why, sizeof x->deadline_why, "%s", why);
+  long ms = s > LONG_MAX / 1000 ? LONG_MAX : s * 1000;
+  curl_easy_setopt(x->c->curl, CURLOPT_TIMEOUT_MS, ms);
+}
+
+static void xfer_free(xfer *x) { pt_buf_free(&x->body); }
+
+/* The message of a non-2xx reply: the server's {"error"}, else the start
+ * of the body; repaired and cut on a character boundary. */
+static void error_body_message(const xfer *x, char *msg, size_t size) {
+  cJSON *obj = x->body.len ? cJSON_ParseWithLength(x->body.data, x->body.len) : NULL;
+  if (!read_error(obj, msg, size)) {
+    size_t n = x->body.len;
+    while (n && is_space(x->body.data[n - 1]))
+      n--;
+    pt_utf8_copy(msg, size < 201 ? size : 201, n ? x->body.data : "", n);
+  }
+  cJSON_Delete(obj);
 }
 
 /* Run the transfer and map its outcome to a code (see the header). */
 static pt_code perform(pt_ollama *c, xfer *x, pt_error *err) {
-  x->quiet_since = pt_now_ns();
+  x->start = x->quiet_since = pt_now_ns();
   CURLcode cc = curl_easy_perform(c->curl);
   if (x->rc) {
     if (err)
@@ -624,8 +721,9 @@ static pt_code perform(pt_ollama *c, xfer *x, pt_error *err) {
     return x->rc;
   }
   const char *detail = c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc);
-  if (cc == CURLE_WRITE_ERROR && x->error_cut)
-    cc = CURLE_OK; /* we stopped reading an error body: report its status */
+  if (cc == CURLE_WRITE_ERROR && (x->error_cut || x->complete))
+    cc = CURLE_OK; /* we stopped reading: report the status, keep the reply */
+  int64_t elapsed = pt_now_ns() - x->start;
   switch (cc) {
   case CURLE_OK:
     break;
@@ -635,6 +733,10 @@ static pt_code perform(pt_ollama *c, xfer *x, pt_error *err) {
                          "no data for %ld s (--timeout); the server stalled", c->timeout_s);
     return pt_error_at(err, PT_EINTERRUPTED, c->url, 0, 0, "interrupted");
   case CURLE_OPERATION_TIMEDOUT:
+    if (x->deadline_s && elapsed >= (int64_t)x->deadline_s * 1000000000 - 50000000)
+      return pt_error_at(err, PT_ETIMEOUT, c->url, 0, 0,
+                         "the reply did not end within %ld s, its deadline (%s)", x->deadline_s,
+                         x->deadline_why);
     return pt_error_at(err, PT_ETIMEOUT, c->url, 0, 0, "timed out after %ld s: %s",
                        c->timeout_s, detail);
   case CURLE_COULDNT_CONNECT:
@@ -648,18 +750,43 @@ static pt_code perform(pt_ollama *c, xfer *x, pt_error *err) {
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &x->status);
   if (x->status < 200 || x->status >= 300) {
     char msg[512] = "";
-    cJSON *obj = x->body.len ? cJSON_ParseWithLength(x->body.data, x->body.len) : NULL;
-    if (!read_error(obj, msg, sizeof msg)) {
-      size_t n = x->body.len;
-      while (n && is_space(x->body.data[n - 1]))
-        n--;
-      snprintf(msg, sizeof msg, "%.*s", (int)(n > 200 ? 200 : n), n ? x->body.data : "");
-    }
-    cJSON_Delete(obj);
+    error_body_message(x, msg, sizeof msg);
     return pt_error_at(err, PT_EHTTP, c->url, 0, 0, "HTTP %ld%s%s", x->status,
                        msg[0] ? ": " : "", msg);
   }
   return PT_OK;
+}
+
+/* Replace *s (allocated by cJSON) by its repaired copy when it is not
+ * valid UTF-8. False when out of memory. */
+static bool repair_string(char **s) {
+  size_t n = strlen(*s);
+  if (pt_utf8_valid(*s, n))
+    return true;
+  pt_buf b = PT_BUF_INIT;
+  char *copy = NULL;
+  if (!pt_utf8_sanitize(&b, *s, n) && (copy = cJSON_malloc(b.len + 1)))
+    memcpy(copy, b.data, b.len + 1);
+  pt_buf_free(&b);
+  if (!copy)
+    return false;
+  cJSON_free(*s);
+  *s = copy;
+  return true;
+}
+
+/* Every key and string of a parsed reply made valid UTF-8 (depth is
+ * bounded by cJSON's nesting limit). */
+static bool repair_tree(cJSON *item) {
+  for (; item; item = item->next) {
+    if (item->string && !(item->type & cJSON_StringIsConst) && !repair_string(&item->string))
+      return false;
+    if (cJSON_IsString(item) && item->valuestring && !repair_string(&item->valuestring))
+      return false;
+    if (item->child && !repair_tree(item->child))
+      return false;
+  }
+  return true;
 }
 
 static pt_code request_json(pt_ollama *c, const char *path, const cJSON *body, cJSON **out,
@@ -671,12 +798,20 @@ static pt_code request_json(pt_ollama *c, const char *path, const cJSON *body, c
     return pt_error_set(err, PT_ENOMEM, "out of memory");
   xfer x;
   pt_code rc = prepare(c, &x, path, text ? text : NULL, err);
-  if (!rc)
+  if (!rc) {
+    set_deadline(&x, c->timeout_s > LONG_MAX / 2 ? LONG_MAX : 2 * c->timeout_s,
+                 "twice --timeout");
     rc = perform(c, &x, err);
+  }
   if (!rc && out) {
     *out = pt_json_parse(x.body.data ? x.body.data : "", x.body.len, c->url, err);
     if (!*out)
       rc = PT_EPARSE;
+    else if (!repair_tree(*out)) {
+      cJSON_Delete(*out);
+      *out = NULL;
+      rc = pt_error_at(err, PT_ENOMEM, c->url, 0, 0, "out of memory");
+    }
   }
   xfer_free(&x);
   cJSON_free(text);
@@ -693,6 +828,7 @@ pt_code pt_ollama_post_json(pt_ollama *c, const char *path, const cJSON *body, c
 }
 
 typedef struct pull_state {
+  pt_ndjson split;
   pt_pull_fn fn;
   void *ctx;
   const char *url;
@@ -711,12 +847,17 @@ static pt_code pull_line(void *ctx, const char *line, size_t len, pt_error *err)
     cJSON_Delete(obj);
     return pt_error_at(err, PT_EHTTP, p->url, 0, 0, "%s", msg);
   }
-  const char *status = pt_json_str(obj, "status");
-  snprintf(p->last, sizeof p->last, "%s", status ? status : "");
+  copy_text(p->last, sizeof p->last, pt_json_str(obj, "status"));
   if (p->fn)
     p->fn(p->ctx, p->last, pt_json_int(obj, "completed", -1), pt_json_int(obj, "total", -1));
   cJSON_Delete(obj);
   return PT_OK;
+}
+
+static pt_code pull_feed(void *ctx, const char *data, size_t len, bool *complete,
+                         pt_error *err) {
+  pull_state *p = ctx;
+  return pt_ndjson_feed(&p->split, data, len, pull_line, p, err);
 }
 
 pt_code pt_ollama_pull(pt_ollama *c, const char *model, pt_pull_fn fn, void *ctx,
@@ -731,21 +872,33 @@ pt_code pt_ollama_pull(pt_ollama *c, const char *model, pt_pull_fn fn, void *ctx
   cJSON_Delete(req);
   if (!text)
     return pt_error_set(err, PT_ENOMEM, "out of memory");
-  pull_state p = {fn, ctx, c->url, ""};
+  pull_state p = {.fn = fn, .ctx = ctx, .url = c->url};
+  pt_ndjson_init(&p.split, c->max_body);
   xfer x;
   pt_code rc = prepare(c, &x, "/api/pull", text, err);
   if (!rc) {
-    x.line_fn = pull_line;
-    x.line_ctx = &p;
+    x.feed = pull_feed;
+    x.feed_ctx = &p;
     rc = perform(c, &x, err);
   }
   if (!rc)
-    rc = pt_ndjson_finish(&x.split, pull_line, &p, err);
+    rc = pt_ndjson_finish(&p.split, pull_line, &p, err);
   if (!rc && strcmp(p.last, "success"))
     rc = pt_error_at(err, PT_EHTTP, c->url, 0, 0, "pull of '%s' ended without success%s%s",
                      model, p.last[0] ? ": last status " : "", p.last);
   xfer_free(&x);
+  pt_ndjson_free(&p.split);
   cJSON_free(text);
+  return rc;
+}
+
+/* The streamed generate: the write callback feeds the tested stream parser
+ * and closes the transfer at the final object. */
+static pt_code gen_feed(void *ctx, const char *data, size_t len, bool *complete,
+                        pt_error *err) {
+  pt_gen_stream *g = ctx;
+  pt_code rc = pt_gen_stream_feed(g, data, len, err);
+  *complete = pt_gen_stream_done(g);
   return rc;
 }
 
@@ -761,28 +914,38 @@ pt_code pt_ollama_generate(pt_ollama *c, const cJSON *request, pt_gen_result *re
   pt_gen_stream_init(&g, res, c->url);
   pt_code rc = prepare(c, &x, "/api/generate", text, err);
   if (rc) {
+    xfer_free(&x);
     cJSON_free(text);
     pt_gen_stream_free(&g);
     return rc;
   }
+  char why[160];
+  long deadline = c->deadline_s;
+  if (deadline)
+    snprintf(why, sizeof why, "set by the caller");
+  else {
+    deadline = pt_ollama_gen_deadline_s(c->timeout_s, request);
+    long long tokens = gen_tokens(request);
+    snprintf(why, sizeof why, "--timeout %ld s + %ld s for %lld token%s", c->timeout_s,
+             deadline - c->timeout_s, tokens, tokens == 1 ? "" : "s");
+  }
+  set_deadline(&x, deadline, why);
   g.name = c->url;
   g.now = pt_now_ns;
   if (stream) {
-    x.line_fn = pt_gen_stream_line;
-    x.line_ctx = &g;
+    x.feed = gen_feed;
+    x.feed_ctx = &g;
   }
   g.t0 = pt_now_ns();
   rc = perform(c, &x, err);
   if (!rc && stream)
-    rc = pt_ndjson_finish(&x.split, pt_gen_stream_line, &g, err);
-  res->wall_ns = pt_now_ns() - g.t0;
-  if (!rc && stream && !res->done)
-    rc = pt_error_at(err, PT_ENET, c->url, 0, 0,
-                     "the stream ended before its final object (connection dropped?)");
+    rc = pt_gen_stream_finish(&g, err);
+  if (res->wall_ns == PT_MISSING) /* streamed: taken at the final object */
+    res->wall_ns = pt_now_ns() - g.t0;
   if (!rc && !stream)
     rc = pt_gen_parse_body(x.body.data ? x.body.data : "", x.body.len, c->url, res, err);
   if (rc && !res->error[0] && err)
-    snprintf(res->error, sizeof res->error, "%s", err->msg);
+    copy_text(res->error, sizeof res->error, err->msg);
   xfer_free(&x);
   pt_gen_stream_free(&g);
   cJSON_free(text);

@@ -128,27 +128,6 @@ static void ydoc_free(ydoc *d) {
   memset(d, 0, sizeof *d);
 }
 
-/* Grow *items (of size each) to hold at least want; PT_ENOMEM on overflow or
- * failure, leaving it as it was. */
-static pt_code grow(void **items, size_t *cap, size_t want, size_t size) {
-  if (want <= *cap)
-    return PT_OK;
-  size_t nc = *cap ? *cap : 4;
-  while (nc < want) {
-    if (nc > SIZE_MAX / 2)
-      return PT_ENOMEM;
-    nc *= 2;
-  }
-  if (nc > SIZE_MAX / size)
-    return PT_ENOMEM;
-  void *p = realloc(*items, nc * size);
-  if (!p)
-    return PT_ENOMEM;
-  *items = p;
-  *cap = nc;
-  return PT_OK;
-}
-
 static size_t anchor_slot(const ydoc *d, const char *name) {
   uint64_t h = UINT64_C(0xcbf29ce484222325);  /* FNV-1a 64 */
   for (const unsigned char *p = (const unsigned char *)name; *p; p++)
@@ -234,8 +213,10 @@ static pt_code attach(builder *b, ynode *node) {
     return PT_OK;
   }
   ynode *parent = b->open[b->depth - 1];
-  if (grow((void **)&parent->kids, &parent->cap, parent->n + 1, sizeof *parent->kids))
+  ynode **kids = pt_grow_array(parent->kids, &parent->cap, parent->n + 1, sizeof *kids);
+  if (!kids)
     return build_nomem(b);
+  parent->kids = kids;
   parent->kids[parent->n++] = node;
   return PT_OK;
 }
@@ -648,7 +629,10 @@ static pt_code add_extra(yctx *y, pt_plan *p, const ynode *k, const ynode *v) {
   if (!item)
     return nomem(y);
   cJSON_DeleteItemFromObjectCaseSensitive(p->extra_options, key);
-  cJSON_AddItemToObject(p->extra_options, key, item);
+  if (!cJSON_AddItemToObject(p->extra_options, key, item)) {
+    cJSON_Delete(item);  /* the key's copy failed: the item is still ours */
+    return nomem(y);
+  }
   return PT_OK;
 }
 
@@ -947,16 +931,12 @@ static pt_code prompts_lines(const pt_buf *b, const char *path, pt_plan *p, pt_e
       rc = pt_error_at(err, PT_EDATA, path, line, 0, "NUL byte in a prompt");
       break;
     }
-    if (n == cap) {
-      size_t nc = cap ? cap * 2 : 8;
-      pt_prompt *t = realloc(ps, nc * sizeof *t);
-      if (!t) {
-        rc = pt_error_set(err, PT_ENOMEM, "out of memory");
-        break;
-      }
-      ps = t;
-      cap = nc;
+    pt_prompt *t = pt_grow_array(ps, &cap, n + 1, sizeof *t);
+    if (!t) {
+      rc = pt_error_set(err, PT_ENOMEM, "out of memory");
+      break;
     }
+    ps = t;
     char id[32];
     snprintf(id, sizeof id, "p%zu", n + 1);
     ps[n].id = strdup(id);
@@ -1114,10 +1094,11 @@ cJSON *pt_plan_to_json(const pt_plan *p) {
          cJSON_AddStringToObject(pr, "id", p->prompts[i].id) &&
          cJSON_AddStringToObject(pr, "text", p->prompts[i].text);
   }
-  if (ok)
-    ok = cJSON_AddItemToObject(o, "prompts", prompts);
-  else
-    cJSON_Delete(prompts);
+  if (ok && !cJSON_AddItemToObject(o, "prompts", prompts))
+    ok = false;
+  else if (ok)
+    prompts = NULL;  /* o's now */
+  cJSON_Delete(prompts);
   ok = ok && cJSON_AddNumberToObject(o, "trials", (double)p->trials) &&
        cJSON_AddNumberToObject(o, "warmup", (double)p->warmup);
   cJSON *opts = ok ? pt_plan_options_json(p) : NULL;

@@ -1,6 +1,7 @@
 /* core/buf.c - growable, capped byte buffer. */
 #include "core/buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,4 +102,21 @@ void pt_buf_free(pt_buf *b) {
   free(b->data);
   b->data = NULL;
   b->len = b->cap = 0;
+}
+
+void *pt_grow_array(void *p, size_t *cap, size_t need, size_t elem) {
+  if (p && need <= *cap)
+    return p;
+  size_t n = *cap < 16 ? 16 : *cap;
+  while (n < need) {
+    if (n > SIZE_MAX / 2)
+      return NULL;
+    n *= 2;
+  }
+  if (!elem || n > SIZE_MAX / elem)
+    return NULL;
+  void *q = realloc(p, n * elem);
+  if (q)
+    *cap = n;
+  return q;
 }

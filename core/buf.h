@@ -42,4 +42,15 @@ void pt_buf_reset(pt_buf *b);
 char *pt_buf_detach(pt_buf *b, size_t *len);
 void pt_buf_free(pt_buf *b);
 
+/* The one way ptbench grows an array (git's ALLOC_GROW): returns p
+ * reallocated to hold at least need elements of elem bytes, *cap updated
+ * (capacity doubles, from 16), or NULL when the size would overflow or
+ * memory is short; p and *cap are then unchanged and p still the caller's.
+ *
+ *     cJSON **items = pt_grow_array(e->items, &e->cap, e->n + 1, sizeof *items);
+ *     if (!items) return PT_ENOMEM;
+ *     e->items = items;
+ */
+void *pt_grow_array(void *p, size_t *cap, size_t need, size_t elem);
+
 #endif

@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "analyze/analysis.h"
+#include "analyze/doc.h"
+#include "core/buf.h"
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/outdir.h"
@@ -234,8 +236,8 @@ static bool valid_date(const char *s) {
 static void input_date(const cJSON *analysis, const char *input, char *out, size_t size) {
   const char *best = NULL;
   const cJSON *env;
-  cJSON_ArrayForEach(env, pt_json_get(analysis, "environments")) {
-    const cJSON *m = pt_json_get(env, "manifest");
+  cJSON_ArrayForEach(env, pt_doc_environments(analysis)) {
+    const cJSON *m = pt_doc_env_manifest(env);
     const char *keys[] = {"started_at", "ended_at"};
     for (size_t i = 0; i < 2; i++) {
       const char *d = pt_json_str(m, keys[i]);
@@ -297,16 +299,10 @@ static pt_code front_matter(pt_buf *b, const char *title, const char *date) {
   return rc ? rc : pt_buf_puts(b, "\n---\n\n");
 }
 
+/* The label of the environment named name, else the name, else "". */
 static const char *env_label(const cJSON *analysis, const char *name) {
-  const cJSON *env;
-  cJSON_ArrayForEach(env, pt_json_get(analysis, "environments")) {
-    const char *n = pt_json_str(env, "name");
-    if (n && name && !strcmp(n, name)) {
-      const char *l = pt_json_str(env, "label");
-      return l ? l : n;
-    }
-  }
-  return name ? name : "";
+  const cJSON *env = pt_doc_env_find(analysis, name);
+  return env ? pt_doc_env_display(env) : name ? name : "";
 }
 
 /* Add key: the Markdown-escaped strings joined by ", ". */
@@ -324,13 +320,42 @@ static bool add_md_list(cJSON *obj, const char *key, const char *const *items, s
   return ok;
 }
 
+/* Add key: the Markdown-escaped strings joined by ", ", one string per item
+ * of arr (environments or models, in document order) as name() gives it. */
+static bool add_md_items(cJSON *obj, const char *key, const cJSON *arr,
+                         const char *(*name)(const cJSON *analysis, const cJSON *item),
+                         const cJSON *analysis) {
+  const char **names = NULL;
+  size_t n = 0, cap = 0;
+  const cJSON *x;
+  cJSON_ArrayForEach(x, arr) {
+    const char **p = pt_grow_array(names, &cap, n + 1, sizeof *names);
+    if (!p) {
+      free(names);
+      return false;
+    }
+    names = p;
+    names[n++] = name(analysis, x);
+  }
+  bool ok = add_md_list(obj, key, names, n);
+  free(names);
+  return ok;
+}
+
+static const char *env_item_label(const cJSON *analysis, const cJSON *env) {
+  return env_label(analysis, pt_doc_env_name(env));
+}
+
+static const char *model_item_name(const cJSON *analysis, const cJSON *model) {
+  (void)analysis;
+  return pt_doc_model_name(model);
+}
+
 /* The index row of a published input, from its analysis. */
 static cJSON *index_entry(const item *it, const cJSON *analysis) {
   cJSON *e = cJSON_CreateObject();
   if (!e)
     return NULL;
-  const char *names[256];
-  size_t n = 0;
   const cJSON *x;
   bool ok = cJSON_AddStringToObject(e, "slug", it->res->slug) &&
             add_md_list(e, "title_md", (const char *const[]){it->title}, 1) &&
@@ -342,23 +367,19 @@ static cJSON *index_entry(const item *it, const cJSON *analysis) {
   ok = ok && !pt_buf_printf(&link, "%s/README.md", it->res->slug) &&
        cJSON_AddStringToObject(e, "link", link.data);
   pt_buf_free(&link);
-  cJSON_ArrayForEach(x, pt_json_get(analysis, "environments")) if (n < 256) names[n++] =
-      env_label(analysis, pt_json_str(x, "name"));
-  ok = ok && add_md_list(e, "environments_md", names, n);
-  n = 0;
-  cJSON_ArrayForEach(x, pt_json_get(analysis, "models")) if (n < 256) names[n++] =
-      pt_json_str(x, "model");
-  ok = ok && add_md_list(e, "models_md", names, n);
+  ok = ok && add_md_items(e, "environments_md", pt_doc_environments(analysis), env_item_label,
+                          analysis);
+  ok = ok && add_md_items(e, "models_md", pt_doc_models(analysis), model_item_name, analysis);
   /* the mean penalty of each compared environment */
   pt_buf pen = PT_BUF_INIT;
-  const cJSON *comps = pt_json_get(pt_json_get(analysis, "summary"), "comparisons");
+  const cJSON *comps = pt_doc_summary_comparisons(analysis);
   int ncomp = cJSON_GetArraySize(comps);
   cJSON_ArrayForEach(x, comps) {
     char num[48];
-    pt_fmt_pct(pt_json_num(x, "mean_penalty_pct"), num, sizeof num);
+    pt_fmt_pct(pt_json_num(x, PT_DOC_MEAN_PENALTY_PCT), num, sizeof num);
     if (pen.len && pt_buf_puts(&pen, ", "))
       ok = false;
-    if (ncomp > 1 && (pt_md_escape(&pen, env_label(analysis, pt_json_str(x, "environment"))) ||
+    if (ncomp > 1 && (pt_md_escape(&pen, env_label(analysis, pt_doc_item_env(x))) ||
                       pt_buf_puts(&pen, ": ")))
       ok = false;
     if (pt_buf_puts(&pen, num))
@@ -460,9 +481,9 @@ static pt_code relative_sources(cJSON *analysis, const char *root) {
   while (n > 1 && root[n - 1] == '/')
     n--;
   cJSON *env;
-  cJSON_ArrayForEach(env, pt_json_get(analysis, "environments")) {
+  cJSON_ArrayForEach(env, pt_doc_environments(analysis)) {
     cJSON *src;
-    cJSON_ArrayForEach(src, pt_json_get(env, "sources")) {
+    cJSON_ArrayForEach(src, pt_doc_env_sources(env)) {
       const char *s = cJSON_GetStringValue(src);
       if (!s || strncmp(s, root, n) || s[n] != '/')
         continue;
@@ -470,7 +491,7 @@ static pt_code relative_sources(cJSON *analysis, const char *root) {
       while (*rel == '/')
         rel++;
       cJSON *r = cJSON_CreateString(rel);
-      if (!r || !cJSON_ReplaceItemViaPointer(pt_json_get(env, "sources"), src, r)) {
+      if (!r || !cJSON_ReplaceItemViaPointer(pt_doc_env_sources(env), src, r)) {
         cJSON_Delete(r);
         return PT_ENOMEM;
       }
@@ -515,8 +536,9 @@ static pt_code publish(batch *b, item *it, size_t index, pt_error *err) {
   char *root = NULL;
   pt_dataset *ds = NULL;
   if (unchanged(outdir, it->hash)) {
-    char *aj = pt_path_join(outdir, "analysis.json");
-    analysis = aj ? pt_json_read_file(aj, 0, NULL) : NULL;
+    /* the report in place, when its analysis still reads as ours */
+    char *aj = pt_path_join(outdir, PT_DOC_FILE);
+    analysis = aj ? pt_doc_load(aj, NULL) : NULL;
     free(aj);
     if (analysis) {
       it->res->state = PT_BATCH_UNCHANGED;

@@ -23,7 +23,6 @@
 #include "render/view.h"
 
 #define TEMPLATE_MAX ((size_t)16 << 20)  /* bytes in one template or partial */
-#define ANALYSIS_MAX ((size_t)256 << 20) /* bytes in an analysis.json */
 #define MAX_DIRS 64
 
 void pt_report_opts_init(pt_report_opts *o) {
@@ -212,32 +211,6 @@ pt_mustache *pt_template_load(const char *const *dirs, size_t ndirs, const char 
   return t;
 }
 
-cJSON *pt_report_parse_analysis(const char *data, size_t len, const char *name,
-                               pt_error *err) {
-  cJSON *doc = pt_json_parse(data, len, name, err);
-  if (!doc)
-    return NULL;
-  const char *schema = pt_json_str(doc, "schema");
-  if (cJSON_IsObject(doc) && schema && !strcmp(schema, PT_ANALYSIS_SCHEMA))
-    return doc;
-  pt_error_at(err, PT_ESCHEMA, name, 0, 0,
-              "not an analysis document: schema is %s%s%s, expected '%s' (the output of "
-              "'ptbench analyze')",
-              schema ? "'" : "", schema ? schema : "missing", schema ? "'" : "",
-              PT_ANALYSIS_SCHEMA);
-  cJSON_Delete(doc);
-  return NULL;
-}
-
-cJSON *pt_report_read_analysis(const char *path, pt_error *err) {
-  pt_buf b = PT_BUF_INIT;
-  cJSON *doc = NULL;
-  if (!pt_read_file(path, ANALYSIS_MAX, &b, err))
-    doc = pt_report_parse_analysis(b.data, b.len, strcmp(path, "-") ? path : "<stdin>", err);
-  pt_buf_free(&b);
-  return doc;
-}
-
 static pt_code write_in(const char *dir, const char *name, const char *data, size_t len,
                         pt_error *err) {
   char *p = pt_path_join(dir, name);
@@ -261,7 +234,7 @@ static pt_code fill(const char *dir, const cJSON *analysis, const cJSON *view,
     if (!json || pt_buf_puts(&b, json) || pt_buf_putc(&b, '\n'))
       rc = pt_error_set(err, PT_ENOMEM, "out of memory");
     else
-      rc = write_in(dir, "analysis.json", b.data, b.len, err);
+      rc = write_in(dir, PT_DOC_FILE, b.data, b.len, err);
     cJSON_free(json);
     pt_buf_free(&b);
   }

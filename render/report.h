@@ -78,17 +78,6 @@ void pt_report_opts_init(pt_report_opts *o);
 pt_code pt_report_write(const cJSON *analysis, const pt_report_opts *opts, const char *outdir,
                         pt_error *err);
 
-/* Parse an analysis document as `ptbench render` loads it: one JSON object
- * (only whitespace after it) whose schema is PT_ANALYSIS_SCHEMA. name is
- * used in messages. NULL with err set: PT_EPARSE at name:line:column, or
- * PT_ESCHEMA at name; PT_ENOMEM. The caller frees the document. */
-cJSON *pt_report_parse_analysis(const char *data, size_t len, const char *name, pt_error *err);
-
-/* The same from a file ("-" = standard input, named "<stdin>"), read whole
- * up to 256 MiB (PT_ETOOBIG beyond); PT_ENOTFOUND or PT_EIO when it cannot
- * be read. */
-cJSON *pt_report_read_analysis(const char *path, pt_error *err);
-
 /* Compile the template `name` ("page.html" for page.html.mustache, or a
  * path), looked up as reports look up theirs: dirs (NULL entries skipped),
  * then the installed share directory, then the source tree's templates/.

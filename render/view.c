@@ -1,9 +1,11 @@
 /* render/view.c - the view model of a report (render/view.h): a copy of the
  * analysis document with the formatted strings templates print.
  *
- * Numbers go through the formatters `ptbench analyze` uses (pt_fmt_num,
- * pt_fmt_pct, pt_md_escape in analyze/analysis.h), so a template that prints
- * rows[].cells[].value gives the same bytes as `analyze --format md`.
+ * The document is read through analyze/doc.h (its keys, accessors and the
+ * environments' display order) and numbers go through the formatters
+ * `ptbench analyze` uses (pt_fmt_* there, pt_md_escape in
+ * analyze/analysis.h), so a template that prints rows[].cells[].value gives
+ * the same bytes as `analyze --format md`.
  * Every string is added with set_*(), which replaces a member of the same
  * name, so a document that already carries (say) "mean_fmt" cannot shadow
  * the computed one. Allocation failures are collected in one flag per build.
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "analyze/analysis.h"
+#include "analyze/doc.h"
 #include "core/buf.h"
 #include "core/json.h"
 #include "render/chart.h"
@@ -124,18 +127,6 @@ typedef struct env_ref {
   const char *label;  /* label, else name */
 } env_ref;
 
-static const cJSON *find_env_item(const cJSON *arr, const char *env) {
-  const cJSON *it;
-  if (!cJSON_IsArray(arr) || !env)
-    return NULL;
-  cJSON_ArrayForEach(it, arr) {
-    const char *e = pt_json_str(it, "environment");
-    if (e && !strcmp(e, env))
-      return it;
-  }
-  return NULL;
-}
-
 static const char *label_of(const env_ref *envs, size_t n, const char *name) {
   for (size_t i = 0; name && i < n; i++)
     if (!strcmp(envs[i].name, name))
@@ -220,33 +211,25 @@ static void env_about(builder *b, cJSON *env, const cJSON *man) {
   set_bool(b, env, "has_about", cJSON_GetArraySize(list) > 0);
 }
 
-/* Fill envs (baseline first, then the others in document order) and add
- * label, label_md, is_baseline and the manifest summary to each. */
-static size_t prepare_envs(builder *b, cJSON *view, env_ref *envs, size_t max) {
-  cJSON *arr = pt_json_get(view, "environments"), *e;
+/* Fill envs (one per item of order: the display order of analyze/doc.h)
+ * and add label, label_md, is_baseline and the manifest summary to each. */
+static size_t prepare_envs(builder *b, const pt_doc_envs *order, env_ref *envs) {
   size_t n = 0;
-  if (!cJSON_IsArray(arr))
-    return 0;
-  for (int pass = 0; pass < 2; pass++)
-    cJSON_ArrayForEach(e, arr) {
-      const char *name = pt_json_str(e, "name");
-      if (!cJSON_IsObject(e) || !name || n >= max)
-        continue;
-      if (pt_json_bool(e, "baseline", false) != (pass == 0))
-        continue;
-      const char *label = pt_json_str(e, "label");
-      if (!label) {
-        set_str(b, e, "label", name);
-        label = pt_json_str(e, "label");
-      }
-      if (!label)
-        return n;
-      envs[n++] = (env_ref){e, name, label};
-      set_md(b, e, "label_md", label);
-      set_md(b, e, "name_md", name);
-      set_bool(b, e, "is_baseline", pass == 0);
-      env_about(b, e, pt_json_get(e, "manifest"));
-    }
+  for (size_t i = 0; i < order->n; i++) {
+    cJSON *e = order->items[i];
+    const char *name = pt_doc_env_name(e);
+    /* every environment of the view has a label: the document's, else the name */
+    if (!pt_doc_env_label(e))
+      set_str(b, e, PT_DOC_LABEL, name);
+    const char *label = pt_doc_env_label(e);
+    if (!label)
+      return n;
+    envs[n++] = (env_ref){e, name, label};
+    set_md(b, e, "label_md", label);
+    set_md(b, e, "name_md", name);
+    set_bool(b, e, "is_baseline", pt_doc_env_is_baseline(e));
+    env_about(b, e, pt_doc_env_manifest(e));
+  }
   return n;
 }
 
@@ -254,17 +237,17 @@ static size_t prepare_envs(builder *b, cJSON *view, env_ref *envs, size_t max) {
 
 static void comparison_fields(builder *b, cJSON *c, const env_ref *envs, size_t nenv) {
   char buf[128];
-  const char *env = pt_json_str(c, "environment");
+  const char *env = pt_doc_item_env(c);
   set_str(b, c, "label", label_of(envs, nenv, env));
   set_md(b, c, "label_md", label_of(envs, nenv, env));
   set_str(b, c, "penalty_fmt", pt_fmt_penalty(c, buf, sizeof buf));
   set_str(b, c, "penalty_ci_fmt",
-          fmt_pct_range(pt_json_num(c, "penalty_ci_low"), pt_json_num(c, "penalty_ci_high"), buf,
-                        sizeof buf));
-  set_str(b, c, "p_fmt", pt_fmt_p(pt_json_num(c, "p_value"), buf, sizeof buf));
-  double r = pt_json_num(c, "ratio");
+          fmt_pct_range(pt_json_num(c, PT_DOC_PENALTY_CI_LOW),
+                        pt_json_num(c, PT_DOC_PENALTY_CI_HIGH), buf, sizeof buf));
+  set_str(b, c, "p_fmt", pt_fmt_p(pt_json_num(c, PT_DOC_P_VALUE), buf, sizeof buf));
+  double r = pt_json_num(c, PT_DOC_RATIO);
   set_str(b, c, "ratio_fmt", isfinite(r) ? (snprintf(buf, sizeof buf, "%.3f", r), buf) : PT_DASH);
-  const cJSON *sig = pt_json_get(c, "significant");
+  const cJSON *sig = pt_json_get(c, PT_DOC_SIGNIFICANT);
   set_str(b, c, "significant_mark", cJSON_IsFalse(sig) ? "~" : "");
   set_str(b, c, "significant_text",
           cJSON_IsTrue(sig) ? "yes" : cJSON_IsFalse(sig) ? "no" : PT_DASH);
@@ -282,8 +265,8 @@ static void group_penalty(builder *b, cJSON *g, const cJSON *c) {
 
 static void group_fields(builder *b, cJSON *g, const env_ref *envs, size_t nenv) {
   char buf[128];
-  const char *env = pt_json_str(g, "environment");
-  double mean = pt_json_num(g, "mean");
+  const char *env = pt_doc_item_env(g);
+  double mean = pt_json_num(g, PT_DOC_MEAN);
   set_str(b, g, "label", label_of(envs, nenv, env));
   set_md(b, g, "label_md", label_of(envs, nenv, env));
   bool base = false;
@@ -293,16 +276,16 @@ static void group_fields(builder *b, cJSON *g, const env_ref *envs, size_t nenv)
   set_bool(b, g, "is_baseline", base);
   set_str(b, g, "mean_fmt", fmt2(mean, buf, sizeof buf));
   set_str(b, g, "ci_fmt",
-          fmt_pm(pt_json_num(g, "ci_low"), pt_json_num(g, "ci_high"), buf, sizeof buf));
-  set_str(b, g, "ci_low_fmt", fmt2(pt_json_num(g, "ci_low"), buf, sizeof buf));
-  set_str(b, g, "ci_high_fmt", fmt2(pt_json_num(g, "ci_high"), buf, sizeof buf));
-  set_str(b, g, "cv_fmt", pt_fmt_pct(pt_json_num(g, "cv_pct"), buf, sizeof buf));
-  set_str(b, g, "stddev_fmt", fmt2(pt_json_num(g, "stddev"), buf, sizeof buf));
-  set_str(b, g, "median_fmt", fmt2(pt_json_num(g, "median"), buf, sizeof buf));
-  set_str(b, g, "min_fmt", fmt2(pt_json_num(g, "min"), buf, sizeof buf));
-  set_str(b, g, "max_fmt", fmt2(pt_json_num(g, "max"), buf, sizeof buf));
-  if (!cJSON_IsNumber(pt_json_get(g, "n")))
-    set_num(b, g, "n", 0);
+          fmt_pm(pt_json_num(g, PT_DOC_CI_LOW), pt_json_num(g, PT_DOC_CI_HIGH), buf, sizeof buf));
+  set_str(b, g, "ci_low_fmt", fmt2(pt_json_num(g, PT_DOC_CI_LOW), buf, sizeof buf));
+  set_str(b, g, "ci_high_fmt", fmt2(pt_json_num(g, PT_DOC_CI_HIGH), buf, sizeof buf));
+  set_str(b, g, "cv_fmt", pt_fmt_pct(pt_json_num(g, PT_DOC_CV_PCT), buf, sizeof buf));
+  set_str(b, g, "stddev_fmt", fmt2(pt_json_num(g, PT_DOC_STDDEV), buf, sizeof buf));
+  set_str(b, g, "median_fmt", fmt2(pt_json_num(g, PT_DOC_MEDIAN), buf, sizeof buf));
+  set_str(b, g, "min_fmt", fmt2(pt_json_num(g, PT_DOC_MIN), buf, sizeof buf));
+  set_str(b, g, "max_fmt", fmt2(pt_json_num(g, PT_DOC_MAX), buf, sizeof buf));
+  if (!cJSON_IsNumber(pt_json_get(g, PT_DOC_N)))
+    set_num(b, g, PT_DOC_N, 0);
 }
 
 /* The results table: header_cells, penalty_headers and rows in the order
@@ -316,7 +299,7 @@ static void table(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
     cJSON *o = push_object(b, hc);
     if (!o)
       return;
-    set_str(b, o, "environment", envs[i].name);
+    set_str(b, o, PT_DOC_ENVIRONMENT, envs[i].name);
     set_str(b, o, "label", envs[i].label);
     set_md(b, o, "label_md", envs[i].label);
   }
@@ -336,21 +319,21 @@ static void table(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
       set_str(b, o, "label", s.data);
       set_str(b, o, "label_md", md.data);
     }
-    set_str(b, o, "environment", envs[i].name);
+    set_str(b, o, PT_DOC_ENVIRONMENT, envs[i].name);
     pt_buf_free(&s);
     pt_buf_free(&md);
   }
   cJSON *m;
-  cJSON_ArrayForEach(m, pt_json_get(view, "models")) {
+  cJSON_ArrayForEach(m, pt_doc_models(view)) {
     cJSON *row = push_object(b, rows), *cells, *pens;
     if (!row)
       return;
-    set_str(b, row, "model", pt_json_str(m, "model"));
+    set_str(b, row, "model", pt_doc_model_name(m));
     set_str(b, row, "model_md", pt_json_str(m, "model_md"));
     if (!(cells = add_array(b, row, "cells")) || !(pens = add_array(b, row, "penalties")))
       return;
     for (size_t i = 0; i < nenv; i++) {
-      const cJSON *g = find_env_item(pt_json_get(m, "groups"), envs[i].name);
+      const cJSON *g = pt_doc_group_of(m, envs[i].name);
       cJSON *cell = g ? cJSON_Duplicate(g, true) : cJSON_CreateObject();
       if (!cell || !cJSON_AddItemToArray(cells, cell)) {
         cJSON_Delete(cell);
@@ -359,12 +342,12 @@ static void table(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
       }
       set_str(b, cell, "value", g ? pt_json_str(g, "mean_fmt") : PT_DASH);
       if (!g) {
-        set_str(b, cell, "environment", envs[i].name);
+        set_str(b, cell, PT_DOC_ENVIRONMENT, envs[i].name);
         set_str(b, cell, "label", envs[i].label);
       }
     }
     for (size_t i = 1; i < nenv; i++) {
-      const cJSON *c = find_env_item(pt_json_get(m, "comparisons"), envs[i].name);
+      const cJSON *c = pt_doc_comparison_of(m, envs[i].name);
       cJSON *cell = c ? cJSON_Duplicate(c, true) : cJSON_CreateObject();
       if (!cell || !cJSON_AddItemToArray(pens, cell)) {
         cJSON_Delete(cell);
@@ -373,7 +356,7 @@ static void table(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
       }
       if (!c) {
         set_str(b, cell, "penalty_fmt", PT_DASH);
-        set_str(b, cell, "environment", envs[i].name);
+        set_str(b, cell, PT_DOC_ENVIRONMENT, envs[i].name);
       }
     }
   }
@@ -386,24 +369,23 @@ static void models(builder *b, cJSON *view, const env_ref *envs, size_t nenv, bo
   *single = true;
   *nmin = INFINITY;
   *nmax = 0;
-  cJSON_ArrayForEach(m, pt_json_get(view, "models")) {
+  cJSON_ArrayForEach(m, pt_doc_models(view)) {
     if (!cJSON_IsObject(m))
       continue;
-    if (!pt_json_str(m, "model"))
-      set_str(b, m, "model", "?");
-    set_md(b, m, "model_md", pt_json_str(m, "model"));
-    cJSON *comps = pt_json_get(m, "comparisons");
-    if (cJSON_IsArray(comps))
-      cJSON_ArrayForEach(it, comps) if (cJSON_IsObject(it)) comparison_fields(b, it, envs, nenv);
-    cJSON *gs = pt_json_get(m, "groups");
-    if (!cJSON_IsArray(gs))
+    if (!pt_doc_model_name(m))
+      set_str(b, m, PT_DOC_MODEL, "?");
+    set_md(b, m, "model_md", pt_doc_model_name(m));
+    cJSON *comps = pt_doc_comparisons(m);
+    cJSON_ArrayForEach(it, comps) if (cJSON_IsObject(it)) comparison_fields(b, it, envs, nenv);
+    cJSON *gs = pt_doc_groups(m);
+    if (!gs)
       continue;
     cJSON_ArrayForEach(it, gs) {
       if (!cJSON_IsObject(it))
         continue;
       group_fields(b, it, envs, nenv);
-      group_penalty(b, it, find_env_item(comps, pt_json_str(it, "environment")));
-      double n = pt_json_num(it, "n");
+      group_penalty(b, it, pt_doc_find_env_item(comps, pt_doc_item_env(it)));
+      double n = pt_json_num(it, PT_DOC_N);
       *single = *single && n == 1;
       *nmin = n < *nmin ? n : *nmin;
       *nmax = n > *nmax ? n : *nmax;
@@ -419,48 +401,49 @@ static void models(builder *b, cJSON *view, const env_ref *envs, size_t nenv, bo
 /* ---------------------------------------------------------------- summary */
 
 static void summary(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
-  cJSON *s = pt_json_get(view, "summary");
-  if (!cJSON_IsObject(s)) {
-    set_item(b, view, "summary", cJSON_CreateObject());
-    if (!(s = pt_json_get(view, "summary")))
+  cJSON *s = pt_doc_summary(view);
+  if (!s) {
+    set_item(b, view, PT_DOC_SUMMARY, cJSON_CreateObject());
+    if (!(s = pt_doc_summary(view)))
       return;
   }
-  cJSON *comps = pt_json_get(s, "comparisons"), *c;
+  cJSON *c;
   cJSON *first = NULL;
   char buf[128];
-  if (cJSON_IsArray(comps))
-    cJSON_ArrayForEach(c, comps) {
-      if (!cJSON_IsObject(c))
+  cJSON_ArrayForEach(c, pt_doc_summary_comparisons(view)) {
+    if (!cJSON_IsObject(c))
+      continue;
+    const char *env = pt_doc_item_env(c);
+    set_str(b, c, "label", label_of(envs, nenv, env));
+    set_md(b, c, "label_md", label_of(envs, nenv, env));
+    set_str(b, c, "mean_penalty_fmt",
+            pt_fmt_pct(pt_json_num(c, PT_DOC_MEAN_PENALTY_PCT), buf, sizeof buf));
+    set_str(b, c, "geomean_penalty_fmt",
+            pt_fmt_pct(pt_json_num(c, PT_DOC_GEOMEAN_PENALTY_PCT), buf, sizeof buf));
+    /* the smallest and largest penalty, and whose */
+    const cJSON *m, *lo = NULL, *hi = NULL;
+    const char *lo_m = NULL, *hi_m = NULL;
+    cJSON_ArrayForEach(m, pt_doc_models(view)) {
+      const cJSON *mc = pt_doc_comparison_of(m, env);
+      double p = pt_json_num(mc, PT_DOC_PENALTY_PCT);
+      if (!isfinite(p))
         continue;
-      const char *env = pt_json_str(c, "environment");
-      set_str(b, c, "label", label_of(envs, nenv, env));
-      set_md(b, c, "label_md", label_of(envs, nenv, env));
-      set_str(b, c, "mean_penalty_fmt",
-              pt_fmt_pct(pt_json_num(c, "mean_penalty_pct"), buf, sizeof buf));
-      set_str(b, c, "geomean_penalty_fmt",
-              pt_fmt_pct(pt_json_num(c, "geomean_penalty_pct"), buf, sizeof buf));
-      /* the smallest and largest penalty, and whose */
-      const cJSON *m, *lo = NULL, *hi = NULL;
-      const char *lo_m = NULL, *hi_m = NULL;
-      cJSON_ArrayForEach(m, pt_json_get(view, "models")) {
-        const cJSON *mc = find_env_item(pt_json_get(m, "comparisons"), env);
-        double p = pt_json_num(mc, "penalty_pct");
-        if (!isfinite(p))
-          continue;
-        if (!lo || p < pt_json_num(lo, "penalty_pct"))
-          lo = mc, lo_m = pt_json_str(m, "model");
-        if (!hi || p > pt_json_num(hi, "penalty_pct"))
-          hi = mc, hi_m = pt_json_str(m, "model");
-      }
-      set_str(b, c, "min_penalty_fmt", pt_fmt_pct(pt_json_num(lo, "penalty_pct"), buf, sizeof buf));
-      set_str(b, c, "min_penalty_model", lo_m);
-      set_md(b, c, "min_penalty_model_md", lo_m);
-      set_str(b, c, "max_penalty_fmt", pt_fmt_pct(pt_json_num(hi, "penalty_pct"), buf, sizeof buf));
-      set_str(b, c, "max_penalty_model", hi_m);
-      set_md(b, c, "max_penalty_model_md", hi_m);
-      if (!first)
-        first = c;
+      if (!lo || p < pt_json_num(lo, PT_DOC_PENALTY_PCT))
+        lo = mc, lo_m = pt_doc_model_name(m);
+      if (!hi || p > pt_json_num(hi, PT_DOC_PENALTY_PCT))
+        hi = mc, hi_m = pt_doc_model_name(m);
     }
+    set_str(b, c, "min_penalty_fmt",
+            pt_fmt_pct(pt_json_num(lo, PT_DOC_PENALTY_PCT), buf, sizeof buf));
+    set_str(b, c, "min_penalty_model", lo_m);
+    set_md(b, c, "min_penalty_model_md", lo_m);
+    set_str(b, c, "max_penalty_fmt",
+            pt_fmt_pct(pt_json_num(hi, PT_DOC_PENALTY_PCT), buf, sizeof buf));
+    set_str(b, c, "max_penalty_model", hi_m);
+    set_md(b, c, "max_penalty_model_md", hi_m);
+    if (!first)
+      first = c;
+  }
   /* the first compared environment's figures, flat, for two-environment
    * templates: {{summary.mean_penalty_fmt}} */
   static const char *const flat[] = {"label", "label_md", "mean_penalty_fmt",
@@ -470,7 +453,7 @@ static void summary(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
                                      "max_penalty_model_md"};
   for (size_t i = 0; i < sizeof flat / sizeof *flat; i++)
     set_str(b, s, flat[i], first ? pt_json_str(first, flat[i]) : NULL);
-  set_num(b, s, "models", first ? pt_json_num(first, "models") : 0);
+  set_num(b, s, PT_DOC_MODELS, first ? pt_json_num(first, PT_DOC_MODELS) : 0);
   set_bool(b, view, "has_comparisons", first != NULL);
 }
 
@@ -478,27 +461,27 @@ static void summary(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
 
 static void top_level(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
   char buf[256];
-  cJSON *metric = pt_json_get(view, "metric");
-  if (!cJSON_IsObject(metric)) {
-    set_item(b, view, "metric", cJSON_CreateObject());
-    metric = pt_json_get(view, "metric");
+  cJSON *metric = pt_doc_metric(view);
+  if (!metric) {
+    set_item(b, view, PT_DOC_METRIC, cJSON_CreateObject());
+    metric = pt_doc_metric(view);
   }
-  if (metric && !pt_json_str(metric, "label"))
-    set_str(b, metric, "label", pt_json_str(metric, "name"));
-  if (metric && !pt_json_str(metric, "unit"))
-    set_str(b, metric, "unit", "");
-  set_md(b, metric, "label_md", pt_json_str(metric, "label"));
-  set_md(b, metric, "unit_md", pt_json_str(metric, "unit"));
+  /* the view's metric has a label (else the name) and a unit */
+  pt_doc_metric_info mi = pt_doc_metric_of(view);
+  if (metric && !mi.label)
+    set_str(b, metric, PT_DOC_LABEL, mi.name);
+  if (metric && !mi.unit)
+    set_str(b, metric, PT_DOC_UNIT, "");
+  mi = pt_doc_metric_of(view);
+  set_md(b, metric, "label_md", mi.label);
+  set_md(b, metric, "unit_md", mi.unit);
 
   set_str(b, view, "generated_by", "ptbench " PTBENCH_VERSION);
-  set_str(b, view, "confidence_fmt", fmt_level(pt_json_num(view, "confidence"), buf, sizeof buf));
-  double alpha = pt_json_num(view, "alpha");
+  set_str(b, view, "confidence_fmt", fmt_level(pt_doc_confidence(view), buf, sizeof buf));
+  double alpha = pt_doc_alpha(view);
   set_str(b, view, "alpha_fmt", isfinite(alpha) ? (snprintf(buf, sizeof buf, "%g", alpha), buf)
                                                  : PT_DASH);
-  const char *test = pt_json_str(view, "test");
-  set_str(b, view, "test_label",
-          test && !strcmp(test, "mann-whitney") ? "Mann\xE2\x80\x93Whitney U test"
-                                                : "Welch's t-test");
+  set_str(b, view, "test_label", pt_doc_test_label(pt_doc_test(view)));
 
   const char *base = NULL;
   for (size_t i = 0; i < nenv; i++)
@@ -508,13 +491,13 @@ static void top_level(builder *b, cJSON *view, const env_ref *envs, size_t nenv)
   set_md(b, view, "baseline_label_md", base);
   cJSON *bcopy = nenv && base ? cJSON_Duplicate(envs[0].env, true) : cJSON_CreateObject();
   set_item(b, view, "baseline_env", bcopy);
-  const cJSON *src = nenv ? pt_json_get(pt_json_get(envs[0].env, "manifest"), "source") : NULL;
+  const cJSON *src = nenv ? pt_json_get(pt_doc_env_manifest(envs[0].env), "source") : NULL;
   set_item(b, view, "source", cJSON_IsObject(src) ? cJSON_Duplicate(src, true)
                                                    : cJSON_CreateObject());
 
   /* "Generation rate: Bare Metal vs VM w/ GPU Passthrough" */
   pt_buf t = PT_BUF_INIT;
-  if (pt_buf_printf(&t, "%s", pt_json_str(metric, "label") ? pt_json_str(metric, "label") : ""))
+  if (pt_buf_printf(&t, "%s", mi.label ? mi.label : ""))
     b->ok = false;
   for (size_t i = 0; i < nenv && b->ok; i++)
     if (pt_buf_printf(&t, "%s%s", i == 0 ? ": " : " vs ", envs[i].label))
@@ -525,36 +508,33 @@ static void top_level(builder *b, cJSON *view, const env_ref *envs, size_t nenv)
 
   cJSON *w;
   int nw = 0;
-  cJSON_ArrayForEach(w, pt_json_get(view, "warnings")) {
+  cJSON_ArrayForEach(w, pt_doc_warnings(view)) {
     if (!cJSON_IsObject(w))
       continue;
-    set_md(b, w, "message_md", pt_json_str(w, "message") ? pt_json_str(w, "message") : "");
+    const char *msg = pt_json_str(w, PT_DOC_MESSAGE);
+    set_md(b, w, "message_md", msg ? msg : "");
     nw++;
   }
   set_bool(b, view, "has_warnings", nw > 0);
   set_num(b, view, "warning_count", nw);
 }
 
-#define MAX_ENVS 256
-
 cJSON *pt_view_build(const cJSON *analysis, pt_error *err) {
-  const char *schema = pt_json_str(analysis, "schema");
-  if (!cJSON_IsObject(analysis) || !schema || strcmp(schema, PT_ANALYSIS_SCHEMA)) {
-    pt_error_set(err, PT_ESCHEMA, "not an analysis document: schema is %s%s%s, expected '%s'",
-                 schema ? "'" : "", schema ? schema : "missing", schema ? "'" : "",
-                 PT_ANALYSIS_SCHEMA);
+  if (pt_doc_check(analysis, NULL, err))
     return NULL;
-  }
   builder b = {true};
+  pt_doc_envs order = PT_DOC_ENVS_INIT;
+  env_ref *envs = NULL;
   cJSON *view = cJSON_Duplicate(analysis, true);
-  env_ref *envs = calloc(MAX_ENVS, sizeof *envs);
-  if (!view || !envs) {
+  if (!view || pt_doc_env_order(view, &order) ||
+      !(envs = calloc(order.n ? order.n : 1, sizeof *envs))) {
     cJSON_Delete(view);
-    free(envs);
+    pt_doc_envs_free(&order);
     pt_error_set(err, PT_ENOMEM, "out of memory");
     return NULL;
   }
-  size_t nenv = prepare_envs(&b, view, envs, MAX_ENVS);
+  size_t nenv = prepare_envs(&b, &order, envs);
+  pt_doc_envs_free(&order);
   bool single;
   double nmin, nmax;
   models(&b, view, envs, nenv, &single, &nmin, &nmax);

@@ -1,7 +1,7 @@
 /* render/view.h - the view model: what a report template sees.
  *
- * pt_view_build() takes an analysis document (ptbench.analysis/1,
- * docs/analysis-json.md) and returns a deep copy of it with formatted strings
+ * pt_view_build() takes an analysis document (analyze/doc.h; README
+ * "analysis.json") and returns a deep copy of it with formatted strings
  * added everywhere a template would otherwise need logic: numbers as text
  * ("50.10", "1.66%", "± 0.42"), "—" for every value that does not exist,
  * Markdown-escaped names and labels (the *_md fields), the results table as
@@ -18,8 +18,8 @@
 #include "core/error.h"
 
 /* The view of analysis, with charts named as pt_view_set_charts(view, PNG)
- * would. Returns NULL with err set: PT_ESCHEMA when analysis is not a
- * ptbench.analysis/1 document, PT_ENOMEM. */
+ * would. Returns NULL with err set: PT_ESCHEMA when analysis fails
+ * pt_doc_check, PT_ENOMEM. */
 cJSON *pt_view_build(const cJSON *analysis, pt_error *err);
 
 /* Replace the view's "charts" object with the files a report writes for the

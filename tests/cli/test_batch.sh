@@ -132,6 +132,15 @@ expect_err_has "ptbench: lab-runs/: published site/lab-runs/"
 expect_err_has "ptbench: runs-2025-01.tar.gz: unchanged, skipped"
 tmp_is_clean
 
+t "a report whose analysis.json is not of this schema is rebuilt"
+sed -i 's|"ptbench\.analysis/[0-9]*"|"ptbench.analysis/0"|' site/lab-runs/analysis.json
+grep -qF '"ptbench.analysis/0"' site/lab-runs/analysis.json && ok || fail "schema not changed"
+run "$PTBENCH" batch --out site runs-2025-01.tar.gz lab-runs/
+expect_status 0
+expect_err_has "ptbench: lab-runs/: published site/lab-runs/"
+expect_err_has "ptbench: runs-2025-01.tar.gz: unchanged, skipped"
+grep -qF '"ptbench.analysis/0"' site/lab-runs/analysis.json && fail "old analysis kept" || ok
+
 t "--templates: a user's page template is used, and changing it rebuilds"
 mkdir -p my-templates
 sed 's|<main>|<main class="mine">|' "$PTBENCH_SRC/templates/page.html.mustache" >my-templates/page.html.mustache
@@ -295,6 +304,29 @@ grep -qF '<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>' site-evil/b-x-y/index.
 grep -qF '<title>&lt;b&gt;x&amp;&quot;y</title>' site-evil/b-x-y/index.html && ok ||
   fail "archive name not escaped in the page title"
 grep -qF 'title: "<b>x&\"y"' site-evil/b-x-y/README.md && ok || fail "YAML title not quoted"
+
+# --- no cap on environments ------------------------------------------------
+t "300 environments: every one in the index row, every mean penalty"
+mkdir -p many/runs
+python3 -c '
+with open("many/runs/trials.csv", "w") as f:
+    f.write("environment,model,eval_rate\n")
+    for i in range(300):
+        f.write("env%03d,m,%d\n" % (i, 100 + i))
+'
+run "$PTBENCH" batch --out site-many many/runs
+expect_status 0
+# the baseline is the first environment read (no "bare-metal"): env000; the
+# penalty of env i is (1 - (100 + i) / 100) * 100 = -i %
+python3 - site-many/index.md <<'PY' && ok || fail "index row of 300 environments"
+import sys
+row = [l for l in open(sys.argv[1]) if l.startswith("| [runs](runs/README.md)")][0]
+cells = [c.strip() for c in row.strip().strip("|").split(" | ")]
+want_envs = ", ".join("env%03d" % i for i in range(300))
+want_pen = ", ".join("env%03d: -%d.00%%" % (i, i) for i in range(1, 300))
+if cells[2] != want_envs or cells[3] != "m" or cells[4] != want_pen:
+    sys.exit("row: %s" % row[:400])
+PY
 
 # --- usage ----------------------------------------------------------------
 t "usage errors"

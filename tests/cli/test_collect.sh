@@ -15,7 +15,7 @@ SRC=${PTBENCH_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$SRC/tests/lib/cli.sh"
 # shellcheck source=../lib/fake.sh
 . "$SRC/tests/lib/fake.sh"
-export PTBENCH_SYSROOT="$SRC/tests/data/sysroot-vm"
+export PTBENCH_SYSROOT="$SRC/tests/data/sysroot/amd-vm"
 unset OLLAMA_HOST
 
 TINY='tiny:1b:40,tokens=20,load=0.5,vram=50%'

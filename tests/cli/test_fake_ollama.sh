@@ -61,7 +61,7 @@ eq "bad model spec status" $? 2
 eq "bad fault status" $? 2
 
 # ---- one server for the endpoints ---------------------------------------------
-start_fake --seed 7 --version-string 0.5.1 --log "$TMP/log" \
+start_fake --seed 7 --version-string 0.5.1 --log "$TMP/log" --unload-delay 2 \
   --model 'gemma2:9b:40,tokens=20,cache,load=2' \
   --model 'phi4:14b:30,vram=75%' \
   --model 'qwen3:8b:70,thinking,tokens=4,think-tokens=3' \
@@ -164,8 +164,15 @@ eq "ps digest = tags digest" "$(jq -r '.models[] | select(.name == "phi4:14b") |
   "$(keys "$SAMPLES/ps-response-openapi.json" '.models[0]')"
 eq "unload status" "$(r POST /api/chat '{"model":"phi4:14b","messages":[],"keep_alive":0}')" 200
 eq "unload reply" "$(jq -c '[.done_reason, .message.content]' "$TMP/body")" '["unload",""]'
+# the unload finishes in the background (--unload-delay 2): still listed now
 r GET /api/ps >/dev/null
-eq "ps after unload" "$(jq -c '[.models[].name] | sort' "$TMP/body")" '["gemma2:9b","qwen3:8b"]'
+eq "ps while unloading" "$(jq -c '[.models[].name] | sort' "$TMP/body")" '["gemma2:9b","phi4:14b","qwen3:8b"]'
+for ((i = 0; i < 50; i++)); do
+  r GET /api/ps >/dev/null
+  [ "$(jq -c '[.models[].name] | sort' "$TMP/body")" = '["gemma2:9b","qwen3:8b"]' ] && break
+  sleep 0.1
+done
+eq "ps after the unload" "$(jq -c '[.models[].name] | sort' "$TMP/body")" '["gemma2:9b","qwen3:8b"]'
 
 # pull makes a pullable model available
 eq "pull status" "$(r POST /api/pull '{"model":"llama3.2:3b"}')" 200
@@ -229,6 +236,73 @@ stop_fake
 eq "same seed, same trials" "$a" "$b"
 check "another seed, other trials" [ "$a" != "$c" ]
 check "noise varies trials" [ "$(echo "$a" | sort -u | wc -l)" -eq 2 ]
+
+# ---- loads: each request that loads a model counts -----------------------------
+start_fake --unload-delay 1 --model 'a:1b,load=0,tokens=3' --model 'b:1b,load=0.25,tokens=3' \
+  --model 'c:1b,loaded' || exit 1
+loads() { curl -s "$FAKE_URL/debug/loads" | jq -c .loads; }
+gen() { curl -s "$FAKE_URL/api/generate" -d "$1"; }
+eq "no loads at start" "$(loads)" '{"a:1b":0,"b:1b":0,"c:1b":0}'
+eq "first request reports the load" "$(gen '{"model":"b:1b","prompt":"x","stream":false}' | jq .load_duration)" 250000000
+eq "next request: no load" "$(gen '{"model":"b:1b","prompt":"x","stream":false}' | jq .load_duration)" null
+gen '{"model":"a:1b","prompt":"x"}' >/dev/null
+eq "a load per model" "$(loads)" '{"a:1b":1,"b:1b":1,"c:1b":0}'
+eq "ps lists the loaded models" "$(curl -s "$FAKE_URL/api/ps" | jq -c '[.models[].name] | sort')" '["a:1b","b:1b","c:1b"]'
+eq "unload" "$(gen '{"model":"b:1b","keep_alive":0}' | jq -r .done_reason)" unload
+# a request while it is still unloading waits for it and loads it anew
+eq "reload after an unload" "$(gen '{"model":"b:1b","prompt":"x","stream":false}' | jq .load_duration)" 250000000
+eq "another num_ctx reloads" "$(gen '{"model":"b:1b","prompt":"x","stream":false,"options":{"num_ctx":2048}}' | jq .load_duration)" 250000000
+eq "load-only request" "$(gen '{"model":"a:1b","prompt":"","keep_alive":0}' | jq -r .done_reason)" unload
+eq "empty prompt loads" "$(gen '{"model":"a:1b"}' | jq -r .done_reason)" load
+eq "loads counted" "$(loads)" '{"a:1b":2,"b:1b":3,"c:1b":0}'
+eq "fake_loads (tests/lib/fake.sh)" "$(fake_loads b:1b)" 3
+fake_loads nosuch:1b >/dev/null
+check "fake_loads of an unknown model fails" [ $? -ne 0 ]
+eq "unload c" "$(gen '{"model":"c:1b","keep_alive":0}' | jq -r .done_reason)" unload
+for ((i = 0; i < 50; i++)); do
+  [ "$(curl -s "$FAKE_URL/api/ps" | jq -c '[.models[].name] | sort')" = '["a:1b","b:1b"]' ] && break
+  sleep 0.1
+done
+eq "ps after the unload finished" "$(curl -s "$FAKE_URL/api/ps" | jq -c '[.models[].name] | sort')" '["a:1b","b:1b"]'
+check "fault rules skip /debug/loads" [ "$(curl -s -o /dev/null -w '%{http_code}' "$FAKE_URL/debug/loads")" = 200 ]
+stop_fake
+
+# ---- hostile replies ----------------------------------------------------------
+start_fake --model 'm:1b,load=0,tokens=6' \
+  --fault 'generate:1:endless:2' --fault 'generate:2:junk-after' \
+  --fault 'generate:3:idle-after' --fault 'generate:4:close-after:0:1' \
+  --fault 'generate:5:drip:0:0.2' --fault 'generate:6:endless' || exit 1
+G='{"model":"m:1b","prompt":"p"}'
+curl -s -m 1 -o "$TMP/h" "$FAKE_URL/api/generate" -d "$G"
+eq "endless: curl times out" $? 28
+# (curl may stop inside a line: count whole ones)
+check "endless: many lines ($(grep -c '"done":false}$' "$TMP/h"))" [ "$(grep -c '"done":false}$' "$TMP/h")" -gt 5 ]
+check "endless: none final" [ "$(grep -c '"done":true' "$TMP/h")" -eq 0 ]
+curl -s -m 1 -o "$TMP/h" "$FAKE_URL/api/generate" -d "$G"
+eq "junk-after: curl times out" $? 28
+eq "junk-after: the final object is line 7" "$(sed -n 7p "$TMP/h" | jq -c '[.done, .eval_count]')" '[true,6]'
+check "junk-after: junk follows" [ "$(grep -c '^fake-ollama: junk' "$TMP/h")" -gt 5 ]
+curl -s -m 1 -o "$TMP/h" "$FAKE_URL/api/generate" -d "$G"
+eq "idle-after: curl times out" $? 28
+eq "idle-after: ends with the final object" "$(tail -1 "$TMP/h" | jq -c '[.done, .done_reason]')" '[true,"stop"]'
+curl -s -m 10 -o "$TMP/h" -w '%{time_total}' "$FAKE_URL/api/generate" -d "$G" >"$TMP/t"
+eq "close-after: a complete reply" "$(jq -s -c '[length, .[-1].done]' "$TMP/h")" '[7,true]'
+check "close-after: 1 s late ($(cat "$TMP/t") s)" awk '{exit !($1 >= 1)}' "$TMP/t"
+curl -s -m 1 -o "$TMP/h" "$FAKE_URL/api/generate" -d '{"model":"m:1b","prompt":"p","stream":false}'
+eq "drip: curl times out" $? 28
+check "drip: a few bytes of the body ($(wc -c <"$TMP/h"))" [ "$(wc -c <"$TMP/h")" -ge 2 ] && [ "$(wc -c <"$TMP/h")" -le 8 ]
+eq "drip: the body's start" "$(head -c 2 "$TMP/h")" '{"'
+rm -f "$TMP/h" # curl creates its -o file only when a byte arrives
+curl -s -m 1 -o "$TMP/h" "$FAKE_URL/api/generate" -d '{"model":"m:1b","prompt":"p","stream":false}'
+eq "endless, no stream: curl times out" $? 28
+touch "$TMP/h"
+eq "endless, no stream: no answer" "$(wc -c <"$TMP/h")" 0
+check "server stops cleanly after hostile replies" stop_fake
+
+# ---- random chunking: lines cut anywhere, reassembled whole --------------------
+start_fake --seed 9 --chunking random --split-pause 0 --model 'm:1b,load=0,tokens=200' || exit 1
+eq "random chunking keeps lines" "$(curl -s "$FAKE_URL/api/generate" -d "$G" | jq -s -c '[length, .[-1].eval_count]')" '[201,200]'
+stop_fake
 
 start_fake --max-requests 2 --model 'm:1b' || exit 1
 pid=$FAKE_PID

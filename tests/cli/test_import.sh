@@ -11,6 +11,9 @@ cp "$DATA/llm-benchmark/log_2025-01-01-120000.log" "$DATA/ollama-verbose/session
    "$DATA/ollama-verbose/noisy.log" "$DATA/ollama-verbose/pasted.log" \
    "$DATA/bad/no-stats.log" .
 cp "$DATA/bad/malformed-duration.log" bad.log
+# llama.cpp's documented llama-bench outputs, named as docs/import.md names them
+cp "$DATA/llama-bench/readme.json" bare-metal.json
+cp "$DATA/llama-bench/readme.jsonl" vm.jsonl
 
 ptbench() { "$PTBENCH" "$@"; }
 
@@ -35,13 +38,12 @@ no_leftovers() {  # no temporary directories beside the run directories
   if ls -a results 2>/dev/null | grep -q '\.tmp-'; then fail "temporary directory left in results/"; else ok; fi
 }
 
-# --- docs/import.md: each "$ ptbench ..." line of its console block is run as
-# is; the lines under it are the exact stderr, stdout is empty ------------
+# --- docs/import.md: each "$ ptbench ..." line of its console blocks is run
+# as is; the lines under it are the exact stderr, then stdout ---------------
 docs_case() {
   t "docs: $1"
   eval "run $1"
-  expect_text "$err" "$2" "stderr"
-  [ -z "$out" ] && ok || fail "stdout not empty: $out"
+  expect_text "$err${err:+${out:+$'\n'}}$out" "$2" "output"
 }
 ndocs=0
 cmd="" expect="" in_block=0
@@ -62,7 +64,7 @@ while IFS= read -r line <&3; do
   esac
 done 3<"$PTBENCH_SRC/docs/import.md"
 t "docs examples found"
-[ "$ndocs" -eq 6 ] && ok || fail "expected 6 examples in docs/import.md, ran $ndocs"
+[ "$ndocs" -eq 10 ] && ok || fail "expected 10 examples in docs/import.md, ran $ndocs"
 
 # --- what the examples wrote -------------------------------------------
 # Expected values are read off the sample logs by hand (tests/data/import/
@@ -209,5 +211,122 @@ run "$PTBENCH" import --format ollama-verbose --env u --model m missing.log
 expect_status 1
 expect_err_has "missing.log"
 expect_no_file results/u
+
+# --- llama-bench -------------------------------------------------------------
+# Expected values are llama.cpp's own: the samples_ns of the README examples
+# (tests/data/import/README.md says which commit), and their samples_ts and
+# avg_ts, which llama-bench computed from them.
+LB="$DATA/llama-bench"
+LBCOLS="model prompt_id trial warmup status prompt_eval_count prompt_eval_duration_ns eval_count eval_duration_ns total_duration_ns started_at load_duration_ns"
+
+t "llama-bench -o json rows: one per sample, the test as prompt id"
+expect_text "$(columns results/lb-bare-metal/trials.csv $LBCOLS)" \
+"Qwen2.5-7B-Instruct-Q4_K_M.gguf,pp512,1,0,ok,512,74601900,,,,,
+Qwen2.5-7B-Instruct-Q4_K_M.gguf,pp512,2,0,ok,512,71632900,,,,,
+Qwen2.5-7B-Instruct-Q4_K_M.gguf,pp512,3,0,ok,512,71745200,,,,,
+Qwen2.5-7B-Instruct-Q4_K_M.gguf,pp512,4,0,ok,512,71952700,,,,,
+Qwen2.5-7B-Instruct-Q4_K_M.gguf,pp512,5,0,ok,512,70745500,,,,,
+Qwen2.5-7B-Instruct-Q4_K_M.gguf,tg128,1,0,ok,,,128,1075361300,,,
+Qwen2.5-7B-Instruct-Q4_K_M.gguf,tg128,2,0,ok,,,128,1065089400,,,
+Qwen2.5-7B-Instruct-Q4_K_M.gguf,tg128,3,0,ok,,,128,1071761200,,,
+Qwen2.5-7B-Instruct-Q4_K_M.gguf,tg128,4,0,ok,,,128,1081934900,,,
+Qwen2.5-7B-Instruct-Q4_K_M.gguf,tg128,5,0,ok,,,128,1089692600,,," "rows"
+
+t "llama-bench rates agree with its samples_ts (6 significant digits)"
+for pair in "results/lb-bare-metal bare-metal.json" "results/lb-vm vm.jsonl"; do
+  set -- $pair
+  printed=$(jq -r '(if type == "array" then .[] else . end) | .samples_ts[]' "$2")
+  got=$(columns "$1/trials.csv" prompt_eval_rate eval_rate | tr -d ,)
+  if paste -d' ' <(printf '%s\n' "$got") <(printf '%s\n' "$printed") |
+     awk 'NF != 2 || ($1 - $2) / $2 > 1e-5 || ($2 - $1) / $2 > 1e-5 { bad = 1 } END { exit bad }'; then ok; else
+    fail "$1 rates [$got] vs samples_ts [$printed]"
+  fi
+done
+
+t "the analyzed means are llama-bench's avg_ts"
+for pair in "results/lb-bare-metal bare-metal.json" "results/lb-vm vm.jsonl"; do
+  set -- $pair
+  want=$(jq -r '(if type == "array" then .[] else . end) | .avg_ts' "$2")
+  got=$( { "$PTBENCH" analyze -q --metric prompt_eval_rate "$1" | jq '.models[0].groups[0].mean'
+           "$PTBENCH" analyze -q "$1" | jq '.models[0].groups[0].mean'; } )
+  if paste -d' ' <(printf '%s\n' "$got") <(printf '%s\n' "$want") |
+     awk 'NF != 2 || ($1 - $2) / $2 > 1e-8 || ($2 - $1) / $2 > 1e-8 { bad = 1 } END { exit bad }'; then ok; else
+    fail "$1 means [$got] vs avg_ts [$want]"
+  fi
+done
+
+t "llama-bench manifest: machine, build, settings, results"
+m=results/lb-bare-metal/manifest.json
+expect_text "$(jq -c '[.source.format, .host.cpu_model, .gpu.model, .software.runtime]' $m)" \
+  '["llama-bench","AMD Ryzen 7 7800X3D 8-Core Processor","NVIDIA GeForce RTX 4080","llama.cpp 8cf427ff (5163), CUDA"]' "facts"
+expect_text "$(jq -c '.models' $m)" \
+  '[{"name":"Qwen2.5-7B-Instruct-Q4_K_M.gguf","file":"models/Qwen2.5-7B-Instruct-Q4_K_M.gguf","type":"qwen2 7B Q4_K - Medium","size_bytes":4677120000,"parameters":7615616512}]' "models"
+expect_text "$(jq -c '[.options.n_gpu_layers, .options.n_threads, .options.flash_attn, (.options | has("n_prompt") or has("avg_ts") or has("build_commit"))]' $m)" \
+  '[99,8,false,false]' "options"
+expect_text "$(jq -c '[.llama_bench.results[] | [.prompt_id, .line, .test_time, has("samples_ns")]]' $m)" \
+  '[["pp512",2,"2025-04-24T11:58:50Z",false],["tg128",39,"2025-04-24T11:58:51Z",false]]' "results"
+
+t "llama-bench 2023 jsonl (no n_depth, no backends)"
+run "$PTBENCH" import -q --format llama-bench --env old --out results/lb-2023 "$LB/readme-2023.jsonl"
+expect_status 0
+expect_text "$(columns results/lb-2023/trials.csv model prompt_id trial eval_duration_ns | sed -n '1p;6p')" \
+"ggml-model-q4_0.gguf,pp512,1,
+ggml-model-q4_0.gguf,tg128,1,984472709" "rows"
+expect_text "$(jq -c '[.software.runtime, .options.cuda, .options.f16_kv]' results/lb-2023/manifest.json)" \
+  '["llama.cpp 3469684 (1275)",true,true]' "manifest"
+
+t "two files of the same tests: more trials of each"
+run "$PTBENCH" import -q --format llama-bench --env both --out results/lb-both bare-metal.json vm.jsonl
+expect_status 0
+expect_text "$(columns results/lb-both/trials.csv prompt_id trial | sort | uniq -c | awk '{print $1}' | sort -u)" "1" "no repeated (prompt, trial)"
+expect_text "$(columns results/lb-both/trials.csv prompt_id trial | tail -1)" "tg128,10" "last"
+
+t "settings that differ within an import name the prompt"
+# the README's two results, again with n_gpu_layers 0 (derived with jq)
+jq '. + map(.n_gpu_layers = 0)' bare-metal.json >ngl.json
+run "$PTBENCH" import -q --format llama-bench --env ngl --out results/lb-ngl ngl.json
+expect_status 0
+expect_text "$(columns results/lb-ngl/trials.csv prompt_id | uniq)" \
+"pp512 n_gpu_layers=99
+tg128 n_gpu_layers=99
+pp512 n_gpu_layers=0
+tg128 n_gpu_layers=0" "prompt ids"
+expect_text "$(jq -c '[(.options | has("n_gpu_layers")), .options.n_threads, [.llama_bench.results[].prompt_id][3]]' results/lb-ngl/manifest.json)" \
+  '[false,8,"tg128 n_gpu_layers=0"]' "manifest"
+
+t "pp+tg and depth tests"
+jq -c '.[1] | (.n_prompt = 512 | .samples_ts = [ .samples_ns[] | 640e9 / . ]), (.n_depth = 512)' bare-metal.json >pg.jsonl
+run "$PTBENCH" import -q --format llama-bench --env pg --out results/lb-pg pg.jsonl
+expect_status 0
+expect_text "$(columns results/lb-pg/trials.csv prompt_id prompt_eval_count eval_count eval_duration_ns total_duration_ns eval_rate | sed -n '1p;6p')" \
+"pp512+tg128,512,128,,1075361300,
+tg128 @ d512,,128,1075361300,,119.0297623691684" "rows"
+
+t "llama-bench output with averages only"
+jq 'map(del(.samples_ns, .samples_ts))' bare-metal.json >avg.json
+run "$PTBENCH" import --format llama-bench --env avg avg.json
+expect_status 3
+expect_text "$err" "ptbench: avg.json:2: pp512: no 'samples_ns': this output has only averages (avg_ns, avg_ts); import llama-bench's -o json or -o jsonl, which list every repetition" "stderr"
+expect_no_file results/avg
+
+t "samples_ts that disagree with samples_ns"
+jq -c '.[] | .samples_ts[2] = 120.5' bare-metal.json >edited.jsonl
+run "$PTBENCH" import --format llama-bench --env ed edited.jsonl
+expect_status 3
+expect_text "$err" "ptbench: edited.jsonl:1: pp512: samples_ts[2] disagrees with samples_ns[2]: 512 tokens in 71745200 ns are 7136.37 tokens/s" "stderr"
+expect_no_file results/ed
+
+t "a llama-bench run cut short"
+head -n 45 bare-metal.json >cut.json
+run "$PTBENCH" import --format llama-bench --env cut cut.json
+expect_status 3
+expect_err_has "ptbench: cut.json:45:"
+expect_err_has ": not valid JSON"
+expect_no_file results/cut
+no_leftovers
+
+t "llama-bench help names the format"
+run "$PTBENCH" import --help
+expect_out_has "ollama-verbose, llm-benchmark or llama-bench"
 
 finish

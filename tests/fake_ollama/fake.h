@@ -58,6 +58,10 @@ int64_t fake_now_ns(void);
 void fake_timestamp(int64_t t_ns, char *out, size_t size);
 /* Sleep ns nanoseconds in short slices; false if the server began stopping. */
 bool fake_sleep_ns(int64_t ns);
+/* The peer of connection socket fd has closed it (fd < 0: never). */
+bool fake_client_gone(int fd);
+/* fake_sleep_ns that also ends (false) when the client of fd hangs up. */
+bool fake_wait_ns(int64_t ns, int fd);
 /* Parse a number with strtod/strtoll checks: the whole string, finite. */
 bool fake_parse_double(const char *s, double *out);
 bool fake_parse_ll(const char *s, long long *out);
@@ -86,16 +90,23 @@ typedef struct fake_model {
   bool cache;               /* a repeated prompt is cached: prompt metrics 0 */
   /* state, guarded by fake_models.mu */
   bool available;           /* installed (pullable models start false) */
-  bool loaded;
-  int64_t expires_ns;       /* when a loaded model unloads; FAKE_FOREVER */
+  bool loaded;              /* in memory: listed by /api/ps */
+  int64_t expires_ns;       /* when its keep-alive ends and its unload
+                               begins; FAKE_FOREVER */
   int ctx_loaded;           /* num_ctx it was loaded with */
   uint64_t last_prompt;     /* hash of the last prompt, for the cache */
   bool has_last_prompt;
+  long loads;               /* times a request loaded it (GET /debug/loads) */
 } fake_model;
 
+/* A model whose keep-alive has ended (or that was asked to unload) is
+ * unloading: a request must load it anew, but /api/ps lists it until
+ * unload_delay_ns later, as a real server frees the memory in the
+ * background (OLLAMA.md: "the unload finishes asynchronously"). */
 typedef struct fake_models {
   fake_model *v;
   size_t n, cap;
+  int64_t unload_delay_ns;  /* --unload-delay */
   pthread_mutex_t mu;
 } fake_models;
 
@@ -126,12 +137,15 @@ typedef struct fake_use {
  * unload when done) and check the prompt cache. num_ctx <= 0 = default. */
 fake_use fake_models_use(fake_models *t, fake_model *m, uint64_t prompt_hash,
                          int64_t keep_alive_ns, int num_ctx);
+/* keep_alive 0 with no prompt: the model begins to unload (if loaded). */
 void fake_models_unload(fake_models *t, fake_model *m);
 
 /* Response bodies (caller owns them; NULL when out of memory). */
 cJSON *fake_models_tags_json(fake_models *t);
 cJSON *fake_models_ps_json(fake_models *t);
 cJSON *fake_model_show_json(const fake_model *m);
+/* {"loads": {"NAME": N, ...}}: loads per model, every model listed. */
+cJSON *fake_models_loads_json(fake_models *t);
 
 /* ---- faults.c -------------------------------------------------------- */
 
@@ -140,10 +154,17 @@ typedef enum {
   FAKE_FAULT_404_LEGACY, /* model "X" not found, try pulling it first */
   FAKE_FAULT_500,        /* {"error": "the model failed to generate a response"} */
   FAKE_FAULT_503,        /* server busy: queue full */
+  FAKE_FAULT_LATIN1_502, /* a proxy's HTML error page in ISO-8859-1 */
   FAKE_FAULT_MIDSTREAM,  /* after K lines, an {"error"} line with status 200 */
   FAKE_FAULT_DROP,       /* after K lines, close the connection */
   FAKE_FAULT_STALL,      /* after K lines, send nothing for S seconds */
   FAKE_FAULT_GARBAGE,    /* after K lines, one line that is not JSON */
+  FAKE_FAULT_ENDLESS,    /* after K lines, done:false lines forever */
+  FAKE_FAULT_DRIP,       /* from line K on, one byte every S seconds */
+  FAKE_FAULT_JUNK_AFTER, /* the final object, then junk lines forever */
+  FAKE_FAULT_IDLE_AFTER, /* the final object, then S s of an idle open
+                            connection (default: until the client leaves) */
+  FAKE_FAULT_CLOSE_AFTER /* the final object, the end of the reply S s later */
 } fake_fault_kind;
 
 typedef struct fake_fault {
@@ -152,7 +173,7 @@ typedef struct fake_fault {
   long first, last;           /* request numbers on that endpoint (1-based) */
   char model[FAKE_NAME_MAX];  /* normalised model name; "" = any model */
   long after;                 /* K: lines streamed before the fault */
-  double seconds;             /* S: stall length */
+  double seconds;             /* S: stall length, drip interval, idle time */
 } fake_fault;
 
 /* Parse a --fault spec (syntax in main.c's help). False with err on error. */
@@ -163,6 +184,9 @@ const fake_fault *fake_faults_match(const fake_fault *v, size_t n, const char *e
                                     long number, const char *model);
 /* The name of a fault kind as written in --fault ("drop"). */
 const char *fake_fault_name(fake_fault_kind k);
+/* A fault played inside a reply (a stream, or a body sent as one), not an
+ * HTTP error status. */
+bool fake_fault_in_reply(const fake_fault *f);
 
 /* ---- server configuration (main.c fills it, routes.c reads it) -------- */
 
@@ -170,7 +194,8 @@ typedef enum {
   FAKE_CHUNK_LINE,   /* one NDJSON line per write */
   FAKE_CHUNK_MERGE,  /* several lines per write */
   FAKE_CHUNK_SPLIT,  /* every line cut in two writes */
-  FAKE_CHUNK_RANDOM, /* random sizes: lines split and merged */
+  FAKE_CHUNK_RANDOM, /* 1-4 lines a write, every other write (seeded) cut
+                        at a random byte: lines split anywhere */
 } fake_chunking;
 
 typedef struct fake_server {
@@ -221,6 +246,12 @@ cJSON *fake_plan_final_json(const fake_plan *p);
 typedef struct fake_stream fake_stream;
 /* A stream of the plan's NDJSON lines (copied); NULL when out of memory. */
 fake_stream *fake_stream_generation(const fake_server *srv, const fake_plan *p, uint64_t seed);
+/* A one-object reply (body, copied; no newline) that plays fault (may be
+ * NULL), for "stream": false requests with a fault inside the reply. */
+fake_stream *fake_stream_body(const fake_server *srv, const char *body, const fake_fault *fault,
+                              uint64_t seed);
+/* The connection's socket, so long waits end when the client leaves. */
+void fake_stream_set_fd(fake_stream *s, int fd);
 /* A /api/pull progress stream; m NULL = unknown model (error line).
  * On success the model becomes available. */
 fake_stream *fake_stream_pull(fake_server *srv, fake_model *m, const fake_fault *fault,

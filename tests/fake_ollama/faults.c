@@ -6,7 +6,10 @@
  * request, 1-based), ENDPOINT:N-M, or model=NAME (every request naming that
  * model; NAME may hold colons). ENDPOINT is generate, chat, pull, show, tags,
  * ps, version or any. KIND is one of the names in kinds[] below. K = lines
- * streamed before a stream fault (default 4), S = stall seconds (default 2).
+ * streamed before a fault inside the reply (default 4; not used by the
+ * *-after kinds, which act after the final object), S = seconds: of a
+ * stall (default 2), between dripped bytes (1), of idling (3600, i.e. until
+ * the client leaves or the server stops) or before closing (8).
  */
 #include <limits.h>
 #include <string.h>
@@ -21,11 +24,43 @@ static const struct {
     {"404-legacy", FAKE_FAULT_404_LEGACY},
     {"500", FAKE_FAULT_500},
     {"503", FAKE_FAULT_503},
+    {"latin1-502", FAKE_FAULT_LATIN1_502},
     {"error-midstream", FAKE_FAULT_MIDSTREAM},
     {"drop", FAKE_FAULT_DROP},
     {"stall", FAKE_FAULT_STALL},
     {"garbage", FAKE_FAULT_GARBAGE},
+    {"endless", FAKE_FAULT_ENDLESS},
+    {"drip", FAKE_FAULT_DRIP},
+    {"junk-after", FAKE_FAULT_JUNK_AFTER},
+    {"idle-after", FAKE_FAULT_IDLE_AFTER},
+    {"close-after", FAKE_FAULT_CLOSE_AFTER},
 };
+
+bool fake_fault_in_reply(const fake_fault *f) {
+  return f && f->kind != FAKE_FAULT_404 && f->kind != FAKE_FAULT_404_LEGACY &&
+         f->kind != FAKE_FAULT_500 && f->kind != FAKE_FAULT_503 &&
+         f->kind != FAKE_FAULT_LATIN1_502;
+}
+
+/* S when the spec gives none. */
+static double default_seconds(fake_fault_kind k) {
+  switch (k) {
+  case FAKE_FAULT_DRIP:
+    return 1;
+  case FAKE_FAULT_IDLE_AFTER:
+    return 3600;
+  case FAKE_FAULT_CLOSE_AFTER:
+    return 8;
+  default:
+    return 2;
+  }
+}
+
+/* Kinds that take S. */
+static bool takes_seconds(fake_fault_kind k) {
+  return k == FAKE_FAULT_STALL || k == FAKE_FAULT_DRIP || k == FAKE_FAULT_IDLE_AFTER ||
+         k == FAKE_FAULT_CLOSE_AFTER;
+}
 
 static const char *const endpoints[] = {"generate", "chat", "pull", "show",
                                         "tags",     "ps",   "version", "any"};
@@ -135,17 +170,19 @@ bool fake_fault_parse(const char *spec, fake_fault *f, char *err, size_t errsz) 
   sel[sel_len] = '\0';
   if (!parse_selector(sel, f, err, errsz))
     return false;
+  f->seconds = default_seconds(f->kind);
+  if (f->kind == FAKE_FAULT_DRIP)
+    f->after = 0;
   const char *args = kind_at[kind_len] == ':' ? kind_at + kind_len + 1 : NULL;
   if (!args)
     return true;
-  bool stream = f->kind == FAKE_FAULT_MIDSTREAM || f->kind == FAKE_FAULT_DROP ||
-                f->kind == FAKE_FAULT_STALL || f->kind == FAKE_FAULT_GARBAGE;
+  bool stream = fake_fault_in_reply(f);
   char k[32] = "", s[32] = "";
   const char *colon = strchr(args, ':');
   size_t klen = colon ? (size_t)(colon - args) : strlen(args);
   long long after;
   double secs;
-  if (!stream || klen >= sizeof k || (colon && f->kind != FAKE_FAULT_STALL) ||
+  if (!stream || klen >= sizeof k || (colon && !takes_seconds(f->kind)) ||
       (colon && strlen(colon + 1) >= sizeof s)) {
     snprintf(err, errsz, "fault '%s': too many arguments for '%s'", spec,
              fake_fault_name(f->kind));
@@ -160,8 +197,8 @@ bool fake_fault_parse(const char *spec, fake_fault *f, char *err, size_t errsz) 
   }
   f->after = (long)after;
   if (colon) {
-    if (!fake_parse_double(s, &secs) || secs < 0 || secs > 3600) {
-      snprintf(err, errsz, "fault '%s': S must be seconds in [0, 3600]", spec);
+    if (!fake_parse_double(s, &secs) || secs < 0 || secs > 86400) {
+      snprintf(err, errsz, "fault '%s': S must be seconds in [0, 86400]", spec);
       return false;
     }
     f->seconds = secs;

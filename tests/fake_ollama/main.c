@@ -26,18 +26,44 @@
  *   SELECTOR: ENDPOINT (all its requests), ENDPOINT:N (its Nth request),
  *     ENDPOINT:N-M, or model=NAME (requests naming it). ENDPOINT: generate,
  *     chat, pull, show, tags, ps, version, any.
- *   KIND: 404, 404-legacy, 500, 503 (answer with that error); error-midstream
+ *   KIND: 404, 404-legacy, 500, 503 (answer with that error), latin1-502 (a
+ *     proxy's HTML error page in ISO-8859-1: not UTF-8); error-midstream
  *     (after K lines an {"error"} line, status 200), drop (after K lines close
  *     the connection), stall (after K lines send nothing for S seconds),
  *     garbage (after K lines one line that is not JSON). K defaults to 4, S
  *     to 2. With "stream": false, error-midstream answers 500 and drop closes
  *     the connection without an answer.
+ *   Hostile kinds, for the client's deadlines: endless (after K lines,
+ *     done:false lines forever, at most 1000 a second; "stream": false: no
+ *     answer at all), drip (from line K, default 0, one byte every S
+ *     seconds, default 1), junk-after (the final object, then lines that are
+ *     not JSON forever), idle-after (the final object, then the connection
+ *     stays open and silent for S seconds, default 3600), close-after (the
+ *     final object, then the reply ends S seconds later, default 8). These
+ *     apply to "stream": false replies too (the body is the one object).
+ *     Every wait ends early when the client closes the connection.
  *   e.g. --fault generate:3:drop  --fault model=phi4:14b:404
  *        --fault chat:2-3:error-midstream:1  --fault generate:stall:2:0.5
+ *        --fault generate:2:close-after:0:8  --fault generate:drip:0:1
+ *
+ * Models loaded: a generate or chat request loads its model (the request
+ * that loads it reports load_duration; --model ...,load=S sets how long);
+ * an empty prompt only loads it (done_reason "load"), an empty prompt with
+ * keep_alive 0 unloads it (done_reason "unload"), and so does the end of
+ * its keep_alive. An unload finishes --unload-delay seconds later: until
+ * then /api/ps still lists the model (as Ollama frees memory in the
+ * background), but a new request loads it anew. /api/ps lists exactly the
+ * loaded models.
+ *
+ * GET /debug/loads (not an Ollama route) answers {"loads": {"NAME": N}}:
+ * how many times each model was loaded since start (a model given with the
+ * flag "loaded" starts loaded, at 0). --fault never applies to it; it is
+ * logged and counted by --max-requests like any request.
  *
  * Durations reported are computed from the rates; with --pace F the server
  * also sleeps F times them (--realtime = --pace 1), for TTFT and CPU-cost
- * benchmarks. Streams cut and merge NDJSON lines across writes (--chunking).
+ * benchmarks. Streams cut and merge NDJSON lines across writes (--chunking;
+ * random, the default, cuts every write at a seeded random byte).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -55,7 +81,7 @@
 enum {
   OPT_PORT = 1000, OPT_MODEL, OPT_FAULT, OPT_SEED, OPT_REALTIME, OPT_PACE, OPT_CHUNKING,
   OPT_SPLIT_PAUSE, OPT_VERSION_STRING, OPT_LOG, OPT_PID_FILE, OPT_MAX_REQUESTS,
-  OPT_EXIT_AFTER, OPT_VERBOSE, OPT_HELP
+  OPT_EXIT_AFTER, OPT_UNLOAD_DELAY, OPT_VERBOSE, OPT_HELP
 };
 
 /* One table gives both getopt_long's options and --help. */
@@ -78,6 +104,8 @@ static const struct {
     {OPT_PID_FILE, "pid-file", "FILE", "write the process id there (removed at exit)"},
     {OPT_MAX_REQUESTS, "max-requests", "N", "stop after answering N requests (default 0 = no limit)"},
     {OPT_EXIT_AFTER, "exit-after", "SEC", "stop after SEC seconds (default 300; 0 = never)"},
+    {OPT_UNLOAD_DELAY, "unload-delay", "SEC",
+     "an unload finishes (leaves /api/ps) SEC later (default 0.3)"},
     {OPT_VERBOSE, "verbose", NULL, "log each request and MHD errors to stderr"},
     {OPT_HELP, "help", NULL, "show this help"},
 };
@@ -94,9 +122,16 @@ static const char help_details[] =
     "fault SPEC: SELECTOR:KIND[:K[:S]]\n"
     "  SELECTOR: ENDPOINT | ENDPOINT:N | ENDPOINT:N-M | model=NAME\n"
     "    (ENDPOINT: generate chat pull show tags ps version any; N 1-based)\n"
-    "  KIND: 404 404-legacy 500 503 | error-midstream drop stall garbage\n"
+    "  KIND: 404 404-legacy 500 503 latin1-502 | error-midstream drop stall garbage\n"
     "    (these four after K streamed lines, default 4; stall lasts S s, default 2)\n"
+    "    | endless (after K lines, done:false lines forever) | drip (from line K,\n"
+    "    default 0, one byte every S s, default 1) | junk-after (junk lines forever\n"
+    "    after the final object) | idle-after (after it, silence for S s, default\n"
+    "    3600) | close-after (after it, the reply ends S s later, default 8)\n"
     "  e.g. --fault generate:3:drop --fault model=phi4:14b:404 --fault chat:stall:2:0.5\n"
+    "       --fault generate:2:close-after:0:8 --fault generate:drip:0:1\n"
+    "\n"
+    "GET /debug/loads: {\"loads\": {\"NAME\": N}}, how often each model was loaded.\n"
     "\n"
     "Prints 'listening on 127.0.0.1:PORT' when ready. Exit status: 0 stopped\n"
     "(signal, --max-requests, --exit-after), 1 cannot start, 2 usage error.\n";
@@ -222,6 +257,11 @@ static int parse_args(int argc, char **argv, fake_server *srv, settings *st) {
         return usage_error("'--%s' needs seconds 0-604800: '%s'", "exit-after", a);
       st->exit_after = d;
       break;
+    case OPT_UNLOAD_DELAY:
+      if (!fake_parse_double(a, &d) || d < 0 || d > 3600)
+        return usage_error("'--%s' needs seconds 0-3600: '%s'", "unload-delay", a);
+      srv->models.unload_delay_ns = (int64_t)(d * 1e9);
+      break;
     case OPT_VERBOSE:
       srv->verbose = true;
       break;
@@ -322,6 +362,7 @@ int main(int argc, char **argv) {
   srv.chunking = FAKE_CHUNK_RANDOM;
   srv.split_pause_ns = 1000000;
   srv.version = "0.12.6";
+  srv.models.unload_delay_ns = 300000000;
   settings st = {0, 300, NULL, NULL};
   int status = parse_args(argc, argv, &srv, &st);
   if (status < 0 && st.log_path) {

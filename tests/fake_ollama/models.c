@@ -1,8 +1,9 @@
 /* tests/fake_ollama/models.c - the fake server's model table: parsing the
  * --model specs, which models are installed, loaded (with keep-alive
- * expiry) or pullable, the prompt cache, and the JSON of /api/tags,
- * /api/ps and /api/show. Configuration is fixed after start-up; the state
- * fields change under one mutex. */
+ * expiry and an unload that takes --unload-delay to finish) or pullable,
+ * how often each was loaded, the prompt cache, and the JSON of /api/tags,
+ * /api/ps, /api/show and /debug/loads. Configuration is fixed after
+ * start-up; the state fields change under one mutex. */
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 void fake_models_init(fake_models *t) {
   t->v = NULL;
   t->n = t->cap = 0;
+  t->unload_delay_ns = 0;
   pthread_mutex_init(&t->mu, NULL);
 }
 
@@ -69,6 +71,7 @@ static void set_defaults(fake_model *m) {
   m->expires_ns = 0;
   m->ctx_loaded = 0;
   m->has_last_prompt = false;
+  m->loads = 0;
 }
 
 /* One key=value (or flag) of a --model spec. */
@@ -312,8 +315,14 @@ void fake_model_digest(const fake_model *m, char out[65]) {
     snprintf(out + 16 * i, 17, "%016llx", (unsigned long long)fake_hash(m->name, n, (uint64_t)i));
 }
 
-static void expire_locked(fake_model *m, int64_t now) {
-  if (m->loaded && m->expires_ns != FAKE_FOREVER && m->expires_ns <= now) {
+/* Its keep-alive has ended: it is unloading (or gone). */
+static bool expired(const fake_model *m, int64_t now) {
+  return m->expires_ns != FAKE_FOREVER && m->expires_ns <= now;
+}
+
+/* Finish an unload whose delay has passed. */
+static void expire_locked(fake_models *t, fake_model *m, int64_t now) {
+  if (m->loaded && expired(m, now) && now - m->expires_ns >= t->unload_delay_ns) {
     m->loaded = false;
     m->has_last_prompt = false;
   }
@@ -324,14 +333,17 @@ fake_use fake_models_use(fake_models *t, fake_model *m, uint64_t prompt_hash,
   fake_use u;
   int64_t now = fake_now_ns();
   pthread_mutex_lock(&t->mu);
-  expire_locked(m, now);
+  expire_locked(t, m, now);
   int ctx = num_ctx > 0 ? num_ctx : m->context_length;
-  if (m->loaded && m->ctx_loaded != ctx) { /* Ollama reloads for a new num_ctx */
+  if ((m->loaded && m->ctx_loaded != ctx) || /* Ollama reloads for a new num_ctx */
+      (m->loaded && expired(m, now))) {      /* or waits for the unload, then loads */
     m->loaded = false;
     m->has_last_prompt = false;
   }
   u.was_loaded = m->loaded;
   u.prompt_cached = m->cache && m->has_last_prompt && m->last_prompt == prompt_hash;
+  if (!m->loaded)
+    m->loads++;
   m->loaded = true;
   m->ctx_loaded = ctx;
   m->last_prompt = prompt_hash;
@@ -346,9 +358,14 @@ fake_use fake_models_use(fake_models *t, fake_model *m, uint64_t prompt_hash,
 }
 
 void fake_models_unload(fake_models *t, fake_model *m) {
+  int64_t now = fake_now_ns();
   pthread_mutex_lock(&t->mu);
-  m->loaded = false;
-  m->has_last_prompt = false;
+  expire_locked(t, m, now);
+  if (m->loaded && !expired(m, now)) {
+    m->expires_ns = now; /* listed by /api/ps until the unload finishes */
+    m->has_last_prompt = false;
+    expire_locked(t, m, now);
+  }
   pthread_mutex_unlock(&t->mu);
 }
 
@@ -412,7 +429,7 @@ static cJSON *list_json(fake_models *t, bool ps) {
   pthread_mutex_lock(&t->mu);
   for (size_t i = 0; i < t->n; i++) {
     fake_model *m = &t->v[i];
-    expire_locked(m, now);
+    expire_locked(t, m, now);
     if (!m->available || (ps && !m->loaded))
       continue;
     cJSON *e = entry_json(m, !ps);
@@ -438,6 +455,24 @@ static cJSON *list_json(fake_models *t, bool ps) {
 cJSON *fake_models_tags_json(fake_models *t) { return list_json(t, false); }
 
 cJSON *fake_models_ps_json(fake_models *t) { return list_json(t, true); }
+
+cJSON *fake_models_loads_json(fake_models *t) {
+  cJSON *root = cJSON_CreateObject();
+  cJSON *loads = cJSON_AddObjectToObject(root, "loads");
+  if (!loads) {
+    cJSON_Delete(root);
+    return NULL;
+  }
+  pthread_mutex_lock(&t->mu);
+  for (size_t i = 0; i < t->n; i++)
+    if (!cJSON_AddNumberToObject(loads, t->v[i].name, (double)t->v[i].loads)) {
+      pthread_mutex_unlock(&t->mu);
+      cJSON_Delete(root);
+      return NULL;
+    }
+  pthread_mutex_unlock(&t->mu);
+  return root;
+}
 
 cJSON *fake_model_show_json(const fake_model *m) {
   cJSON *root = cJSON_CreateObject();

@@ -80,17 +80,22 @@ static enum MHD_Result respond_error(struct MHD_Connection *conn, unsigned statu
   return respond_json(conn, status, o);
 }
 
-/* Stream s (owned) as chunked NDJSON. */
-static enum MHD_Result respond_stream(struct MHD_Connection *conn, fake_stream *s) {
+/* Send s (owned) chunked, as content type: NDJSON, or JSON for a one-object
+ * reply that plays a fault. */
+static enum MHD_Result respond_stream(struct MHD_Connection *conn, fake_stream *s,
+                                      const char *type) {
   if (!s)
     return MHD_NO;
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+  fake_stream_set_fd(s, ci ? ci->connect_fd : -1);
   struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
                                                              fake_stream_read, s, fake_stream_free);
   if (!r) {
     fake_stream_free(s);
     return MHD_NO;
   }
-  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, NDJSON_TYPE);
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
   enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
   MHD_destroy_response(r);
   return ret;
@@ -177,6 +182,11 @@ static enum MHD_Result h_ps(call *c) {
   return respond_json(c->conn, MHD_HTTP_OK, fake_models_ps_json(&c->srv->models));
 }
 
+/* Not an Ollama route: how often each model was loaded, for tests. */
+static enum MHD_Result h_debug_loads(call *c) {
+  return respond_json(c->conn, MHD_HTTP_OK, fake_models_loads_json(&c->srv->models));
+}
+
 static enum MHD_Result h_show(call *c) {
   const char *name = model_field(c->body);
   if (!name)
@@ -185,11 +195,6 @@ static enum MHD_Result h_show(call *c) {
   if (!m || !fake_models_available(&c->srv->models, m))
     return model_not_found(c->conn, name);
   return respond_json(c->conn, MHD_HTTP_OK, fake_model_show_json(m));
-}
-
-static bool is_stream_fault(const fake_fault *f) {
-  return f && (f->kind == FAKE_FAULT_MIDSTREAM || f->kind == FAKE_FAULT_DROP ||
-               f->kind == FAKE_FAULT_STALL || f->kind == FAKE_FAULT_GARBAGE);
 }
 
 static uint64_t next_seed(fake_server *srv) {
@@ -208,8 +213,10 @@ static enum MHD_Result h_pull(call *c) {
     return respond_error(c->conn, MHD_HTTP_BAD_REQUEST, "'stream' must be a boolean");
   fake_model *m = fake_models_find(&c->srv->models, name);
   if (stream)
-    return respond_stream(c->conn, fake_stream_pull(c->srv, m, is_stream_fault(c->fault) ? c->fault : NULL,
-                                                    next_seed(c->srv)));
+    return respond_stream(c->conn,
+                          fake_stream_pull(c->srv, m, fake_fault_in_reply(c->fault) ? c->fault : NULL,
+                                           next_seed(c->srv)),
+                          NDJSON_TYPE);
   if (!m)
     return respond_error(c->conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
                          "pull model manifest: file does not exist");
@@ -291,7 +298,7 @@ static enum MHD_Result load_only(call *c, fake_gen_kind kind, const char *name, 
 }
 
 /* A whole reply at once: stream faults become what a client would see. */
-static enum MHD_Result respond_final(call *c, const fake_plan *p) {
+static enum MHD_Result respond_final(call *c, const fake_plan *p, uint64_t seed) {
   if (p->has_fault) {
     switch (p->fault.kind) {
     case FAKE_FAULT_MIDSTREAM:
@@ -312,7 +319,18 @@ static enum MHD_Result respond_final(call *c, const fake_plan *p) {
   }
   if (c->srv->pace > 0 && !fake_sleep_ns((int64_t)((double)p->total_ns * c->srv->pace)))
     return MHD_NO;
-  return respond_json(c->conn, MHD_HTTP_OK, fake_plan_final_json(p));
+  if (!p->has_fault || p->fault.kind == FAKE_FAULT_STALL)
+    return respond_json(c->conn, MHD_HTTP_OK, fake_plan_final_json(p));
+  /* endless, drip and the *-after faults: the body goes out through a
+   * stream that plays them */
+  cJSON *o = fake_plan_final_json(p);
+  char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+  cJSON_Delete(o);
+  if (!text)
+    return MHD_NO;
+  fake_stream *s = fake_stream_body(c->srv, text, &p->fault, seed);
+  cJSON_free(text);
+  return respond_stream(c->conn, s, JSON_TYPE);
 }
 
 static enum MHD_Result generation(call *c, fake_gen_kind kind) {
@@ -362,7 +380,7 @@ static enum MHD_Result generation(call *c, fake_gen_kind kind) {
   memset(&plan, 0, sizeof plan);
   plan.kind = kind;
   snprintf(plan.model, sizeof plan.model, "%s", name);
-  if (is_stream_fault(c->fault)) {
+  if (fake_fault_in_reply(c->fault)) {
     plan.fault = *c->fault;
     plan.has_fault = true;
   }
@@ -371,8 +389,8 @@ static enum MHD_Result generation(call *c, fake_gen_kind kind) {
   fake_rng_seed(&rng, seed);
   fake_plan_make(&plan, m, &use, prompt_tokens, num_predict, think, &rng);
   if (!stream)
-    return respond_final(c, &plan);
-  return respond_stream(c->conn, fake_stream_generation(c->srv, &plan, seed));
+    return respond_final(c, &plan, seed);
+  return respond_stream(c->conn, fake_stream_generation(c->srv, &plan, seed), NDJSON_TYPE);
 }
 
 static enum MHD_Result h_generate(call *c) { return generation(c, FAKE_GEN_GENERATE); }
@@ -395,6 +413,7 @@ static const struct route {
     {"/api/pull", "pull", true, h_pull},
     {"/api/generate", "generate", true, h_generate},
     {"/api/chat", "chat", true, h_chat},
+    {"/debug/loads", "debug", false, h_debug_loads},
 };
 
 /* Append {"method", "path", "body"} as one line to the --log file. */
@@ -433,6 +452,11 @@ static enum MHD_Result status_fault(call *c, const char *model) {
                          model ? model : "");
   case FAKE_FAULT_500:
     return respond_error(c->conn, MHD_HTTP_INTERNAL_SERVER_ERROR, ERR_GENERIC);
+  case FAKE_FAULT_LATIN1_502: { /* not UTF-8: 0xE9 is e-acute in ISO-8859-1 */
+    static const char page[] = "<html><body>Passerelle d\xE9" "faillante</body></html>\n";
+    return respond_bytes(c->conn, MHD_HTTP_BAD_GATEWAY, "text/html; charset=iso-8859-1", page,
+                         sizeof page - 1);
+  }
   default:
     return respond_error(c->conn, MHD_HTTP_SERVICE_UNAVAILABLE, ERR_BUSY);
   }
@@ -475,9 +499,10 @@ static enum MHD_Result dispatch(fake_server *srv, struct MHD_Connection *conn, c
     }
   }
   const char *model = c.body ? model_field(c.body) : NULL;
-  c.fault = fake_faults_match(srv->faults, srv->n_faults, r->endpoint, c.number, model);
+  if (strcmp(r->endpoint, "debug")) /* --fault never hits the test's own route */
+    c.fault = fake_faults_match(srv->faults, srv->n_faults, r->endpoint, c.number, model);
   enum MHD_Result ret;
-  if (c.fault && !is_stream_fault(c.fault))
+  if (c.fault && !fake_fault_in_reply(c.fault))
     ret = status_fault(&c, model);
   else
     ret = r->fn(&c);

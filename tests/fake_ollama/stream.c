@@ -7,8 +7,13 @@
  * by MHD through fake_stream_read: one line per token and a final line with
  * the metrics. The stream cuts lines across writes and merges several lines
  * in one write (--chunking) so a client's reassembly is exercised, sleeps to
- * pace tokens when --realtime/--pace asks for it, and plays the stream
- * faults (error line, dropped connection, stall, garbage line).
+ * pace tokens when --realtime/--pace asks for it, and plays the faults that
+ * happen inside a reply: an error line, a dropped connection, a stall, a
+ * garbage line, done:false lines forever, a drip of one byte at a time, and
+ * after the final object junk lines forever, an idle open connection or a
+ * late end. A "stream": false reply with one of the last five is sent
+ * through the same machinery (fake_stream_body). Long waits end as soon as
+ * the client closes the connection (fake_wait_ns on its socket).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -21,6 +26,7 @@
 #define OVERHEAD_NS ((int64_t)250000)            /* total - (load + prompt + eval) */
 #define PULL_STEP_NS ((int64_t)20000000)         /* pull: time per line at pace 1 */
 #define MIDSTREAM_ERROR "an error was encountered while running the model"
+#define ENDLESS_GAP_NS ((int64_t)1000000)        /* endless or junk lines: at most 1000/s */
 
 static const char *const answer_words[] = {
     "The", "sky", "is", "blue", "because", "of", "Rayleigh", "scattering", "of",
@@ -144,7 +150,7 @@ cJSON *fake_plan_final_json(const fake_plan *p) {
 
 /* ---- streams ---------------------------------------------------------- */
 
-typedef enum { STREAM_GEN, STREAM_PULL } stream_kind;
+typedef enum { STREAM_GEN, STREAM_PULL, STREAM_BODY } stream_kind;
 
 struct fake_stream {
   stream_kind kind;
@@ -154,14 +160,23 @@ struct fake_stream {
   fake_plan plan;          /* STREAM_GEN */
   fake_server *srv;        /* STREAM_PULL: marks the model available */
   fake_model *model;       /* STREAM_PULL; NULL = unknown model */
+  char *body;              /* STREAM_BODY: the whole reply */
   size_t step, n_steps;    /* lines produced / planned (excluding faults) */
   fake_fault fault;
-  bool has_fault;
-  size_t fault_step;       /* the fault fires before this step */
+  bool has_fault;          /* the fault is still to be played */
+  size_t fault_step;       /* a fault inside the stream fires before this step */
+  bool endless;            /* endless fault under way: no final object */
+  bool drip;               /* drip fault under way: one byte per write */
   bool ended, drop, mid_line, pause_next;
+  int fd;                  /* the connection's socket; -1 = unknown */
   pt_buf pending;          /* produced, not yet handed to MHD */
   fake_rng rng;
 };
+
+static bool after_final(fake_fault_kind k) {
+  return k == FAKE_FAULT_JUNK_AFTER || k == FAKE_FAULT_IDLE_AFTER ||
+         k == FAKE_FAULT_CLOSE_AFTER;
+}
 
 static fake_stream *stream_new(const fake_server *srv, stream_kind kind, uint64_t seed) {
   fake_stream *s = calloc(1, sizeof *s);
@@ -171,6 +186,7 @@ static fake_stream *stream_new(const fake_server *srv, stream_kind kind, uint64_
   s->pace = srv->pace;
   s->chunking = srv->chunking;
   s->split_pause_ns = srv->split_pause_ns;
+  s->fd = -1;
   pt_buf_init(&s->pending, STREAM_MAX);
   fake_rng_seed(&s->rng, seed);
   return s;
@@ -185,6 +201,11 @@ static void set_fault(fake_stream *s, const fake_fault *f) {
   s->fault_step = (size_t)f->after < last ? (size_t)f->after : last;
 }
 
+void fake_stream_set_fd(fake_stream *s, int fd) {
+  if (s)
+    s->fd = fd;
+}
+
 fake_stream *fake_stream_generation(const fake_server *srv, const fake_plan *p, uint64_t seed) {
   fake_stream *s = stream_new(srv, STREAM_GEN, seed);
   if (!s)
@@ -192,6 +213,19 @@ fake_stream *fake_stream_generation(const fake_server *srv, const fake_plan *p, 
   s->plan = *p;
   s->n_steps = (size_t)(p->n_think + p->n_answer) + 1;
   set_fault(s, p->has_fault ? &p->fault : NULL);
+  return s;
+}
+
+fake_stream *fake_stream_body(const fake_server *srv, const char *body, const fake_fault *fault,
+                              uint64_t seed) {
+  fake_stream *s = stream_new(srv, STREAM_BODY, seed);
+  if (!s || !(s->body = strdup(body))) {
+    fake_stream_free(s);
+    return NULL;
+  }
+  s->n_steps = 1;
+  s->chunking = FAKE_CHUNK_LINE; /* one write, as a server sends a small body */
+  set_fault(s, fault);
   return s;
 }
 
@@ -212,6 +246,7 @@ void fake_stream_free(void *cls) {
   if (!s)
     return;
   pt_buf_free(&s->pending);
+  free(s->body);
   free(s);
 }
 
@@ -268,6 +303,8 @@ static cJSON *token_object(const fake_plan *p, size_t step) {
 static int64_t step_delay(const fake_stream *s, size_t step) {
   if (s->kind == STREAM_PULL)
     return PULL_STEP_NS;
+  if (s->kind == STREAM_BODY)
+    return 0; /* respond_final has paced the whole reply already */
   const fake_plan *p = &s->plan;
   int64_t count = p->n_think + p->n_answer;
   if (step == 0)
@@ -275,10 +312,32 @@ static int64_t step_delay(const fake_stream *s, size_t step) {
   return step < (size_t)count ? p->eval_ns / count : 0;
 }
 
+/* Stop producing: the connection is to be cut (server stopping, client
+ * gone). */
+static bool cut(fake_stream *s) {
+  s->ended = s->drop = true;
+  return true;
+}
+
+/* The next line of an endless stream: a token, never the final object;
+ * a body that never comes for a one-object reply. */
+static bool produce_endless(fake_stream *s) {
+  if (s->kind == STREAM_BODY) {
+    fake_wait_ns(INT64_MAX / 2, s->fd); /* until the client leaves */
+    return cut(s);
+  }
+  int64_t d = (int64_t)((double)step_delay(s, s->plan.n_think) * s->pace);
+  if (!fake_wait_ns(d > ENDLESS_GAP_NS ? d : ENDLESS_GAP_NS, s->fd))
+    return cut(s);
+  size_t n = (size_t)(s->plan.n_think + s->plan.n_answer);
+  return put_line(s, s->kind == STREAM_PULL ? pull_object(s, 1)
+                                            : token_object(&s->plan, n ? s->step++ % n : 0));
+}
+
 /* Produce the next line, playing the fault first when its step comes.
  * False when out of memory. */
 static bool produce(fake_stream *s) {
-  if (s->has_fault && s->step == s->fault_step) {
+  if (s->has_fault && s->step == s->fault_step && !after_final(s->fault.kind)) {
     s->has_fault = false;
     switch (s->fault.kind) {
     case FAKE_FAULT_MIDSTREAM: {
@@ -288,25 +347,33 @@ static bool produce(fake_stream *s) {
       return put_line(s, o);
     }
     case FAKE_FAULT_DROP:
-      s->ended = s->drop = true;
-      return true;
+      return cut(s);
     case FAKE_FAULT_STALL:
-      if (!fake_sleep_ns((int64_t)(s->fault.seconds * 1e9))) {
-        s->ended = s->drop = true;
-        return true;
-      }
+      if (!fake_wait_ns((int64_t)(s->fault.seconds * 1e9), s->fd))
+        return cut(s);
       break;
     case FAKE_FAULT_GARBAGE:
       if (pt_buf_puts(&s->pending, "<html>fake-ollama: this line is not JSON</html>\n"))
         return false;
       break;
+    case FAKE_FAULT_ENDLESS:
+      s->endless = true;
+      break;
+    case FAKE_FAULT_DRIP:
+      s->drip = true;
+      break;
     default:
       break;
     }
   }
-  if (s->pace > 0 && !fake_sleep_ns((int64_t)((double)step_delay(s, s->step) * s->pace))) {
-    s->ended = s->drop = true;
-    return true;
+  if (s->endless)
+    return produce_endless(s);
+  if (s->pace > 0 && !fake_wait_ns((int64_t)((double)step_delay(s, s->step) * s->pace), s->fd))
+    return cut(s);
+  if (s->kind == STREAM_BODY) {
+    s->step++;
+    s->ended = true;
+    return pt_buf_puts(&s->pending, s->body) == PT_OK;
   }
   cJSON *o;
   if (s->kind == STREAM_PULL)
@@ -319,6 +386,25 @@ static bool produce(fake_stream *s) {
   if (s->step >= s->n_steps)
     s->ended = true;
   return put_line(s, o);
+}
+
+/* After the last line went out: play a fault that acts after the final
+ * object. True when there is more to send (junk); false = end the reply
+ * (s->drop says how). */
+static bool play_after_final(fake_stream *s) {
+  if (s->drop || !s->has_fault || !after_final(s->fault.kind))
+    return false;
+  if (s->fault.kind == FAKE_FAULT_JUNK_AFTER) { /* again and again */
+    if (!fake_wait_ns(ENDLESS_GAP_NS, s->fd)) {
+      cut(s);
+      return false;
+    }
+    return pt_buf_puts(&s->pending, "fake-ollama: junk after the final object\n") == PT_OK;
+  }
+  s->has_fault = false; /* idle-after, close-after: wait, then end */
+  if (!fake_wait_ns((int64_t)(s->fault.seconds * 1e9), s->fd))
+    cut(s);
+  return false;
 }
 
 /* Bytes of the first line in pending, its newline included. */
@@ -334,29 +420,42 @@ static size_t lines_in(const fake_stream *s) {
   return n;
 }
 
+/* Produce lines until pending holds want of them (or the stream ends); when
+ * pacing, merging would hold tokens back: take only what is there. False
+ * when out of memory. */
+static bool fill_lines(fake_stream *s, size_t want) {
+  while (s->pace <= 0 && !s->ended && !s->endless && lines_in(s) < want)
+    if (!produce(s))
+      return false;
+  return true;
+}
+
 /* How many pending bytes the next write hands over, producing more lines
- * first when the write is to merge several. */
+ * first when the write is to merge several. 0 = out of memory. */
 static size_t next_write(fake_stream *s) {
-  fake_chunking mode = s->chunking;
-  if (mode == FAKE_CHUNK_RANDOM) { /* a third each: split, one line, several */
-    uint64_t r = fake_rng_range(&s->rng, 0, 2);
-    mode = r == 0 ? FAKE_CHUNK_SPLIT : r == 1 ? FAKE_CHUNK_LINE : FAKE_CHUNK_MERGE;
+  if (s->drip)
+    return 1;
+  switch (s->chunking) {
+  case FAKE_CHUNK_RANDOM: { /* 1-4 lines; every other write cut at a random byte */
+    if (!fill_lines(s, (size_t)fake_rng_range(&s->rng, 1, 4)))
+      return 0;
+    if (fake_rng_range(&s->rng, 0, 1))
+      return (size_t)fake_rng_range(&s->rng, 1, s->pending.len);
+    size_t n = s->pending.len; /* up to the end of the last whole line */
+    while (n && s->pending.data[n - 1] != '\n')
+      n--;
+    return n ? n : s->pending.len;
   }
-  if (s->mid_line)
-    return first_line(s); /* finish a line cut by the last write */
-  switch (mode) {
   case FAKE_CHUNK_SPLIT: {
+    if (s->mid_line)
+      return first_line(s); /* finish the line cut by the last write */
     size_t n = first_line(s);
     return n > 1 ? (size_t)fake_rng_range(&s->rng, 1, n - 1) : n;
   }
-  case FAKE_CHUNK_MERGE: {
-    /* when pacing, merging would hold tokens back: merge only what is there */
-    size_t want = (size_t)fake_rng_range(&s->rng, 2, 5);
-    while (s->pace <= 0 && !s->ended && lines_in(s) < want)
-      if (!produce(s))
-        return 0;
+  case FAKE_CHUNK_MERGE:
+    if (!fill_lines(s, (size_t)fake_rng_range(&s->rng, 2, 5)))
+      return 0;
     return s->pending.len;
-  }
   default:
     return first_line(s);
   }
@@ -369,13 +468,15 @@ ssize_t fake_stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
     return MHD_CONTENT_READER_END_WITH_ERROR;
   if (s->pause_next) {
     s->pause_next = false;
-    if (!fake_sleep_ns(s->split_pause_ns))
+    if (!fake_wait_ns(s->split_pause_ns, s->fd))
       return MHD_CONTENT_READER_END_WITH_ERROR;
   }
+  if (s->drip && !fake_wait_ns((int64_t)(s->fault.seconds * 1e9), s->fd))
+    return MHD_CONTENT_READER_END_WITH_ERROR;
   while (s->pending.len == 0 && !s->ended)
     if (!produce(s))
       return MHD_CONTENT_READER_END_WITH_ERROR;
-  if (s->pending.len == 0)
+  if (s->pending.len == 0 && !play_after_final(s))
     return s->drop ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
   size_t n = next_write(s);
   if (n == 0)

@@ -3,8 +3,10 @@
  * format, sleeps that end when the server stops, checked number parsing. */
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "fake.h"
@@ -77,6 +79,30 @@ bool fake_sleep_ns(int64_t ns) {
     ns -= d;
   }
   return !atomic_load(&fake_stopping);
+}
+
+bool fake_client_gone(int fd) {
+  if (fd < 0)
+    return false;
+  struct pollfd p = {fd, POLLIN, 0};
+  if (poll(&p, 1, 0) <= 0)
+    return false;
+  if (p.revents & (POLLERR | POLLNVAL))
+    return true;
+  char c;
+  ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+bool fake_wait_ns(int64_t ns, int fd) {
+  const int64_t slice = 20000000;
+  while (ns > 0) {
+    int64_t d = ns < slice ? ns : slice;
+    if (!fake_sleep_ns(d) || fake_client_gone(fd))
+      return false;
+    ns -= d;
+  }
+  return true;
 }
 
 bool fake_parse_double(const char *s, double *out) {

@@ -1,10 +1,11 @@
 /* tests/fuzz/fuzz_import.c - libFuzzer harness for the log importer's
  * parsers (collect/import.h).
  *
- * The whole input is parsed as an ollama-verbose log and as an llm-benchmark
- * log; every line is also cleaned and offered to the Go duration parser. The
- * parsers must return a code, never crash, leak or overrun, and every block
- * they return must hold only non-negative metrics.
+ * The whole input is parsed as an ollama-verbose log, an llm-benchmark log
+ * and llama-bench output; every line is also cleaned and offered to the Go
+ * duration parser. The parsers must return a code, never crash, leak or
+ * overrun, and every block they return must hold only non-negative metrics
+ * (llama-bench's: a prompt id, a duration, and a result that exists).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,14 +22,18 @@ static void check_blocks(const pt_import_log *log) {
         b->prompt_eval_count < -1 || b->prompt_eval_duration_ns < -1 ||
         b->eval_count < -1 || b->eval_duration_ns < -1 || b->line < 1)
       abort();
+    if (b->prompt_id && (b->result < 0 || b->result >= cJSON_GetArraySize(log->results) ||
+                         (b->eval_duration_ns <= 0 && b->prompt_eval_duration_ns <= 0 &&
+                          b->total_duration_ns <= 0)))
+      abort();
   }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *text = (const char *)data;
-  static const pt_import_format formats[] = {PT_IMPORT_OLLAMA_VERBOSE,
-                                             PT_IMPORT_LLM_BENCHMARK};
-  for (size_t f = 0; f < 2; f++) {
+  static const pt_import_format formats[] = {PT_IMPORT_OLLAMA_VERBOSE, PT_IMPORT_LLM_BENCHMARK,
+                                             PT_IMPORT_LLAMA_BENCH};
+  for (size_t f = 0; f < sizeof formats / sizeof formats[0]; f++) {
     pt_import_log log = {0};
     pt_error err;
     pt_error_clear(&err);

@@ -6,8 +6,10 @@
  * generate stream, and the whole of it is also parsed as a non-streamed
  * reply. Both must return a code, never crash, leak or overrun, and what
  * they report must be consistent: metrics are PT_MISSING or >= 0, a success
- * means the final object arrived, and the line splitter gives the same
- * lines however the input is cut.
+ * means the final object arrived, strings are valid UTF-8 (cut on a
+ * character boundary when capped), nothing fed after the final object
+ * changes the result, and the line splitter gives the same lines however
+ * the input is cut.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 
 #include "collect/ollama.h"
 #include "core/trial.h"
+#include "core/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,6 +29,9 @@ static void check(const pt_gen_result *r) {
       abort();
   if (strnlen(r->error, sizeof r->error) == sizeof r->error ||
       strnlen(r->done_reason, sizeof r->done_reason) == sizeof r->done_reason)
+    abort();
+  if (!pt_utf8_valid(r->error, strlen(r->error)) ||
+      !pt_utf8_valid(r->done_reason, strlen(r->done_reason)))
     abort();
 }
 
@@ -72,6 +78,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (size_t off = 0; !rc && off < size; off += piece) {
     size_t n = size - off < piece ? size - off : piece;
     rc = pt_gen_stream_feed(&g, text + off, n, &err);
+  }
+  if (!rc && pt_gen_stream_done(&g)) {
+    /* the stream is over: more bytes are not even read */
+    pt_gen_result before;
+    memcpy(&before, &r, sizeof r);
+    if (pt_gen_stream_feed(&g, text, size, &err) || memcmp(&before, &r, sizeof r))
+      abort();
   }
   if (!rc)
     rc = pt_gen_stream_finish(&g, &err);

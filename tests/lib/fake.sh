@@ -5,6 +5,11 @@
 #   curl -s "$FAKE_URL/api/tags"
 #   stop_fake || exit 1   # non-zero if the server did not exit with 0 (ASan)
 #
+# The server counts model loads (GET /debug/loads, see tests/fake_ollama/
+# main.c): `fake_loads MODEL` prints how often MODEL was loaded by the
+# server last started (FAKE_URL), e.g. [ "$(fake_loads phi4:14b)" = 3 ].
+# Unloads finish --unload-delay seconds (default 0.3) after the request.
+#
 # FAKE_OLLAMA must name the fake-ollama binary (ctest sets it). start_fake
 # runs it in the background with --port 0 --exit-after ${FAKE_EXIT_AFTER:-60}
 # before the caller's arguments (which may override them), waits for its
@@ -95,6 +100,16 @@ stop_fake() {
   _FAKE_PIDS=("${keep_pids[@]}")
   _FAKE_DIRS=("${keep_dirs[@]}")
   return $status
+}
+
+# Loads of model $1 (its name as the server lists it, e.g. "phi4:14b";
+# "mistral" means "mistral:latest") on the server at FAKE_URL; needs curl
+# and jq. Prints nothing and fails when the server does not answer or
+# does not know the model.
+fake_loads() {
+  local name=$1
+  case "${name##*/}" in *:*) ;; *) name="$name:latest" ;; esac
+  curl -sf "$FAKE_URL/debug/loads" | jq -e --arg m "$name" '.loads[$m] // empty'
 }
 
 # Wait (5 s at most) for a server that stops by itself (--max-requests):

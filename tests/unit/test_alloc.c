@@ -10,16 +10,23 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "analyze/analysis.h"
+#include "analyze/facts.h"
+#include "analyze/lmm.h"
 #include "collect/import.h"
 #include "collect/plan.h"
+#include "collect/probe.h"
+#include "collect/telemetry.h"
 #include "core/trial.h"
 #include "core/json.h"
+#include "core/fs.h"
+#include "render/chart.h"
 #include "render/mustache.h"
 #include "render/view.h"
 
@@ -33,6 +40,7 @@ void *__wrap_realloc(void *p, size_t n);
 static char last_msg[1100];   /* the message of the last failed case */
 static long countdown = -1;  /* allocations left before one fails; -1 = never */
 static bool failed;          /* an allocation was refused in this run */
+static bool json_failed;     /* ... and it was one of cJSON's */
 
 static bool refuse(void) {
   if (countdown < 0)
@@ -47,7 +55,19 @@ static bool refuse(void) {
 void *__wrap_malloc(size_t n) { return refuse() ? NULL : __real_malloc(n); }
 void *__wrap_calloc(size_t n, size_t k) { return refuse() ? NULL : __real_calloc(n, k); }
 void *__wrap_realloc(void *p, size_t n) { return refuse() ? NULL : __real_realloc(p, n); }
-static void *json_malloc(size_t n) { return refuse() ? NULL : __real_malloc(n); }
+static void *json_malloc(size_t n) {
+  if (refuse()) {
+    json_failed = true;
+    return NULL;
+  }
+  return __real_malloc(n);
+}
+
+/* Set by a case whose parse may meet an allocation failure inside cJSON's
+ * parser, which cJSON does not tell from a syntax error: pt_json_parse then
+ * says "not valid JSON" (PT_EPARSE). Accepted only when cJSON's allocation
+ * was the one refused. */
+static bool parse_oom_is_eparse;
 
 /* Run fn with the Nth allocation failing, for every N until none fails. */
 static void each_failure(pt_code (*fn)(void), const char *name) {
@@ -55,9 +75,11 @@ static void each_failure(pt_code (*fn)(void), const char *name) {
   cJSON_InitHooks(&hooks);
   for (long n = 0; n < 100000; n++) {
     countdown = n;
-    failed = false;
+    failed = json_failed = false;
     pt_code rc = fn();
     countdown = -1;
+    if (rc == PT_EPARSE && parse_oom_is_eparse && json_failed)
+      continue;
     if (rc != PT_OK && rc != PT_ENOMEM)
       fail_msg("%s: allocation %ld failing gave code %d (%s): %s", name, n, rc, pt_strerror(rc),
                last_msg);
@@ -175,6 +197,40 @@ static void test_plan_oom(void **state) {
   each_failure(plan_case, "plan");
 }
 
+/* The trial charts (render/chart.h) built and drawn as SVG and PNG. */
+static pt_code chart_case(void) {
+  static const pt_chart_env envs[] = {{"bare-metal", NULL, true}, {"vm", "vm (vfio-pci)", false}};
+  static const char *const models[] = {"mistral:7b", "gemma2:9b"};
+  static const pt_chart_session sessions[] = {{0, NULL}, {1, "2"}, {0, NULL}};
+  static const pt_chart_point points[] = {{0, 0, 1, 50}, {1, 0, 2, 35}, {0, 1, 1, 49.5},
+                                          {1, 1, 2, 34}, {0, 2, 1, 51}, {1, 2, 2, 34.75}};
+  pt_chart_points in = {"Generation rate", "tokens/s", true, envs, 2, models, 2,
+                        sessions, 3, points, 6};
+  pt_code rc = PT_OK;
+  for (int kind = PT_CHART_DISTRIBUTION; kind <= PT_CHART_TIMELINE && !rc; kind++) {
+    pt_error err;
+    pt_error_clear(&err);
+    pt_chart *c = pt_chart_points_new(&in, (pt_chart_kind)kind, &err);
+    if (!c) {
+      snprintf(last_msg, sizeof last_msg, "%s", err.msg);
+      return err.code;
+    }
+    for (int f = PT_CHART_PNG; f <= PT_CHART_SVG && !rc; f <<= 1) {
+      pt_buf b = PT_BUF_INIT;
+      rc = pt_chart_render(c, (pt_chart_format)f, &b, &err);
+      snprintf(last_msg, sizeof last_msg, "%s", err.msg);
+      pt_buf_free(&b);
+    }
+    pt_chart_free(c);
+  }
+  return rc;
+}
+
+static void test_chart_oom(void **state) {
+  (void)state;
+  each_failure(chart_case, "chart");
+}
+
 static pt_code import_case(void) {
   static const char log_text[] =
       "model_name =    mistral:7b\n"
@@ -199,6 +255,51 @@ static pt_code import_case(void) {
 static void test_import_oom(void **state) {
   (void)state;
   each_failure(import_case, "import");
+}
+
+/* A llama-bench import, whole: results of two settings (so the prompt ids
+ * name one), manifest and trials.csv written and moved into place. */
+static char lb_path[64], lb_out[80];
+
+static pt_code llama_bench_case(void) {
+  pt_error err;
+  pt_error_clear(&err);
+  const char *files[] = {lb_path};
+  pt_import_options o = {.format = PT_IMPORT_LLAMA_BENCH, .environment = "vm",
+                         .out_dir = lb_out, .run_id = "r1", .imported_at = "2025-01-01T00:00:00Z",
+                         .files = files, .nfiles = 1};
+  size_t n = 0;
+  pt_code rc = pt_import_run(&o, &n, &err);
+  snprintf(last_msg, sizeof last_msg, "%s", err.msg);
+  if (!rc && n != 4)
+    rc = PT_EINTERNAL;
+  long left = countdown;  /* the clean-up is the test's, not the import's */
+  countdown = -1;
+  pt_remove_tree(lb_out);
+  countdown = left;
+  return rc;
+}
+
+static void test_llama_bench_oom(void **state) {
+  (void)state;
+  snprintf(lb_path, sizeof lb_path, "/tmp/ptbench-alloc-lb-%ld.jsonl", (long)getpid());
+  snprintf(lb_out, sizeof lb_out, "/tmp/ptbench-alloc-lb-%ld.out", (long)getpid());
+  static const char text[] =
+      "{\"build_commit\":\"abc\",\"cpu_info\":\"cpu\",\"gpu_info\":\"gpu\",\"backends\":\"CUDA\","
+      "\"model_filename\":\"m/x.gguf\",\"model_type\":\"t\",\"model_size\":1,\"n_threads\":8,"
+      "\"n_gpu_layers\":99,\"n_prompt\":0,\"n_gen\":128,\"samples_ns\":[1000000000,2000000000],"
+      "\"samples_ts\":[128,64]}\n"
+      "{\"build_commit\":\"abc\",\"cpu_info\":\"cpu\",\"gpu_info\":\"gpu\",\"backends\":\"CUDA\","
+      "\"model_filename\":\"m/x.gguf\",\"model_type\":\"t\",\"model_size\":1,\"n_threads\":8,"
+      "\"n_gpu_layers\":0,\"n_prompt\":512,\"n_gen\":0,\"samples_ns\":[1000000000,2000000000]}\n";
+  FILE *fp = fopen(lb_path, "w");
+  assert_non_null(fp);
+  assert_int_equal(fwrite(text, 1, sizeof text - 1, fp), sizeof text - 1);
+  fclose(fp);
+  parse_oom_is_eparse = true;
+  each_failure(llama_bench_case, "llama-bench import");
+  parse_oom_is_eparse = false;
+  unlink(lb_path);
 }
 
 /* Trials written and read back through the CSV writer and reader. */
@@ -233,13 +334,103 @@ static void test_csv_oom(void **state) {
   each_failure(csv_case, "csv");
 }
 
+/* The host probe of two test machines, their JSON, the facts comparison,
+ * and a telemetry start and trial. */
+static pt_code probe_case(void) {
+  pt_error err;
+  pt_error_clear(&err);
+  static const char *const roots[] = {"tests/data/sysroot/amd-bare-metal",
+                                      "tests/data/sysroot/amd-vm"};
+  cJSON *host[2] = {NULL, NULL};
+  pt_code rc = PT_OK;
+  for (int i = 0; !rc && i < 2; i++) {
+    pt_host h;
+    rc = pt_host_probe(roots[i], &h, &err);
+    if (rc)
+      break;
+    if (i == 0) {
+      pt_telemetry_cfg tc = {.root = roots[i], .rate_hz = 100, .endpoint_local = true};
+      pt_telemetry *t = NULL;
+      rc = pt_telemetry_open(&tc, &h, &t, &err);
+      if (!rc) {
+        pt_gpu_stats s;
+        pt_telemetry_begin(t);
+        pt_telemetry_end(t, &s);
+      }
+      pt_telemetry_close(t);
+    }
+    host[i] = rc ? NULL : pt_host_to_json(&h);
+    pt_host_free(&h);
+    if (!rc && !host[i])
+      rc = PT_ENOMEM;
+  }
+  if (!rc) {
+    pt_env_facts a = {"bare-metal", host[0], "0.12.6", 2600, NAN};
+    pt_env_facts b = {"vm", host[1], "0.12.7", 2500, 111};
+    pt_fact_warnings w = {0};
+    rc = pt_facts_compare(&a, &b, &w, &err);
+    if (!rc)
+      rc = pt_facts_check(&b, &w, &err);
+    pt_fact_warnings_free(&w);
+  }
+  cJSON_Delete(host[0]);
+  cJSON_Delete(host[1]);
+  snprintf(last_msg, sizeof last_msg, "%s", err.msg);
+  return rc;
+}
+
+static void test_probe_oom(void **state) { each_failure(probe_case, "probe"); }
+/* The session model: the comparison (cells), the general fit (dense rows)
+ * and Holm, 3 sessions against 3 over 2 prompts. */
+static pt_code lmm_case(void) {
+  pt_error err;
+  pt_lmm_cell cells[12];
+  size_t n = 0;
+  for (size_t s = 0; s < 6; s++)
+    for (size_t b = 0; b < 2; b++)
+      cells[n++] = (pt_lmm_cell){s, b, s >= 3, 4, 3.9 + 0.01 * (double)((s * 7 + b * 3) % 5),
+                                 1e-4 * (double)(1 + s + b)};
+  pt_lmm_comparison c;
+  pt_code rc = pt_lmm_compare(cells, n, &c, &err);
+  if (rc != PT_OK)
+    return rc;
+  double x[12 * 3], mean[12], m2[12];
+  size_t sess[12], count[12];
+  for (size_t i = 0; i < n; i++) {
+    x[i * 3] = 1;
+    x[i * 3 + 1] = cells[i].compared;
+    x[i * 3 + 2] = (double)cells[i].block;
+    mean[i] = cells[i].mean;
+    m2[i] = cells[i].m2;
+    sess[i] = cells[i].session;
+    count[i] = cells[i].n;
+  }
+  pt_lmm_data d = {n, 3, 6, x, sess, count, mean, m2};
+  pt_lmm_fit fit;
+  rc = pt_lmm_fit_reml(&d, &fit, &err);
+  pt_lmm_fit_free(&fit);
+  if (rc != PT_OK)
+    return rc;
+  double p[3] = {0.01, 0.2, 0.03};
+  return pt_holm(p, 3, p, &err);
+}
+
+static void test_lmm_oom(void **state) {
+  (void)state;
+  each_failure(lmm_case, "session model");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_analyze_oom),
       cmocka_unit_test(test_mustache_oom),
       cmocka_unit_test(test_plan_oom),
       cmocka_unit_test(test_import_oom),
+      cmocka_unit_test(test_llama_bench_oom),
       cmocka_unit_test(test_csv_oom),
+      cmocka_unit_test(test_lmm_oom),
+      cmocka_unit_test(test_chart_oom),
+      cmocka_unit_test(test_probe_oom),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -499,6 +499,161 @@ static int teardown_dir(void **state) {
   return pt_remove_tree(tmpdir);
 }
 
+/* ------------------------------------------------------------ llama-bench */
+
+/* llama.cpp's documented outputs, verbatim (tests/data/import/llama-bench/
+ * README.md says where each comes from). The expected samples are the
+ * numbers printed there; the rates come from the same README's samples_ts. */
+static void test_llama_bench_readme(void **state) {
+  (void)state;
+  static const struct {
+    const char *path;
+    size_t blocks;
+    const char *model;
+    long line0, line1;  /* where the two results start */
+    int64_t pp0, tg0;   /* first sample of each test */
+  } files[] = {
+      {"tests/data/import/llama-bench/readme.json", 10, "Qwen2.5-7B-Instruct-Q4_K_M.gguf", 2, 39,
+       74601900, 1075361300},
+      {"tests/data/import/llama-bench/readme.jsonl", 10, "Qwen2.5-7B-Instruct-Q4_K_M.gguf", 1, 2,
+       71551000, 1066331700},
+      {"tests/data/import/llama-bench/readme-2023.jsonl", 10, "ggml-model-q4_0.gguf", 1, 2,
+       213837238, 984472709},
+  };
+  for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+    pt_buf b = PT_BUF_INIT;
+    pt_error err;
+    pt_error_clear(&err);
+    assert_int_equal(pt_read_file(files[f].path, 0, &b, &err), PT_OK);
+    pt_import_log log = {0};
+    if (pt_import_parse(PT_IMPORT_LLAMA_BENCH, b.data, b.len, files[f].path, &log, &err))
+      fail_msg("%s: %s", files[f].path, err.msg);
+    assert_int_equal(log.n, files[f].blocks);
+    assert_int_equal(cJSON_GetArraySize(log.results), 2);
+    for (size_t i = 0; i < log.n; i++) {
+      const pt_import_block *bl = &log.blocks[i];
+      bool pp = i < 5;
+      assert_string_equal(bl->model, files[f].model);
+      assert_string_equal(bl->prompt_id, pp ? "pp512" : "tg128");
+      assert_int_equal(bl->result, pp ? 0 : 1);
+      assert_int_equal(bl->line, pp ? files[f].line0 : files[f].line1);
+      assert_int_equal(bl->prompt_eval_count, pp ? 512 : PT_MISSING);
+      assert_int_equal(bl->eval_count, pp ? PT_MISSING : 128);
+      assert_int_equal(pp ? bl->eval_duration_ns : bl->prompt_eval_duration_ns, PT_MISSING);
+      assert_int_equal(bl->total_duration_ns, PT_MISSING);
+    }
+    assert_int_equal(log.blocks[0].prompt_eval_duration_ns, files[f].pp0);
+    assert_int_equal(log.blocks[5].eval_duration_ns, files[f].tg0);
+    /* the samples stay out of the kept result */
+    const cJSON *r = cJSON_GetArrayItem(log.results, 1);
+    assert_null(pt_json_get(r, "samples_ns"));
+    assert_string_equal(pt_json_str(r, "file"), files[f].path);
+    assert_int_equal(pt_json_int(r, "n_gen", 0), 128);
+    pt_import_log_free(&log);
+    pt_buf_free(&b);
+  }
+}
+
+/* Test names as llama-bench's markdown printer makes them (llama-bench.cpp,
+ * field "test"): pp, tg, pp+tg, and " @ dN" at a depth. */
+static void test_llama_bench_tests(void **state) {
+  (void)state;
+  static const struct {
+    const char *json;
+    const char *id;
+    int64_t prompt, gen, prompt_ns, eval_ns, total_ns;
+  } cases[] = {
+      {"{\"n_prompt\":512,\"n_gen\":0,\"samples_ns\":[1000000000]}", "pp512", 512, PT_MISSING,
+       1000000000, PT_MISSING, PT_MISSING},
+      {"{\"n_prompt\":0,\"n_gen\":128,\"n_depth\":0,\"samples_ns\":[2000000000]}", "tg128",
+       PT_MISSING, 128, PT_MISSING, 2000000000, PT_MISSING},
+      {"{\"n_prompt\":512,\"n_gen\":128,\"samples_ns\":[3000000000]}", "pp512+tg128", 512, 128,
+       PT_MISSING, PT_MISSING, 3000000000},
+      {"{\"n_prompt\":0,\"n_gen\":128,\"n_depth\":512,\"samples_ns\":[4000000000]}",
+       "tg128 @ d512", PT_MISSING, 128, PT_MISSING, 4000000000, PT_MISSING},
+      /* samples_ts agreeing to 6 significant digits: 128 / 3 s = 42.6667 */
+      {"{\"n_prompt\":0,\"n_gen\":128,\"samples_ns\":[3000000000],\"samples_ts\":[42.6667]}",
+       "tg128", PT_MISSING, 128, PT_MISSING, 3000000000, PT_MISSING},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    pt_import_log log;
+    pt_error err;
+    if (parse(PT_IMPORT_LLAMA_BENCH, cases[i].json, &log, &err))
+      fail_msg("case %zu: %s", i, err.msg);
+    assert_int_equal(log.n, 1);
+    const pt_import_block *b = &log.blocks[0];
+    assert_string_equal(b->prompt_id, cases[i].id);
+    assert_null(b->model);
+    assert_int_equal(b->prompt_eval_count, cases[i].prompt);
+    assert_int_equal(b->eval_count, cases[i].gen);
+    assert_int_equal(b->prompt_eval_duration_ns, cases[i].prompt_ns);
+    assert_int_equal(b->eval_duration_ns, cases[i].eval_ns);
+    assert_int_equal(b->total_duration_ns, cases[i].total_ns);
+    pt_import_log_free(&log);
+  }
+}
+
+static const struct {
+  const char *text;
+  pt_code code;
+  long line, column;
+  const char *msg;
+} bad_llama[] = {
+    {"", PT_EDATA, 0, 0, "no llama-bench results found"},
+    {"[]", PT_EDATA, 0, 0, "no llama-bench results found"},
+    {"\n\n", PT_EDATA, 0, 0, "no llama-bench results found"},
+    /* a run killed before the closing bracket */
+    {"[\n  {\"n_prompt\": 512, \"n_gen\": 0, \"samples_ns\": [1]},\n  {\"n_prompt\": 0,",
+     PT_EPARSE, 3, 17, "not valid JSON"},  /* where the input ends */
+    {"{\"n_prompt\":512,\"n_gen\":0,\"samples_ns\":[1]}\n{\"n_prompt\":0 oops}\n", PT_EPARSE, 2,
+     15, "not valid JSON"},
+    {"[1]", PT_EDATA, 1, 0, "a llama-bench result is a JSON object"},
+    {"{\"n_gen\":128,\"samples_ns\":[1]}", PT_EDATA, 1, 0,
+     "llama-bench result without 'n_prompt'"},
+    {"{\"n_prompt\":-1,\"n_gen\":128,\"samples_ns\":[1]}", PT_EDATA, 1, 0,
+     "'n_prompt' is not a token count"},
+    {"{\"n_prompt\":0,\"n_gen\":1.5,\"samples_ns\":[1]}", PT_EDATA, 1, 0,
+     "'n_gen' is not a token count"},
+    {"{\"n_prompt\":0,\"n_gen\":0,\"samples_ns\":[1]}", PT_EDATA, 1, 0, "a test of 0 tokens"},
+    /* llama-bench's csv and md printers give averages only */
+    {"{\"n_prompt\":0,\"n_gen\":128,\"avg_ns\":1,\"avg_ts\":2}", PT_EDATA, 1, 0,
+     "tg128: no 'samples_ns': this output has only averages"},
+    {"{\"n_prompt\":0,\"n_gen\":128,\"samples_ns\":[]}", PT_EDATA, 1, 0,
+     "tg128: 'samples_ns' is not a list of durations"},
+    {"{\"n_prompt\":0,\"n_gen\":128,\"samples_ns\":[5, 0]}", PT_EDATA, 1, 0,
+     "tg128: samples_ns[1] is not a duration in nanoseconds above 0"},
+    {"{\"n_prompt\":0,\"n_gen\":128,\"samples_ns\":[1.5]}", PT_EDATA, 1, 0,
+     "samples_ns[0] is not a duration"},
+    {"{\"n_prompt\":0,\"n_gen\":128,\"samples_ns\":[\"1\"]}", PT_EDATA, 1, 0,
+     "samples_ns[0] is not a duration"},
+    {"{\"n_prompt\":0,\"n_gen\":128,\"samples_ns\":[1e300]}", PT_EDATA, 1, 0,
+     "samples_ns[0] is not a duration"},
+    {"{\"n_prompt\":0,\"n_gen\":128,\"samples_ns\":[1,2],\"samples_ts\":[1]}", PT_EDATA, 1, 0,
+     "tg128: 'samples_ts' does not hold one rate per sample"},
+    /* 128 tokens in 1 s are 128 tokens/s, not 130 */
+    {"{\"n_prompt\":0,\"n_gen\":128,\"samples_ns\":[1000000000],\"samples_ts\":[130]}", PT_EDATA,
+     1, 0,
+     "tg128: samples_ts[0] disagrees with samples_ns[0]: 128 tokens in 1000000000 ns are 128 "
+     "tokens/s"},
+    {"\n{\"n_prompt\":0,\"n_gen\":128,\"samples_ns\":[1]}\n[2]\n", PT_EDATA, 3, 0,
+     "a llama-bench result is a JSON object"},
+};
+
+static void test_llama_bench_bad(void **state) {
+  (void)state;
+  for (size_t i = 0; i < sizeof bad_llama / sizeof bad_llama[0]; i++) {
+    pt_import_log log;
+    pt_error err;
+    pt_code rc = parse(PT_IMPORT_LLAMA_BENCH, bad_llama[i].text, &log, &err);
+    if (rc != bad_llama[i].code || err.line != bad_llama[i].line ||
+        err.column != bad_llama[i].column || strcmp(err.file, "run.log") ||
+        !strstr(err.msg, bad_llama[i].msg))
+      fail_msg("case %zu: code %d, %s:%ld:%ld: %s", i, rc, err.file, err.line, err.column,
+               err.msg);
+    pt_import_log_free(&log);
+  }
+}
+
 static void write_text(const char *path, const char *text) {
   FILE *fp = fopen(path, "wb");
   assert_non_null(fp);
@@ -674,6 +829,9 @@ int main(void) {
       cmocka_unit_test(test_llm_benchmark),
       cmocka_unit_test(test_llm_benchmark_sample),
       cmocka_unit_test(test_shared_reference),
+      cmocka_unit_test(test_llama_bench_readme),
+      cmocka_unit_test(test_llama_bench_tests),
+      cmocka_unit_test(test_llama_bench_bad),
       cmocka_unit_test_setup_teardown(test_run_dir, setup_dir, teardown_dir),
       cmocka_unit_test_setup_teardown(test_run_dir_existing, setup_dir, teardown_dir),
   };

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <limits.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -23,72 +25,97 @@
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/trial.h"
+#include "core/utf8.h"
 
 /* ------------------------------------------------------------ OLLAMA_HOST */
 
 /* Expected values: Ollama's own tests, envconfig/config_test.go TestHost
  * (scheme, port and path rules) and TestConnectableHost (0.0.0.0, [::] and
- * an empty host are dialled as loopback), written as full URLs. */
+ * an empty host are dialled as loopback), written as full URLs. warn: the
+ * port Ollama's envconfig.Host() logs "invalid port, using default" for
+ * (its strconv.ParseInt(port, 10, 32) fails or the number is outside
+ * 0..65535); NULL = no warning. */
 static const struct {
-  const char *value, *want;
+  const char *value, *want, *warn;
 } host_cases[] = {
-    {NULL, "http://127.0.0.1:11434"},
-    {"", "http://127.0.0.1:11434"},
-    {"1.2.3.4", "http://1.2.3.4:11434"},
-    {":1234", "http://127.0.0.1:1234"},
-    {"1.2.3.4:1234", "http://1.2.3.4:1234"},
-    {"example.com", "http://example.com:11434"},
-    {"example.com:1234", "http://example.com:1234"},
-    {":0", "http://127.0.0.1:0"},
-    {":66000", "http://127.0.0.1:11434"},
-    {":-1", "http://127.0.0.1:11434"},
-    {"[::1]", "http://[::1]:11434"},
-    {"[::]", "http://[::1]:11434"},
-    {"::1", "http://[::1]:11434"},
-    {"[::1]:1337", "http://[::1]:1337"},
-    {"[::]:1234", "http://[::1]:1234"},
+    {NULL, "http://127.0.0.1:11434", NULL},
+    {"", "http://127.0.0.1:11434", NULL},
+    {"1.2.3.4", "http://1.2.3.4:11434", NULL},
+    {":1234", "http://127.0.0.1:1234", NULL},
+    {"1.2.3.4:1234", "http://1.2.3.4:1234", NULL},
+    {"example.com", "http://example.com:11434", NULL},
+    {"example.com:1234", "http://example.com:1234", NULL},
+    {":0", "http://127.0.0.1:0", NULL},
+    {":66000", "http://127.0.0.1:11434", "66000"},
+    {":-1", "http://127.0.0.1:11434", "-1"},
+    {"example.com:99999", "http://example.com:11434", "99999"},
+    {"example.com:", "http://example.com:11434", ""},
+    {"example.com:80a", "http://example.com:11434", "80a"},
+    {"http://example.com:99999", "http://example.com:80", "99999"},
+    {"https://example.com:3000000000", "https://example.com:443", "3000000000"},
+    /* ParseInt takes a sign and leading zeros: Go dials the number */
+    {"example.com:+80", "http://example.com:80", NULL},
+    {"example.com:08080", "http://example.com:8080", NULL},
+    {"ollama.com", "https://ollama.com:443", NULL},
+    {"[::1]", "http://[::1]:11434", NULL},
+    {"[::]", "http://[::1]:11434", NULL},
+    {"::1", "http://[::1]:11434", NULL},
+    {"[::1]:1337", "http://[::1]:1337", NULL},
+    {"[::]:1234", "http://[::1]:1234", NULL},
     /* strings.Trim(hostport, "[]") strips unbalanced brackets as well */
-    {"[::1", "http://[::1]:11434"},
-    {"::1]", "http://[::1]:11434"},
-    {"[1.2.3.4]", "http://1.2.3.4:11434"},
-    {" 1.2.3.4 ", "http://1.2.3.4:11434"},
-    {"\"1.2.3.4\"", "http://1.2.3.4:11434"},
-    {" \" 1.2.3.4 \" ", "http://1.2.3.4:11434"},
-    {"'1.2.3.4'", "http://1.2.3.4:11434"},
-    {"http://1.2.3.4", "http://1.2.3.4:80"},
-    {"http://1.2.3.4:4321", "http://1.2.3.4:4321"},
-    {"https://1.2.3.4", "https://1.2.3.4:443"},
-    {"https://1.2.3.4:4321", "https://1.2.3.4:4321"},
-    {"https://example.com/ollama", "https://example.com:443/ollama"},
-    {"https://example.com/ollama/", "https://example.com:443/ollama"},
-    {"0.0.0.0", "http://127.0.0.1:11434"},
-    {"0.0.0.0:1234", "http://127.0.0.1:1234"},
-    {"192.168.1.5:8080", "http://192.168.1.5:8080"},
-    {"localhost", "http://localhost:11434"},
+    {"[::1", "http://[::1]:11434", NULL},
+    {"::1]", "http://[::1]:11434", NULL},
+    {"[1.2.3.4]", "http://1.2.3.4:11434", NULL},
+    {" 1.2.3.4 ", "http://1.2.3.4:11434", NULL},
+    {"\"1.2.3.4\"", "http://1.2.3.4:11434", NULL},
+    {" \" 1.2.3.4 \" ", "http://1.2.3.4:11434", NULL},
+    {"'1.2.3.4'", "http://1.2.3.4:11434", NULL},
+    {"http://1.2.3.4", "http://1.2.3.4:80", NULL},
+    {"http://1.2.3.4:4321", "http://1.2.3.4:4321", NULL},
+    {"https://1.2.3.4", "https://1.2.3.4:443", NULL},
+    {"https://1.2.3.4:4321", "https://1.2.3.4:4321", NULL},
+    {"https://example.com/ollama", "https://example.com:443/ollama", NULL},
+    {"https://example.com/ollama/", "https://example.com:443/ollama", NULL},
+    {"0.0.0.0", "http://127.0.0.1:11434", NULL},
+    {"0.0.0.0:1234", "http://127.0.0.1:1234", NULL},
+    {"192.168.1.5:8080", "http://192.168.1.5:8080", NULL},
+    {"localhost", "http://localhost:11434", NULL},
 };
 
 static void test_host_url(void **state) {
   for (size_t i = 0; i < sizeof host_cases / sizeof host_cases[0]; i++) {
-    char out[256];
+    char out[256], warning[160], want_warning[160] = "";
     pt_error err;
     pt_error_clear(&err);
-    pt_code rc = pt_ollama_host_url(host_cases[i].value, out, sizeof out, &err);
+    pt_code rc = pt_ollama_host_url(host_cases[i].value, out, sizeof out, warning,
+                                    sizeof warning, &err);
     if (rc || strcmp(out, host_cases[i].want))
       fail_msg("OLLAMA_HOST=%s%s%s: got %s, want %s", host_cases[i].value ? "'" : "",
                host_cases[i].value ? host_cases[i].value : "(unset)",
                host_cases[i].value ? "'" : "", rc ? err.msg : out, host_cases[i].want);
+    if (host_cases[i].warn)
+      snprintf(want_warning, sizeof want_warning, "invalid port '%s', using the default %s",
+               host_cases[i].warn, strrchr(host_cases[i].want, ':') + 1);
+    if (strcmp(warning, want_warning))
+      fail_msg("OLLAMA_HOST='%s': warning '%s', want '%s'", host_cases[i].value, warning,
+               want_warning);
   }
+  char out[256];
+  assert_int_equal(pt_ollama_host_url(":70000", out, sizeof out, NULL, 0, NULL), PT_OK);
+  assert_string_equal(out, "http://127.0.0.1:11434");
 }
 
 static void test_host_url_errors(void **state) {
   char out[256], small[8];
   pt_error err;
   pt_error_clear(&err);
-  assert_int_equal(pt_ollama_host_url("ftp://h", out, sizeof out, &err), PT_EUSAGE);
+  assert_int_equal(pt_ollama_host_url("ftp://h", out, sizeof out, NULL, 0, &err), PT_EUSAGE);
   assert_non_null(strstr(err.msg, "unsupported scheme"));
-  assert_int_equal(pt_ollama_host_url("1.2.3.4", small, sizeof small, &err), PT_ETOOBIG);
+  assert_int_equal(pt_ollama_host_url("1.2.3.4", small, sizeof small, NULL, 0, &err),
+                   PT_ETOOBIG);
   /* brackets around a name are no IP literal: not a URL curl could use */
-  assert_int_equal(pt_ollama_host_url("[example.com]", out, sizeof out, &err), PT_EUSAGE);
+  assert_int_equal(pt_ollama_host_url("[example.com]", out, sizeof out, NULL, 0, &err),
+                   PT_EUSAGE);
   assert_non_null(strstr(err.msg, "not a valid host"));
 }
 
@@ -496,10 +523,40 @@ static void test_sample_tags_ps(void **state) {
 
 /* ------------------------------------------------------------ client */
 
-/* A one-shot server on 127.0.0.1 in a child process: it reads the request
- * head, sends head, then repeats fill until the client hangs up. Returns
- * the port; *pid is the child. */
-static int one_shot_server(const char *head, const char *fill, pid_t *pid) {
+/* What a scripted one-shot server does once it has read the request head:
+ * send head and body (in pieces of piece bytes, piece_ms apart; 0 = at
+ * once), then fill again and again (fill_ms apart) until the client hangs
+ * up or fill_for_ms have passed (0 = no limit), then keep the connection
+ * open for hold_ms before closing it. */
+typedef struct script {
+  const char *head, *body;
+  size_t piece;
+  int piece_ms;
+  const char *fill;
+  int fill_ms, fill_for_ms;
+  int hold_ms;
+} script;
+
+static void sleep_ms(int ms) {
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+  while (ms > 0 && nanosleep(&ts, &ts) != 0)
+    ;
+}
+
+static bool send_all(int fd, const char *p, size_t n) {
+  while (n) {
+    ssize_t k = write(fd, p, n);
+    if (k <= 0)
+      return false;
+    p += k;
+    n -= (size_t)k;
+  }
+  return true;
+}
+
+/* A one-shot server on 127.0.0.1 in a child process playing sc. Returns the
+ * port; *pid is the child (stop it with stop_server). */
+static int serve_script(const script *sc, pid_t *pid) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   assert_true(fd >= 0);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -511,7 +568,7 @@ static int one_shot_server(const char *head, const char *fill, pid_t *pid) {
   assert_true(*pid >= 0);
   if (*pid == 0) {
     signal(SIGPIPE, SIG_IGN);
-    alarm(20); /* never outlive a broken test */
+    alarm(60); /* never outlive a broken test */
     int c = accept(fd, NULL, NULL);
     char req[4096];
     size_t n = 0;
@@ -524,31 +581,56 @@ static int one_shot_server(const char *head, const char *fill, pid_t *pid) {
       if (strstr(req, "\r\n\r\n"))
         break;
     }
-    if (write(c, head, strlen(head)) < 0)
+    if (!send_all(c, sc->head, strlen(sc->head)))
       _exit(1);
-    while (fill && write(c, fill, strlen(fill)) >= 0)
-      ;
+    const char *body = sc->body ? sc->body : "";
+    size_t len = strlen(body), step = sc->piece ? sc->piece : len;
+    for (size_t off = 0; off < len; off += step) {
+      if (!send_all(c, body + off, len - off < step ? len - off : step))
+        _exit(0);
+      if (sc->piece_ms)
+        sleep_ms(sc->piece_ms);
+    }
+    int64_t fill_end = pt_now_ns() + (int64_t)sc->fill_for_ms * 1000000;
+    while (sc->fill && (!sc->fill_for_ms || pt_now_ns() < fill_end) &&
+           send_all(c, sc->fill, strlen(sc->fill)))
+      if (sc->fill_ms)
+        sleep_ms(sc->fill_ms);
+    sleep_ms(sc->hold_ms);
     _exit(0);
   }
   close(fd);
   return ntohs(a.sin_port);
 }
 
-/* An error reply whose body never ends: the client keeps its start and
- * reports the status instead of reading (and waiting) forever. */
-static void test_endless_error_body(void **state) {
-  pid_t pid;
-  int port = one_shot_server("HTTP/1.1 500 Internal Server Error\r\n"
-                             "Content-Type: application/json\r\n\r\n"
-                             "{\"error\":\"boom\"}",
-                             "                                                    ", &pid);
+static void stop_server(pid_t pid) {
+  kill(pid, SIGTERM);
+  int st;
+  assert_int_equal(waitpid(pid, &st, 0), pid);
+}
+
+static pt_ollama *client_for(int port, long timeout_s, long deadline_s) {
   char url[64];
   snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
-  pt_ollama_cfg cfg = {.timeout_s = 5};
+  pt_ollama_cfg cfg = {.timeout_s = timeout_s, .deadline_s = deadline_s};
   pt_error err;
   pt_error_clear(&err);
   pt_ollama *c = pt_ollama_new(url, &cfg, &err);
   assert_non_null(c);
+  return c;
+}
+
+/* An error reply whose body never ends: the client keeps its start and
+ * reports the status instead of reading (and waiting) forever. */
+static void test_endless_error_body(void **state) {
+  pid_t pid;
+  script sc = {.head = "HTTP/1.1 500 Internal Server Error\r\n"
+                       "Content-Type: application/json\r\n\r\n"
+                       "{\"error\":\"boom\"}",
+               .fill = "                                                    "};
+  pt_ollama *c = client_for(serve_script(&sc, &pid), 5, 0);
+  pt_error err;
+  pt_error_clear(&err);
   cJSON *out = NULL;
   int64_t t0 = pt_now_ns();
   assert_int_equal(pt_ollama_get_json(c, "/api/version", &out, &err), PT_EHTTP);
@@ -557,8 +639,205 @@ static void test_endless_error_body(void **state) {
   assert_string_equal(err.msg, "HTTP 500: boom");
   assert_non_null(strstr(err.file, "/api/version"));
   pt_ollama_free(c);
-  int st;
-  assert_int_equal(waitpid(pid, &st, 0), pid);
+  stop_server(pid);
+}
+
+#define NDJSON_HEAD "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n\r\n"
+#define CHUNK "{\"model\":\"m\",\"response\":\"x\",\"done\":false}\n"
+#define FINAL                                                                           \
+  "{\"model\":\"m\",\"response\":\"\",\"done\":true,\"done_reason\":\"length\","        \
+  "\"total_duration\":900000000,\"eval_count\":3,\"eval_duration\":600000000}\n"
+
+/* A streamed generate against a scripted server (num_predict 1). */
+static pt_code generate(const script *sc, long timeout_s, long deadline_s, pt_gen_result *r,
+                        pt_error *err) {
+  pid_t pid;
+  pt_ollama *c = client_for(serve_script(sc, &pid), timeout_s, deadline_s);
+  cJSON *req = cJSON_Parse("{\"model\":\"m\",\"prompt\":\"p\",\"options\":{\"num_predict\":1}}");
+  assert_non_null(req);
+  pt_error_clear(err);
+  pt_code rc = pt_ollama_generate(c, req, r, err);
+  cJSON_Delete(req);
+  pt_ollama_free(c);
+  stop_server(pid);
+  return rc;
+}
+
+/* The stream in one-byte writes: the write callback's pieces reach the
+ * stream parser whole. */
+static void test_generate_byte_by_byte(void **state) {
+  script sc = {.head = NDJSON_HEAD, .body = CHUNK CHUNK FINAL, .piece = 1};
+  pt_gen_result r;
+  pt_error err;
+  assert_int_equal(generate(&sc, 5, 0, &r, &err), PT_OK);
+  assert_true(r.done);
+  assert_string_equal(r.done_reason, "length");
+  assert_int_equal(r.eval_count, 3);
+  assert_int_equal(r.eval_duration_ns, 600000000);
+  assert_int_equal(r.first_token_line, 1);
+  assert_true(r.ttft_ns >= 0 && r.ttft_ns <= r.wall_ns);
+}
+
+/* Regression (issue 13 item 4): the final object followed by an idle open
+ * connection was recorded as a timeout; the measurement is kept. */
+static void test_generate_final_then_idle(void **state) {
+  script sc = {.head = NDJSON_HEAD, .body = CHUNK FINAL, .hold_ms = 30000};
+  pt_gen_result r;
+  pt_error err;
+  assert_int_equal(generate(&sc, 1, 20, &r, &err), PT_OK);
+  assert_true(r.done);
+  assert_int_equal(r.eval_count, 3);
+}
+
+/* Regression: a server closing 8 s after the final object made wall_ns 8 s;
+ * wall_ns ends at the final object. */
+static void test_generate_late_close(void **state) {
+  script sc = {.head = NDJSON_HEAD, .body = CHUNK FINAL, .hold_ms = 8000};
+  pt_gen_result r;
+  pt_error err;
+  assert_int_equal(generate(&sc, 20, 30, &r, &err), PT_OK);
+  assert_true(r.wall_ns > 0);
+  assert_true(r.wall_ns < INT64_C(4000000000));
+}
+
+/* Regression: junk lines after the final object kept the transfer open
+ * (ignored, but read) for as long as they came; nothing after the final
+ * object is read. Here they come for 4 s, then the server idles. */
+static void test_generate_junk_after_final(void **state) {
+  script sc = {.head = NDJSON_HEAD, .body = CHUNK FINAL, .fill = "junk, not JSON\n",
+               .fill_ms = 5, .fill_for_ms = 4000, .hold_ms = 30000};
+  pt_gen_result r;
+  pt_error err;
+  assert_int_equal(generate(&sc, 2, 20, &r, &err), PT_OK);
+  assert_true(r.done);
+  assert_string_equal(r.done_reason, "length");
+}
+
+/* Regression: an endless stream of done:false lines never timed out (data
+ * keeps coming); the deadline ends it. */
+static void test_generate_endless(void **state) {
+  script sc = {.head = NDJSON_HEAD, .fill = CHUNK, .fill_ms = 10};
+  pt_gen_result r;
+  pt_error err;
+  assert_int_equal(generate(&sc, 5, 2, &r, &err), PT_ETIMEOUT);
+  assert_false(r.done);
+  assert_non_null(strstr(err.msg, "did not end within 2 s, its deadline"));
+  assert_string_equal(r.error, err.msg);
+}
+
+/* Regression: a server dripping one byte at a time is never silent for
+ * --timeout; the deadline ends it. */
+static void test_generate_drip(void **state) {
+  script sc = {.head = NDJSON_HEAD, .body = CHUNK CHUNK FINAL, .piece = 1, .piece_ms = 300};
+  pt_gen_result r;
+  pt_error err;
+  assert_int_equal(generate(&sc, 5, 3, &r, &err), PT_ETIMEOUT);
+  assert_non_null(strstr(err.msg, "deadline"));
+}
+
+/* Without an override the deadline comes from the request: --timeout +
+ * max(floor, tokens x seconds per token), named in the message. */
+static void test_generate_derived_deadline(void **state) {
+  script sc = {.head = NDJSON_HEAD, .fill = CHUNK, .fill_ms = 20};
+  pt_gen_result r;
+  pt_error err;
+  assert_int_equal(generate(&sc, 3, 0, &r, &err), PT_ETIMEOUT);
+  char want[160];
+  snprintf(want, sizeof want,
+           "did not end within %d s, its deadline (--timeout 3 s + %d s for 1 token)",
+           3 + PT_GEN_FLOOR_S, PT_GEN_FLOOR_S);
+  if (!strstr(err.msg, want))
+    fail_msg("message '%s' lacks '%s'", err.msg, want);
+}
+
+/* The formula, by hand: timeout + max(10, tokens x 4); tokens from
+ * num_predict, else num_ctx, else 4096. */
+static void test_deadline_formula(void **state) {
+  static const struct {
+    long timeout;
+    const char *req;
+    long want;
+  } c[] = {
+      {300, "{\"options\":{\"num_predict\":256,\"num_ctx\":4096}}", 300 + 1024},
+      {3, "{\"options\":{\"num_predict\":256}}", 3 + 1024},
+      {3, "{\"options\":{\"num_predict\":1}}", 3 + 10},
+      {3, "{\"options\":{\"num_predict\":-1,\"num_ctx\":2048}}", 3 + 8192},
+      {3, "{\"options\":{\"num_ctx\":100}}", 3 + 400},
+      {60, "{}", 60 + 4096 * 4},
+      {60, "{\"options\":{\"num_predict\":\"many\"}}", 60 + 4096 * 4},
+  };
+  for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+    cJSON *req = cJSON_Parse(c[i].req);
+    assert_non_null(req);
+    long got = pt_ollama_gen_deadline_s(c[i].timeout, req);
+    cJSON_Delete(req);
+    if (got != c[i].want)
+      fail_msg("case %zu: %ld s, want %ld", i, got, c[i].want);
+  }
+  cJSON *huge = cJSON_Parse("{\"options\":{\"num_predict\":9000000000000000000}}");
+  assert_int_equal(pt_ollama_gen_deadline_s(LONG_MAX, huge), LONG_MAX);
+  cJSON_Delete(huge);
+}
+
+/* Invalid UTF-8 from the server is repaired, and capped text is cut on a
+ * character boundary, wherever it is stored. */
+static void test_server_text_utf8(void **state) {
+  /* an error body that is not JSON: 150 euro signs (450 bytes) and a bad
+   * byte; kept up to 200 bytes, cut between two euro signs */
+  char body[600] = "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n";
+  size_t at = strlen(body);
+  body[at++] = '\xff';
+  for (int i = 0; i < 150; i++, at += 3)
+    memcpy(body + at, "\xE2\x82\xAC", 3);
+  body[at] = '\0';
+  script sc = {.head = body};
+  pid_t pid;
+  pt_ollama *c = client_for(serve_script(&sc, &pid), 5, 0);
+  pt_error err;
+  pt_error_clear(&err);
+  cJSON *out = NULL;
+  assert_int_equal(pt_ollama_get_json(c, "/api/tags", &out, &err), PT_EHTTP);
+  assert_true(pt_utf8_valid(err.msg, strlen(err.msg)));
+  /* "HTTP 502: " + U+FFFD + 65 euro signs = 3 + 195 bytes of the body */
+  assert_int_equal(strlen(err.msg), strlen("HTTP 502: ") + 3 + 65 * 3);
+  assert_memory_equal(err.msg, "HTTP 502: \xEF\xBF\xBD\xE2\x82\xAC", 16);
+  pt_ollama_free(c);
+  stop_server(pid);
+
+  /* a JSON error with a bad byte in its message */
+  script sc2 = {.head = "HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n"
+                        "{\"error\":\"model 'm\xff' absent\"}"};
+  c = client_for(serve_script(&sc2, &pid), 5, 0);
+  assert_int_equal(pt_ollama_get_json(c, "/api/show", &out, &err), PT_EHTTP);
+  assert_string_equal(err.msg, "HTTP 404: model 'm\xEF\xBF\xBD' absent");
+  pt_ollama_free(c);
+  stop_server(pid);
+
+  /* a JSON reply: every string (and key) comes out valid */
+  script sc3 = {.head = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"
+                        "{\"version\":\"0.1\xC0\",\"k\xFF\":[\"\xED\xA0\x80\"]}"};
+  c = client_for(serve_script(&sc3, &pid), 5, 0);
+  assert_int_equal(pt_ollama_get_json(c, "/api/version", &out, &err), PT_OK);
+  assert_string_equal(pt_json_str(out, "version"), "0.1\xEF\xBF\xBD");
+  const cJSON *arr = pt_json_get(out, "k\xEF\xBF\xBD");
+  assert_non_null(arr);
+  assert_string_equal(cJSON_GetArrayItem(arr, 0)->valuestring,
+                      "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+  cJSON_Delete(out);
+  pt_ollama_free(c);
+  stop_server(pid);
+
+  /* a mid-stream error line with a bad byte; a done_reason that does not
+   * fit its 32-byte field, ending in a two-byte character */
+  script sc4 = {.head = NDJSON_HEAD, .body = CHUNK "{\"error\":\"GPU \xC3\"}\n"};
+  pt_gen_result r;
+  assert_int_equal(generate(&sc4, 5, 0, &r, &err), PT_EHTTP);
+  assert_string_equal(r.error, "GPU \xEF\xBF\xBD");
+  script sc5 = {.head = NDJSON_HEAD,
+                .body = "{\"response\":\"a\",\"done\":true,\"done_reason\":"
+                        "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xC3\xA9\"}\n"};
+  assert_int_equal(generate(&sc5, 5, 0, &r, &err), PT_OK);
+  assert_string_equal(r.done_reason, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
 }
 
 int main(void) {
@@ -579,6 +858,15 @@ int main(void) {
       cmocka_unit_test(test_sample_errors),
       cmocka_unit_test(test_sample_tags_ps),
       cmocka_unit_test(test_endless_error_body),
+      cmocka_unit_test(test_generate_byte_by_byte),
+      cmocka_unit_test(test_generate_final_then_idle),
+      cmocka_unit_test(test_generate_late_close),
+      cmocka_unit_test(test_generate_junk_after_final),
+      cmocka_unit_test(test_generate_endless),
+      cmocka_unit_test(test_generate_drip),
+      cmocka_unit_test(test_generate_derived_deadline),
+      cmocka_unit_test(test_deadline_formula),
+      cmocka_unit_test(test_server_text_utf8),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -94,7 +94,7 @@ static const double x40[] = {
  * .5/.9/.99, max, t.test(x, conf.level)$conf.int, sort(x)[c(k, n-k+1)] with
  * k from pbinom (n <= 30) or floor((n+1-qnorm(1-a/2)*sqrt(n))/2) (n > 30),
  * 1-2*pbinom(k-1, n, .5), mad(x, constant=1), sum(abs(x-median)/mad > 14.826)
- * (MAD = 0: sum(x != median)). */
+ * (MAD = 0: the mean-deviation scale of test_outlier_scale). */
 static void test_summarize(void **state) {
   (void)state;
   static const struct {
@@ -132,7 +132,7 @@ static void test_summarize(void **state) {
       {"MAD = 0", {5, 6, 5, 5, 5}, .95, 5, 5.2000000000000002, 0.20000000000000001,
        0.44721359549995793, 8.6002614519222682, 0.19999999999999998, 5, 5, 6,
        5.5999999999999996, 5.96, 4.6447109789604415, 5.7552890210395589, NAN, NAN,
-       NAN, 0, 1},
+       NAN, 0, 0},
       {"outlier",
        {50.1, 50.2, 49.9, 50.0, 50.3, 50.1, 49.8, 50.2, 50.0, 50.1, 49.9, 80.0},
        .95, 12, 52.549999999999997, 74.74818181818182, 8.6457030840864419,
@@ -223,12 +223,17 @@ static void test_summarize_large(void **state) {
 /* ---- 7: outliers ---- */
 
 /* hyperfine's own cases (src/outlier_detection.rs: test_detect_outliers,
- * test_detect_outliers_if_mad_becomes_0) plus two of ours for MAD = 0:
- * hyperfine divides by DBL_EPSILON then, so any value off the median counts. */
+ * test_detect_outliers_if_mad_becomes_0) plus ours for MAD = 0. hyperfine
+ * divides by DBL_EPSILON when the MAD is 0, so any value off the median
+ * counts (its answers for those cases are 1 and 2); ptbench falls back to the
+ * mean absolute deviation (STATS.md 7), and the counts marked "MAD = 0" come
+ * from R 4.2.2: m <- median(x); s <- if (mad(x, constant=1) > 0)
+ * 1.4826*mad(x, constant=1) else sqrt(pi/2)*mean(abs(x-m));
+ * sum(abs(x-m)/s > 10). */
 static void test_outliers(void **state) {
   (void)state;
   static const struct {
-    double x[12];
+    double x[20];
     size_t n, want;
   } cases[] = {
       {{50.0}, 1, 0},
@@ -240,13 +245,18 @@ static void test_outliers(void **state) {
         -1.0712388, -0.96394741, -1.15897446, 1.10976285}, 10, 0},
       {{2.33269488, 1.42195907, -0.57527698, -0.31293437, 2.2948158, 0.75813273,
         -1.0712388, -0.96394741, -1.15897446, 1.10976285, 20.0, -500.0}, 12, 2},
-      {{10, 10, 10, 10, 10, 10, 10, 100}, 8, 1},
-      {{10, 10, 10, 10, 10, 10, 10, 100, 100}, 9, 2},
-      {{5, 5, 5, 9}, 4, 1},        /* ours: MAD = 0 */
-      {{5, 5, 5, 5}, 4, 0},        /* ours: MAD = 0, nothing off the median */
+      {{10, 10, 10, 10, 10, 10, 10, 100}, 8, 0},       /* MAD = 0 (hyperfine: 1) */
+      {{10, 10, 10, 10, 10, 10, 10, 100, 100}, 9, 0},  /* MAD = 0 (hyperfine: 2) */
+      {{5, 5, 5, 9}, 4, 0},                            /* MAD = 0 */
+      {{5, 5, 5, 5}, 4, 0},        /* MAD = 0, mean deviation 0: nothing off the median */
+      /* the shipped llm-benchmark log (tests/data/import/llm-benchmark):
+       * quantised rates, MAD = 0, nothing is ten deviations away */
+      {{443 / 8.99201, 50, 50, 49, 50}, 5, 0},
+      /* MAD = 0, and one value far off the rest: still found */
+      {{50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 49, 49, 49, 49, 25}, 20, 1},
   };
   for (size_t i = 0; i < COUNT(cases); i++) {
-    double x[12];
+    double x[20];
     for (size_t j = 0; j < cases[i].n; j++)
       x[j] = cases[i].x[j];
     pt_summary s;
@@ -255,9 +265,32 @@ static void test_outliers(void **state) {
       fail_msg("outliers [case %zu]: got %zu, want %zu", i, s.outliers, cases[i].want);
   }
   assert_false(pt_is_outlier(1.0, 0.0, NAN));
+  assert_false(pt_is_outlier(1.0, 0.0, 0.0));  /* no scale: nothing is */
   assert_true(pt_is_outlier(14.827, 0.0, 1.0));
   assert_false(pt_is_outlier(-14.825, 0.0, 1.0));
   assert_true(isnan(pt_mad_sorted(NULL, 0)));
+  assert_true(isnan(pt_outlier_scale_sorted(NULL, 0)));
+}
+
+/* STATS.md 7: the scale itself, in MAD units. R 4.2.2: d <- mad(x,
+ * constant=1); if (d > 0) d else sqrt(pi/2)/1.4826*mean(abs(x-median(x))). */
+static void test_outlier_scale(void **state) {
+  (void)state;
+  static const struct {
+    double x[20];
+    size_t n;
+    double want;
+  } cases[] = {
+      {{-0.2, 0.0, 0.2, 4.0}, 4, 0.20000000000000001},      /* MAD > 0: the MAD */
+      {{5, 5, 5, 5}, 4, 0},
+      {{5, 5, 5, 9}, 4, 0.84534880434068538},
+      {{10, 10, 10, 10, 10, 10, 10, 100}, 8, 9.5101740488327113},
+      {{49, 443 / 8.99201, 50, 50, 50}, 5, 0.29317382176332518},
+      {{25, 49, 49, 49, 49, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50}, 20,
+       1.2257557662939937},
+  };
+  for (size_t i = 0; i < COUNT(cases); i++)
+    check(pt_outlier_scale_sorted(cases[i].x, cases[i].n), cases[i].want, 1e-12, "scale", i);
 }
 
 /* ---- distributions ---- */
@@ -727,6 +760,7 @@ int main(void) {
       cmocka_unit_test(test_acc_welford),     cmocka_unit_test(test_quantile_type7),
       cmocka_unit_test(test_summarize),       cmocka_unit_test(test_summarize_empty),
       cmocka_unit_test(test_summarize_large), cmocka_unit_test(test_outliers),
+      cmocka_unit_test(test_outlier_scale),
       cmocka_unit_test(test_betainc),         cmocka_unit_test(test_t_cdf),
       cmocka_unit_test(test_t_quantile),      cmocka_unit_test(test_t_roundtrip),
       cmocka_unit_test(test_normal),          cmocka_unit_test(test_binom_half),

@@ -1,0 +1,194 @@
+/* analyze/doc.c - the analysis document's schema check, accessors, display
+ * order and number formats (analyze/doc.h). */
+#include "analyze/doc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/json.h"
+
+/* ------------------------------------------------------------- loading */
+
+pt_code pt_doc_check(const cJSON *doc, const char *name, pt_error *err) {
+  const char *schema = pt_json_str(doc, PT_DOC_SCHEMA);
+  if (cJSON_IsObject(doc) && schema && !strcmp(schema, PT_DOC_SCHEMA_ID))
+    return PT_OK;
+  pt_error_at(err, PT_ESCHEMA, name, 0, 0,
+              "not an analysis document: schema is %s%s%s, expected '%s' (the output of "
+              "'ptbench analyze')",
+              schema ? "'" : "", schema ? schema : "missing", schema ? "'" : "",
+              PT_DOC_SCHEMA_ID);
+  pt_error_set_field(err, PT_DOC_SCHEMA);
+  return PT_ESCHEMA;
+}
+
+cJSON *pt_doc_load(const char *path, pt_error *err) {
+  cJSON *doc = pt_json_read_file(path, 0, err);
+  if (doc && pt_doc_check(doc, strcmp(path, "-") ? path : "<stdin>", err)) {
+    cJSON_Delete(doc);
+    return NULL;
+  }
+  return doc;
+}
+
+/* ----------------------------------------------------------- accessors */
+
+static cJSON *array_of(const cJSON *obj, const char *key) {
+  cJSON *a = pt_json_get(obj, key);
+  return cJSON_IsArray(a) ? a : NULL;
+}
+
+static cJSON *object_of(const cJSON *obj, const char *key) {
+  cJSON *o = pt_json_get(obj, key);
+  return cJSON_IsObject(o) ? o : NULL;
+}
+
+cJSON *pt_doc_environments(const cJSON *doc) { return array_of(doc, PT_DOC_ENVIRONMENTS); }
+cJSON *pt_doc_models(const cJSON *doc) { return array_of(doc, PT_DOC_MODELS); }
+cJSON *pt_doc_groups(const cJSON *model) { return array_of(model, PT_DOC_GROUPS); }
+cJSON *pt_doc_comparisons(const cJSON *model) { return array_of(model, PT_DOC_COMPARISONS); }
+cJSON *pt_doc_warnings(const cJSON *doc) { return array_of(doc, PT_DOC_WARNINGS); }
+cJSON *pt_doc_summary(const cJSON *doc) { return object_of(doc, PT_DOC_SUMMARY); }
+cJSON *pt_doc_metric(const cJSON *doc) { return object_of(doc, PT_DOC_METRIC); }
+
+cJSON *pt_doc_summary_comparisons(const cJSON *doc) {
+  return array_of(pt_doc_summary(doc), PT_DOC_COMPARISONS);
+}
+
+const char *pt_doc_baseline(const cJSON *doc) { return pt_json_str(doc, PT_DOC_BASELINE); }
+double pt_doc_confidence(const cJSON *doc) { return pt_json_num(doc, PT_DOC_CONFIDENCE); }
+double pt_doc_alpha(const cJSON *doc) { return pt_json_num(doc, PT_DOC_ALPHA); }
+const char *pt_doc_test(const cJSON *doc) { return pt_json_str(doc, PT_DOC_TEST); }
+
+const char *pt_doc_test_label(const char *test) {
+  return test && !strcmp(test, PT_DOC_TEST_MANN_WHITNEY) ? "Mann\xE2\x80\x93Whitney U test"
+                                                         : "Welch's t-test";
+}
+
+pt_doc_metric_info pt_doc_metric_of(const cJSON *doc) {
+  const cJSON *m = pt_doc_metric(doc);
+  return (pt_doc_metric_info){pt_json_str(m, PT_DOC_NAME), pt_json_str(m, PT_DOC_LABEL),
+                              pt_json_str(m, PT_DOC_UNIT),
+                              pt_json_bool(m, PT_DOC_HIGHER_IS_BETTER, true)};
+}
+
+const char *pt_doc_env_name(const cJSON *env) { return pt_json_str(env, PT_DOC_NAME); }
+const char *pt_doc_env_label(const cJSON *env) { return pt_json_str(env, PT_DOC_LABEL); }
+
+const char *pt_doc_env_display(const cJSON *env) {
+  const char *label = pt_doc_env_label(env);
+  return label ? label : pt_doc_env_name(env);
+}
+
+bool pt_doc_env_is_baseline(const cJSON *env) {
+  return pt_json_bool(env, PT_DOC_BASELINE, false);
+}
+
+cJSON *pt_doc_env_manifest(const cJSON *env) { return object_of(env, PT_DOC_MANIFEST); }
+cJSON *pt_doc_env_sources(const cJSON *env) { return array_of(env, PT_DOC_SOURCES); }
+
+cJSON *pt_doc_env_find(const cJSON *doc, const char *name) {
+  cJSON *e;
+  cJSON_ArrayForEach(e, pt_doc_environments(doc)) {
+    const char *n = pt_doc_env_name(e);
+    if (n && name && !strcmp(n, name))
+      return e;
+  }
+  return NULL;
+}
+
+const char *pt_doc_model_name(const cJSON *model) { return pt_json_str(model, PT_DOC_MODEL); }
+
+const char *pt_doc_item_env(const cJSON *item) { return pt_json_str(item, PT_DOC_ENVIRONMENT); }
+
+cJSON *pt_doc_find_env_item(const cJSON *arr, const char *env) {
+  cJSON *it;
+  if (!cJSON_IsArray(arr) || !env)
+    return NULL;
+  cJSON_ArrayForEach(it, arr) {
+    const char *e = pt_doc_item_env(it);
+    if (e && !strcmp(e, env))
+      return it;
+  }
+  return NULL;
+}
+
+cJSON *pt_doc_group_of(const cJSON *model, const char *env) {
+  return pt_doc_find_env_item(pt_doc_groups(model), env);
+}
+
+cJSON *pt_doc_comparison_of(const cJSON *model, const char *env) {
+  return pt_doc_find_env_item(pt_doc_comparisons(model), env);
+}
+
+/* ------------------------------------------------------- display order */
+
+pt_code pt_doc_env_order(const cJSON *doc, pt_doc_envs *out) {
+  out->items = NULL;
+  out->n = out->cap = 0;
+  cJSON *e;
+  for (int pass = 0; pass < 2; pass++)
+    cJSON_ArrayForEach(e, pt_doc_environments(doc)) {
+      if (!cJSON_IsObject(e) || !pt_doc_env_name(e) || pt_doc_env_is_baseline(e) != (pass == 0))
+        continue;
+      cJSON **items = pt_grow_array(out->items, &out->cap, out->n + 1, sizeof *items);
+      if (!items) {
+        pt_doc_envs_free(out);
+        return PT_ENOMEM;
+      }
+      out->items = items;
+      out->items[out->n++] = e;
+    }
+  return PT_OK;
+}
+
+void pt_doc_envs_free(pt_doc_envs *envs) {
+  if (!envs)
+    return;
+  free(envs->items);
+  envs->items = NULL;
+  envs->n = envs->cap = 0;
+}
+
+/* ------------------------------------------------------------- formats */
+
+const char *pt_fmt_num(double v, int decimals, char *buf, size_t size) {
+  if (!isfinite(v))
+    return snprintf(buf, size, "%s", PT_DASH), buf;
+  snprintf(buf, size, "%.*f", decimals, v);
+  /* no "-0.00": a value that rounds to zero has no sign */
+  if (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1))
+    memmove(buf, buf + 1, strlen(buf));
+  return buf;
+}
+
+const char *pt_fmt_pct(double v, char *buf, size_t size) {
+  pt_fmt_num(v, 2, buf, size);
+  if (isfinite(v)) {
+    size_t n = strlen(buf);
+    snprintf(buf + n, size - n, "%%");
+  }
+  return buf;
+}
+
+const char *pt_fmt_p(double p, char *buf, size_t size) {
+  if (!isfinite(p))
+    snprintf(buf, size, "%s", PT_DASH);
+  else if (p < 0.001)
+    snprintf(buf, size, "< 0.001");
+  else
+    snprintf(buf, size, "%.3f", p);
+  return buf;
+}
+
+const char *pt_fmt_penalty(const cJSON *comp, char *buf, size_t size) {
+  pt_fmt_pct(pt_json_num(comp, PT_DOC_PENALTY_PCT), buf, size);
+  if (cJSON_IsFalse(pt_json_get(comp, PT_DOC_SIGNIFICANT))) {
+    size_t n = strlen(buf);
+    snprintf(buf + n, size - n, " ~");
+  }
+  return buf;
+}

@@ -1,0 +1,2 @@
+ptbench analyze -q -o analysis.json data/article
+ptbench analyze analysis.json

@@ -1,0 +1,1 @@
+ptbench analyze --format csv data/article | cut -d, -f1-6

@@ -1,0 +1,1 @@
+ptbench analyze --format=text data/article

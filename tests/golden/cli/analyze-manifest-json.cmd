@@ -1,0 +1,1 @@
+ptbench analyze data/article/vm/manifest.json

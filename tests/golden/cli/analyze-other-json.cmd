@@ -1,0 +1,2 @@
+echo "{\"a\": 1}" >x.json
+ptbench analyze x.json

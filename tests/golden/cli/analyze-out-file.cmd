@@ -1,0 +1,2 @@
+ptbench analyze -oa.md data/article
+cat a.md

@@ -1,0 +1,1 @@
+ptbench analyze -qfmd data/article

@@ -1,0 +1,2 @@
+ptbench report -q --out rep data/article
+ptbench analyze rep

@@ -1,0 +1,1 @@
+ptbench re

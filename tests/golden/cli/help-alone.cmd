@@ -1,0 +1,1 @@
+ptbench help | head -3

@@ -1,0 +1,1 @@
+ptbench analyze --drop-outliers=yes data/article

@@ -1,0 +1,1 @@
+ptbench collect -model mistral:7b --env vm

@@ -1,0 +1,1 @@
+ptbench collect --t 5 --env vm

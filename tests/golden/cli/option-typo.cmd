@@ -1,0 +1,1 @@
+ptbench collect --modle mistral:7b --env vm
