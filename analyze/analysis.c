@@ -416,6 +416,8 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
 
   for (size_t i = 0; i < ds->nwarn_manifest; i++)
     warn(&b, "manifest-unreadable", NULL, NULL, "manifest ignored: %s", ds->warn_manifest[i]);
+  for (size_t i = 0; i < ds->nincomplete; i++)
+    warn(&b, "incomplete-row", NULL, NULL, "%s", ds->incomplete[i]);
 
   size_t single = 0, few = 0;
   cJSON *models = cJSON_AddArrayToObject(b.doc, PT_DOC_MODELS);

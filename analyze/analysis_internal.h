@@ -40,6 +40,9 @@ struct pt_dataset {
   size_t ninputs;           /* files read */
   char warn_manifest[8][600];  /* manifests that could not be read */
   size_t nwarn_manifest;
+  char **incomplete;        /* "FILE:LINE: ..." of each input whose last row
+                               was cut short (left out by the reader) */
+  size_t nincomplete, incomplete_cap;
 };
 
 pt_group *pt_dataset_group(pt_dataset *ds, size_t model, size_t env);

@@ -101,6 +101,9 @@ void pt_dataset_free(pt_dataset *ds) {
     cJSON_Delete(ds->env_info[i].sources);
   }
   free(ds->env_info);
+  for (size_t i = 0; i < ds->nincomplete; i++)
+    free(ds->incomplete[i]);
+  free(ds->incomplete);
   free(ds->first_input);
   free(ds);
 }
@@ -386,6 +389,27 @@ static cJSON *read_manifest(pt_dataset *ds, const char *path) {
   return manifest;
 }
 
+/* The reader's warnings (a last row cut short) become analysis warnings. */
+typedef struct warn_sink {
+  pt_dataset *ds;
+  bool oom;
+} warn_sink;
+
+static void on_warning(void *ctx, const pt_error *w) {
+  warn_sink *sink = ctx;
+  pt_dataset *ds = sink->ds;
+  char buf[sizeof w->msg + sizeof w->file + 64];
+  char **p = pt_grow_array(ds->incomplete, &ds->incomplete_cap, ds->nincomplete + 1, sizeof *p);
+  char *s = p ? strdup(pt_error_format(w, buf, sizeof buf)) : NULL;
+  if (p)
+    ds->incomplete = p;
+  if (!s) {
+    sink->oom = true;
+    return;
+  }
+  ds->incomplete[ds->nincomplete++] = s;
+}
+
 /* True when the file's first byte other than a BOM or blank space opens a
  * JSON object or array: no trials.csv header starts so. */
 static bool looks_like_json(FILE *fp) {
@@ -464,10 +488,13 @@ static pt_code read_file(pt_dataset *ds, const char *path, pt_error *err) {
     if (!(ctx[k].ds = pt_dataset_new(ds->metric)))
       rc = pt_error_set(err, PT_ENOMEM, "out of memory");
   }
+  warn_sink sink = {ds, false};
+  pt_read_cfg cfg = {.path = file.path, .on_header = on_header, .on_row = on_row,
+                     .ctxs = ctxs, .nctx = nw, .on_warning = on_warning, .warn_ctx = &sink};
+  pt_read_info info = {.workers = 0};
   if (!rc) {
     if (is_stdin) {
-      used = 1;
-      rc = pt_trials_read(stdin, file.path, on_header, on_row, ctxs[0], err);
+      rc = pt_trials_read(stdin, &cfg, &info, err);
     } else {
       /* only what on_row reads is copied out of each row */
       bool wanted[PT_COL_COUNT] = {false};
@@ -480,8 +507,12 @@ static pt_code read_file(pt_dataset *ds, const char *path, pt_error *err) {
       wanted[m->column] = true;
       if (m->count != COL_NONE)
         wanted[m->count] = wanted[m->duration] = true;
-      rc = pt_trials_read_path_parallel(path, wanted, on_header, on_row, ctxs, nw, &used, err);
+      cfg.wanted = wanted;
+      rc = pt_trials_read_path(&cfg, &info, err);
     }
+    used = info.workers;
+    if (!rc && sink.oom)
+      rc = pt_error_set(err, PT_ENOMEM, "out of memory");
   }
   cJSON *manifest = rc || is_stdin ? NULL : read_manifest(ds, path);
   for (size_t k = 0; !rc && k < used; k++)

@@ -359,6 +359,9 @@ static int run(int argc, char **argv) {
     status = PT_EXIT_INTERRUPTED;
   } else if (rc) {
     status = pt_report(&err);
+    if (res.status)  /* a run directory with whole rows: it can be finished */
+      pt_notef("the rows so far are kept in %s; once the cause is fixed, run the same "
+               "command with --resume to finish the run", out);
   } else {
     status = PT_EXIT_OK;
     if (res.failed)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +41,7 @@ typedef struct run {
   char *trials_path, *manifest_path;
   char started_at[32];
   char **done;             /* resume: "model\x1fprompt\x1ftrial" of ok trials */
+  const char *prior_run_id;  /* resume: the manifest's run_id, while reading rows */
   size_t n_done, cap_done;
   pt_trial_writer *writer;
   cJSON *options, *keep_alive;
@@ -121,6 +123,11 @@ static pt_code resume_row(void *ctx, const pt_row *row, pt_error *err) {
                      "rows are for environment '%s', not '%s'; resume with --env %s or "
                      "choose another --out", t.environment, r->cfg->environment,
                      t.environment);
+  } else if (r->prior_run_id && t.run_id && t.run_id[0] && strcmp(t.run_id, r->prior_run_id)) {
+    /* trials.csv and manifest.json must describe the same run */
+    rc = pt_error_at(err, PT_EUNSAFE, row->path, row->line, 0,
+                     "row of run '%s', but %s describes run '%s': the files are not of one "
+                     "run; refusing to resume", t.run_id, r->manifest_path, r->prior_run_id);
   } else {
     count_row(r, &t);
     if (t.status == PT_STATUS_OK && !t.warmup && t.model && t.prompt_id) {
@@ -177,18 +184,44 @@ static pt_code check_prior_plan(run *r, const pt_manifest_prior *prior, pt_error
   return rc;
 }
 
+/* A file of the run directory that is a symbolic link is not ptbench's:
+ * never written through, replaced or read as the run's. */
+static pt_code refuse_link(const char *path, pt_error *err) {
+  struct stat st;
+  if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+    return pt_error_at(err, PT_EUNSAFE, path, 0, 0,
+                       "is a symbolic link; refusing to write through it (choose another "
+                       "--out, or replace the link with the file)");
+  return PT_OK;
+}
+
+/* The reader's warnings (a last row cut short by an interrupted write) are
+ * the user's to know. */
+static void on_read_warning(void *ctx, const pt_error *w) {
+  char buf[sizeof w->msg + sizeof w->file + 64];
+  warn(ctx, pt_error_format(w, buf, sizeof buf));
+}
+
 /* Before anything is sent: refuse to overwrite, or load what a resumed run
- * already has. */
+ * already has. An empty trials.csv (a disk that filled up before its
+ * header) is a new file. */
 static pt_code check_out_dir(run *r, pt_error *err) {
   const pt_collect_cfg *c = r->cfg;
-  if (!pt_exists(r->trials_path))
+  pt_code rc = refuse_link(r->trials_path, err);
+  if (!rc)
+    rc = refuse_link(r->manifest_path, err);
+  if (rc)
+    return rc;
+  struct stat st;
+  if (lstat(r->trials_path, &st) != 0 || (S_ISREG(st.st_mode) && st.st_size == 0))
     return PT_OK;
   if (!c->resume)
     return pt_error_at(err, PT_EUSAGE, r->trials_path, 0, 0,
                        "already exists; add --resume to run the trials it lacks, or choose "
                        "another --out");
   pt_manifest_prior prior;
-  pt_code rc = pt_manifest_read_prior(r->manifest_path, &prior, err);
+  bool have_run_id = false;
+  rc = pt_manifest_read_prior(r->manifest_path, &prior, err);
   if (rc == PT_ENOTFOUND) {
     pt_error_clear(err);
     rc = PT_OK;
@@ -212,8 +245,10 @@ static pt_code check_out_dir(run *r, pt_error *err) {
     cJSON_Delete(now);
     if (!rc)
       rc = check_prior_plan(r, &prior, err);
-    if (!rc && prior.run_id)
+    if (!rc && prior.run_id) {
       snprintf(r->res->run_id, sizeof r->res->run_id, "%s", prior.run_id);
+      have_run_id = true;
+    }
     if (!rc && prior.started_at)
       snprintf(r->started_at, sizeof r->started_at, "%s", prior.started_at);
     if (!rc && !c->notes && prior.notes) {
@@ -222,8 +257,14 @@ static pt_code check_out_dir(run *r, pt_error *err) {
     }
     pt_manifest_prior_free(&prior);
   }
-  if (!rc)
-    rc = pt_trials_read_path(r->trials_path, NULL, resume_row, r, err);
+  if (!rc) {
+    void *ctxs[1] = {r};
+    pt_read_cfg cfg = {.path = r->trials_path, .on_row = resume_row, .ctxs = ctxs, .nctx = 1,
+                       .on_warning = on_read_warning, .warn_ctx = r};
+    r->prior_run_id = have_run_id ? r->res->run_id : NULL;
+    rc = pt_trials_read_path(&cfg, NULL, err);
+    r->prior_run_id = NULL;
+  }
   if (!rc && r->n_done > 1)
     qsort(r->done, r->n_done, sizeof *r->done, cmp_key);
   return rc;
@@ -338,7 +379,8 @@ static pt_code preflight(run *r, pt_error *err) {
   return rc;
 }
 
-static pt_code write_manifest(run *r, const char *status, bool ended, pt_error *err) {
+static pt_code write_manifest(run *r, const char *status, const char *reason, bool ended,
+                              pt_error *err) {
   char ended_at[32];
   if (ended)
     pt_iso_now(ended_at);
@@ -349,6 +391,7 @@ static pt_code write_manifest(run *r, const char *status, bool ended, pt_error *
       .environment = r->cfg->environment,
       .label = r->cfg->label,
       .status = status,
+      .reason = reason,
       .started_at = r->started_at,
       .ended_at = ended ? ended_at : NULL,
       .endpoint_url = r->cfg->url,
@@ -589,7 +632,7 @@ pt_code pt_collect(const pt_collect_cfg *cfg, pt_collect_result *res, pt_error *
   if (!(rc = pt_mkdir_p(cfg->out_dir, err)) &&
       (r.writer = pt_trial_writer_open(r.trials_path, err)) != NULL) {
     res->status = "failed";
-    rc = write_manifest(&r, "running", false, err);
+    rc = write_manifest(&r, "running", NULL, false, err);
   } else if (!rc) {
     rc = err ? err->code : PT_EIO;
   }
@@ -607,9 +650,12 @@ pt_code pt_collect(const pt_collect_cfg *cfg, pt_collect_result *res, pt_error *
         *err = werr;
     }
     const char *status = rc ? "failed" : stop ? "interrupted" : "complete";
+    char reason[sizeof err->file + sizeof err->msg + 64] = "interrupted by a signal";
+    if (rc)
+      pt_error_format(err, reason, sizeof reason);
     pt_error merr;
     pt_error_clear(&merr);
-    pt_code mrc = write_manifest(&r, status, true, &merr);
+    pt_code mrc = write_manifest(&r, status, rc || stop ? reason : NULL, true, &merr);
     if (mrc && !rc) {
       rc = mrc;
       if (err)

@@ -15,7 +15,10 @@
  * row is written whole with status "interrupted" and the run ends
  * ("interrupted", PT_EINTERRUPTED). With resume, an existing trials.csv is
  * read and only trials without an ok row are run (warm-ups again for models
- * that still have trials to run, since the model must be loaded anew).
+ * that still have trials to run, since the model must be loaded anew). A
+ * row that cannot be written (a full disk) is not kept: trials.csv is cut
+ * back to its last whole row and the run stops ("failed", with the reason
+ * in the manifest). An empty trials.csv is a new one.
  * Progress goes to a callback; the library prints nothing.
  */
 #ifndef PT_COLLECT_H
@@ -92,7 +95,9 @@ typedef struct pt_collect_result {
  * have failed: see res), PT_EINTERRUPTED, or the error that stopped the run
  * (err has the message; res->status says whether a run directory exists).
  * Usage errors found before anything is written: PT_EUSAGE (trials.csv
- * exists without resume, resuming with other options or environment).
+ * exists without resume, resuming with other options or environment),
+ * PT_EUNSAFE (trials.csv or manifest.json is a symbolic link, or holds rows
+ * of another run than the manifest's).
  * err must not be NULL. */
 pt_code pt_collect(const pt_collect_cfg *cfg, pt_collect_result *res, pt_error *err);
 void pt_collect_result_free(pt_collect_result *res);

@@ -2,9 +2,16 @@
  * collect/manifest.h and docs/collect.md "manifest.json"). */
 #include "collect/manifest.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "core/buf.h"
+#include "core/fs.h"
 #include "core/json.h"
 
 static bool dup_opt(const char *s, char **out) {
@@ -134,6 +141,7 @@ cJSON *pt_manifest_to_json(const pt_manifest *m) {
        pt_json_add_str(o, "run_id", m->run_id) &&
        pt_json_add_str(o, "environment", m->environment) &&
        pt_json_add_str(o, "label", m->label) && pt_json_add_str(o, "status", m->status) &&
+       pt_json_add_str(o, "reason", m->reason) &&
        pt_json_add_str(o, "started_at", m->started_at) &&
        pt_json_add_str(o, "ended_at", m->ended_at);
   if (!ok) {
@@ -157,6 +165,27 @@ cJSON *pt_manifest_to_json(const pt_manifest *m) {
     return NULL;
   }
   return o;
+}
+
+/* Overwrite the regular file at path with data (no link followed), only
+ * when data fits in the blocks the file already holds: no block needs to be
+ * allocated, so a full disk cannot stop the write half way. */
+static bool write_in_place(const char *path, const char *data, size_t len) {
+  int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  bool ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+            (uintmax_t)len <= (uintmax_t)st.st_blocks * 512;
+  for (size_t done = 0; ok && done < len;) {
+    ssize_t n = pwrite(fd, data + done, len - done, (off_t)done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    ok = n > 0;
+    done += ok ? (size_t)n : 0;
+  }
+  ok = ok && ftruncate(fd, (off_t)len) == 0 && fsync(fd) == 0;
+  if (fd >= 0 && close(fd) != 0)
+    ok = false;
+  return ok;
 }
 
 pt_code pt_manifest_notes(const char *const *kv, size_t n, cJSON **out, pt_error *err) {
@@ -195,10 +224,21 @@ pt_code pt_manifest_notes(const char *const *kv, size_t n, cJSON **out, pt_error
 
 pt_code pt_manifest_write(const char *path, const pt_manifest *m, pt_error *err) {
   cJSON *j = pt_manifest_to_json(m);
-  if (!j)
-    return pt_error_at(err, PT_ENOMEM, path, 0, 0, "out of memory");
-  pt_code rc = pt_json_write_file(path, j, err);
+  char *s = j ? cJSON_Print(j) : NULL;
   cJSON_Delete(j);
+  pt_buf text = PT_BUF_INIT;
+  if (!s || pt_buf_puts(&text, s) || pt_buf_putc(&text, '\n')) {
+    cJSON_free(s);
+    pt_buf_free(&text);
+    return pt_error_at(err, PT_ENOMEM, path, 0, 0, "out of memory");
+  }
+  cJSON_free(s);
+  pt_code rc = pt_write_file_atomic(path, text.data, text.len, err);
+  if (rc == PT_EIO && pt_exists(path) && write_in_place(path, text.data, text.len)) {
+    pt_error_clear(err);
+    rc = PT_OK;
+  }
+  pt_buf_free(&text);
   return rc;
 }
 

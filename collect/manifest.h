@@ -38,6 +38,7 @@ void pt_model_info_free(pt_model_info *mi);
 typedef struct pt_manifest {
   const char *run_id, *environment, *label;
   const char *status;  /* running, complete, interrupted, failed */
+  const char *reason;  /* why the run failed or was interrupted; NULL = none */
   const char *started_at, *ended_at;  /* ended_at NULL while running */
   const char *endpoint_url;
   bool endpoint_local;
@@ -59,7 +60,10 @@ pt_code pt_manifest_notes(const char *const *kv, size_t n, cJSON **out, pt_error
 
 /* The manifest as JSON. NULL when out of memory. */
 cJSON *pt_manifest_to_json(const pt_manifest *m);
-/* Write it atomically to path. */
+/* Write it atomically to path. When that fails (a full disk has no room
+ * for the new copy beside the old one) and the new text fits in the blocks
+ * the old file holds, the file is rewritten in place, so a run that fails
+ * for want of space still says so. */
 pt_code pt_manifest_write(const char *path, const pt_manifest *m, pt_error *err);
 
 /* What a resumed run keeps from the manifest it continues. */

@@ -1,36 +1,60 @@
-/* core/trial.c - trial schema, CSV reader and writer (libcsv). */
+/* core/trial.c - the trial schema (one table), its CSV reader (a memchr fast
+ * path in front of libcsv) and its writer (whole rows or none). */
 #define _GNU_SOURCE /* memrchr */
 #include "core/trial.h"
 
 #include <csv.h>
 #include <ctype.h>
 #include <errno.h>
-#include <math.h>
-#include <stdlib.h>
-#include <string.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/hash.h"
 
-static const char *const column_names[PT_COL_COUNT] = {
-#define PT_X(id, name) name,
+/* ------------------------------------------------------------------ schema */
+
+static const pt_column_def columns[PT_COL_COUNT] = {
+#define PT_X(id, name, field, type, since) {name, offsetof(pt_trial, field), PT_CT_##type, since},
     PT_COLUMN_MAP(PT_X)
 #undef PT_X
 };
 
+/* Each column's pt_trial field has the C type its column type says. */
+#define CT_IS_STRING(x) _Generic((x), const char *: 1, default: 0)
+#define CT_IS_INT(x) _Generic((x), int64_t: 1, default: 0)
+#define CT_IS_ORDINAL(x) _Generic((x), long: 1, default: 0)
+#define CT_IS_DOUBLE(x) _Generic((x), double: 1, default: 0)
+#define CT_IS_BOOL(x) _Generic((x), bool: 1, default: 0)
+#define CT_IS_STATUS(x) _Generic((x), pt_status: 1, default: 0)
+#define PT_X(id, name, field, type, since)                                 \
+  _Static_assert(CT_IS_##type(((pt_trial *)0)->field),                    \
+                 "column '" name "': its pt_trial field has another type"); \
+  _Static_assert(since >= 1 && since <= PT_SCHEMA_VERSION, "column '" name "': version");
+PT_COLUMN_MAP(PT_X)
+#undef PT_X
+
 static const char *const status_names[] = {"ok", "error", "timeout", "interrupted"};
 
+const pt_column_def *pt_column_get(pt_column c) { return &columns[c]; }
+
 const char *pt_column_name(pt_column c) {
-  return (unsigned)c < PT_COL_COUNT ? column_names[c] : "?";
+  return (unsigned)c < PT_COL_COUNT ? columns[c].name : "?";
 }
 
+/* Constant time per name: the schema has a fixed, small number of columns. */
 int pt_column_find(const char *name, size_t len) {
   for (int i = 0; i < PT_COL_COUNT; i++)
-    if (strlen(column_names[i]) == len && !memcmp(column_names[i], name, len))
+    if (columns[i].name[0] == (len ? name[0] : '\0') && strlen(columns[i].name) == len &&
+        !memcmp(columns[i].name, name, len))
       return i;
   return -1;
 }
@@ -48,15 +72,34 @@ bool pt_status_parse(const char *s, size_t len, pt_status *out) {
   return false;
 }
 
+/* The field of column c in trial t, as a pointer to its C type. */
+typedef const char *cstr;
+#define FIELD(t, c, type) ((type *)(void *)((char *)(t) + columns[c].offset))
+#define CFIELD(t, c, type) ((const type *)(const void *)((const char *)(t) + columns[c].offset))
+
 void pt_trial_init(pt_trial *t) {
   memset(t, 0, sizeof *t);
-  t->status = PT_STATUS_OK;
-  t->prompt_eval_count = t->prompt_eval_duration_ns = PT_MISSING;
-  t->eval_count = t->eval_duration_ns = PT_MISSING;
-  t->load_duration_ns = t->total_duration_ns = PT_MISSING;
-  t->ttft_ns = t->wall_ns = PT_MISSING;
-  t->size_bytes = t->size_vram_bytes = PT_MISSING;
-  t->eval_rate = t->prompt_eval_rate = NAN;
+  for (int c = 0; c < PT_COL_COUNT; c++)
+    switch (columns[c].type) {
+    case PT_CT_STRING:
+      *FIELD(t, c, cstr) = NULL;
+      break;
+    case PT_CT_INT:
+      *FIELD(t, c, int64_t) = PT_MISSING;
+      break;
+    case PT_CT_ORDINAL:
+      *FIELD(t, c, long) = 0;
+      break;
+    case PT_CT_DOUBLE:
+      *FIELD(t, c, double) = NAN;
+      break;
+    case PT_CT_BOOL:
+      *FIELD(t, c, bool) = false;
+      break;
+    case PT_CT_STATUS:
+      *FIELD(t, c, pt_status) = PT_STATUS_OK;
+      break;
+    }
 }
 
 double pt_rate(int64_t count, int64_t duration_ns) {
@@ -65,35 +108,57 @@ double pt_rate(int64_t count, int64_t duration_ns) {
   return (double)count / (double)duration_ns * 1e9;
 }
 
-/* ------------------------------------------------------------------ reader */
+/* ------------------------------------------------------------------ reader
+ *
+ * Input is fed one physical line at a time. A line that holds no double
+ * quote, ends in LF (or CRLF) and starts outside a quoted field is split
+ * right here with memchr (fast_line); any other line goes through libcsv.
+ * Both hand fields and row ends to the same callbacks (on_field,
+ * on_row_end), so headers, ragged rows and repeated headers are handled in
+ * one place. They agree because outside quotes libcsv only splits at commas
+ * and line ends and trims blanks (spaces and tabs) around unquoted fields,
+ * which is all fast_line does; and in strict mode a line end is outside a
+ * quoted field exactly when an even number of quotes came before it, which
+ * open_quote tracks. tests/fuzz/fuzz_csv_diff.c checks this on any input. */
 
 /* The header, once parsed: which field index holds which known column. */
 typedef struct header {
   const bool *wanted;   /* columns the caller reads; NULL = all */
   size_t n;             /* number of header fields */
-  int *map;             /* field index -> pt_column or -1 */
+  size_t map_cap;
+  int *map;             /* field index -> pt_column, or -1 (unknown or unwanted) */
+  pt_strtab names;      /* the header's names; index = field index */
   bool present[PT_COL_COUNT];
   long colno[PT_COL_COUNT];
 } header;
 
 typedef struct reader {
+  const pt_read_cfg *cfg;
   const char *path;
-  pt_header_fn on_header;
-  pt_row_fn on_row;
   void *ctx;
   pt_error *err;
   pt_code rc;           /* first failure; parsing stops once set */
   long line;            /* physical line being fed */
   long row_line;        /* line where the current row started */
+  uint64_t offset;      /* bytes fed so far (from the start of the input) */
+  uint64_t row_offset;  /* where the line of the current row starts */
   bool need_start;      /* the next non-blank line starts a row */
   bool any;             /* a non-blank line was seen */
   bool in_header;       /* the row being read is the header */
+  bool open_quote;      /* libcsv is inside a quoted field */
+  bool hdr_match;       /* the row so far equals the header */
+  bool lone_cr;         /* a header line held a CR not before its LF: rows
+                           may have begun on the line the header ended on */
+  char last_byte;       /* the last byte fed */
   header *h;
-  pt_buf names;         /* header names, NUL-separated, for duplicates */
   size_t nfield;        /* fields seen in the current row */
   pt_buf rowbuf;        /* known fields of the current row, NUL-separated */
   size_t off[PT_COL_COUNT];
   pt_row row;
+  size_t rows, repeats;
+  long torn_line;       /* an incomplete last row, left out */
+  uint64_t torn_offset;
+  bool open_end;        /* the last row had no line end */
   struct csv_parser p;
 } reader;
 
@@ -117,26 +182,31 @@ static void fail(reader *r, pt_code code, long line, long col, const char *fmt, 
 static void header_field(reader *r, const char *s, size_t len) {
   header *h = r->h;
   size_t idx = h->n;
-  int *m = realloc(h->map, (idx + 1) * sizeof *m);
+  int *m = pt_grow_array(h->map, &h->map_cap, idx + 1, sizeof *m);
   if (!m) {
     fail(r, PT_ENOMEM, r->row_line, 0, "out of memory");
     return;
   }
   h->map = m;
   h->n++;
+  m[idx] = -1;
   if (len == 0) {
     fail(r, PT_EDATA, r->row_line, (long)idx + 1, "empty column name in header");
     return;
   }
-  /* names are kept NUL-separated to find duplicates of unknown columns too */
-  for (const char *p = r->names.data, *end = p + r->names.len; p && p < end; p += strlen(p) + 1)
-    if (strlen(p) == len && !memcmp(p, s, len)) {
-      fail(r, PT_EDATA, r->row_line, (long)idx + 1, "duplicate column name '%.*s'",
-           (int)len, s);
-      return;
-    }
-  if (pt_buf_append(&r->names, s, len) || pt_buf_putc(&r->names, '\0')) {
-    fail(r, PT_ENOMEM, r->row_line, 0, "out of memory");
+  /* every name, known or not, goes in the table: duplicates are found in
+   * constant time, and the index of a name is its field index */
+  size_t at;
+  bool added;
+  pt_code rc = pt_strtab_intern(&h->names, s, len, &at, &added);
+  if (rc) {
+    fail(r, rc, r->row_line, (long)idx + 1, "%s",
+         rc == PT_ETOOBIG ? "too many columns" : "out of memory");
+    return;
+  }
+  if (!added) {
+    fail(r, PT_EDATA, r->row_line, (long)idx + 1, "duplicate column name '%.*s'",
+         len > 200 ? 200 : (int)len, s);
     return;
   }
   int c = pt_column_find(s, len);
@@ -149,23 +219,32 @@ static void header_field(reader *r, const char *s, size_t len) {
   }
 }
 
-static void on_field(void *s, size_t len, void *data) {
+static bool header_name_is(const header *h, size_t idx, const char *s, size_t len) {
+  size_t n;
+  const char *name = pt_strtab_str(&h->names, idx, &n);
+  return n == len && !memcmp(name, s, len);
+}
+
+static void on_field(void *sv, size_t len, void *data) {
   reader *r = data;
+  const char *s = sv ? sv : "";
   if (r->rc)
     return;
-  if (!s)
-    s = "";
   if (r->in_header) {
     header_field(r, s, len);
     return;
   }
   size_t idx = r->nfield++;
-  if (idx >= r->h->n)
+  if (idx >= r->h->n) {
+    r->hdr_match = false;
     return;  /* reported as ragged at the end of the row */
+  }
+  if (idx == 0 || r->hdr_match)
+    r->hdr_match = header_name_is(r->h, idx, s, len);
   int c = r->h->map[idx];
   if (c < 0)
-    return;  /* a column ptbench does not use */
-  if (pt_buf_reserve(&r->rowbuf, len + 1)) {
+    return;  /* a column the caller does not use */
+  if (r->rowbuf.cap - r->rowbuf.len < len + 2 && pt_buf_reserve(&r->rowbuf, len + 1)) {
     fail(r, PT_ENOMEM, r->row_line, 0, "out of memory");
     return;
   }
@@ -180,13 +259,21 @@ static void end_header(reader *r) {
   r->in_header = false;
   memcpy(r->row.present, r->h->present, sizeof r->row.present);
   memcpy(r->row.colno, r->h->colno, sizeof r->row.colno);
-  if (!r->h->present[PT_COL_MODEL])
+  r->row.nfields = r->h->n;
+  /* by name: a caller may not want the required columns copied */
+  if (pt_strtab_find(&r->h->names, "model", 5) < 0)
     fail(r, PT_EDATA, r->row_line, 0, "required column 'model' is missing");
-  else if (!r->h->present[PT_COL_ENVIRONMENT])
+  else if (pt_strtab_find(&r->h->names, "environment", 11) < 0)
     fail(r, PT_EDATA, r->row_line, 0, "required column 'environment' is missing");
-  else if (r->on_header) {
+  else if (r->cfg->on_header) {
+    /* the header's own names, for callbacks that check them */
+    for (int c = 0; c < PT_COL_COUNT; c++)
+      if (r->row.present[c]) {
+        r->row.f[c].s = columns[c].name;
+        r->row.f[c].len = strlen(columns[c].name);
+      }
     r->row.line = r->row_line;
-    pt_code rc = r->on_header(r->ctx, &r->row, r->err);
+    pt_code rc = r->cfg->on_header(r->ctx, &r->row, r->err);
     if (rc) {
       r->rc = rc;
       if (r->err && !r->err->file[0])
@@ -195,9 +282,15 @@ static void end_header(reader *r) {
   }
 }
 
+static void next_row(reader *r) {
+  r->nfield = 0;
+  r->hdr_match = false;
+  pt_buf_reset(&r->rowbuf);
+}
+
+/* c is the character that ended the row, -1 when the input ended in it. */
 static void on_row_end(int c, void *data) {
   reader *r = data;
-  (void)c;
   r->need_start = true;
   if (r->rc)
     return;
@@ -206,66 +299,172 @@ static void on_row_end(int c, void *data) {
     return;
   }
   if (r->nfield != r->h->n) {
-    fail(r, PT_EDATA, r->row_line, 0, "row has %zu field%s, the header has %zu",
-         r->nfield, r->nfield == 1 ? "" : "s", r->h->n);
+    if (c == -1 && r->nfield < r->h->n) {
+      /* the input stops inside the row: a write cut short */
+      r->torn_line = r->row_line;
+      r->torn_offset = r->row_offset;
+    } else {
+      fail(r, PT_EDATA, r->row_line, 0, "row has %zu field%s, the header has %zu",
+           r->nfield, r->nfield == 1 ? "" : "s", r->h->n);
+    }
+    next_row(r);
+    return;
+  }
+  if (r->hdr_match) {
+    r->repeats++;  /* the header again: files concatenated with theirs */
+    next_row(r);
     return;
   }
   for (int i = 0; i < PT_COL_COUNT; i++)
     if (r->row.present[i])
       r->row.f[i].s = r->rowbuf.data + r->off[i];
   r->row.line = r->row_line;
-  pt_code rc = r->on_row(r->ctx, &r->row, r->err);
-  if (rc)
-    r->rc = rc;
-  r->nfield = 0;
-  pt_buf_reset(&r->rowbuf);
+  r->rows++;
+  if (c == -1)
+    r->open_end = true;
+  if (r->cfg->on_row) {
+    pt_code rc = r->cfg->on_row(r->ctx, &r->row, r->err);
+    if (rc)
+      r->rc = rc;
+  }
+  next_row(r);
 }
 
+static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* A line libcsv makes no row of (when no row is under way). */
 static bool blank_line(const char *s, size_t n) {
   for (size_t i = 0; i < n; i++)
-    if (s[i] != '\r' && s[i] != '\n')
+    if (!is_blank(s[i]))
       return false;
   return true;
 }
 
-static pt_code reader_init(reader *r, header *h, const char *path, pt_header_fn on_header,
-                           pt_row_fn on_row, void *ctx, pt_error *err) {
+static pt_code reader_init(reader *r, header *h, const pt_read_cfg *cfg, void *ctx,
+                           pt_error *err) {
   memset(r, 0, sizeof *r);
-  r->path = path;
-  r->on_header = on_header;
-  r->on_row = on_row;
+  r->cfg = cfg;
+  r->path = cfg->path ? cfg->path : "<input>";
   r->ctx = ctx;
   r->err = err;
   r->h = h;
   r->need_start = true;
-  r->row.path = path;
+  r->row.path = r->path;
   memcpy(r->row.present, h->present, sizeof r->row.present);
   memcpy(r->row.colno, h->colno, sizeof r->row.colno);
-  pt_buf_init(&r->names, 0);
+  r->row.nfields = h->n;
   pt_buf_init(&r->rowbuf, 0);
   if (csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI) != 0)
-    return pt_error_at(err, PT_ENOMEM, path, 0, 0, "out of memory");
+    return pt_error_at(err, PT_ENOMEM, r->path, 0, 0, "out of memory");
   return PT_OK;
 }
 
 static void reader_free(reader *r) {
   csv_free(&r->p);
-  pt_buf_free(&r->names);
   pt_buf_free(&r->rowbuf);
 }
 
-/* Feed one physical line (with its line end, if any) to the parser. */
-static void feed_line(reader *r, const char *s, size_t n) {
-  if (r->line == 0 && n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) {
+static void header_free(header *h) {
+  free(h->map);
+  pt_strtab_free(&h->names);
+}
+
+static bool is_space(char c) { return c == ' ' || c == '\t'; }
+
+/* The first comma in [p, e), or e. Eight bytes at a time where the byte
+ * order allows (fields are short: a call to memchr costs more than this). */
+static const char *find_comma(const char *p, const char *e) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  for (; e - p >= 8; p += 8) {
+    uint64_t x;
+    memcpy(&x, p, 8);
+    x ^= 0x2c2c2c2c2c2c2c2cULL;  /* a comma becomes a zero byte */
+    /* the lowest set bit marks the first zero byte (Mycroft's test) */
+    uint64_t zero = (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+    if (zero)
+      return p + (__builtin_ctzll(zero) >> 3);
+  }
+#endif
+  while (p < e && *p != ',')
+    p++;
+  return p;
+}
+
+/* Split a quote-free line that ends in LF (or CRLF), outside any quoted
+ * field, as libcsv would: at commas, blanks trimmed around each field; a
+ * line of blanks makes no row. */
+static void fast_line(reader *r, const char *s, size_t n) {
+  const char *e = s + n - 1;
+  int term = '\n';
+  if (e > s && e[-1] == '\r') {
+    e--;
+    term = '\r';
+  }
+  const char *p = s;
+  while (p < e && is_space(*p))
+    p++;
+  if (p == e)
+    return;
+  const header *h = r->h;
+  for (;;) {
+    const char *q = find_comma(p, e);
+    size_t idx = r->nfield;
+    if (!r->in_header && idx && !r->hdr_match && (idx >= h->n || h->map[idx] < 0)) {
+      r->nfield++;  /* all on_field would do: a column nobody reads, in a row
+                       that is not the header again */
+    } else {
+      const char *a = p, *b = q;
+      while (a < b && is_space(*a))
+        a++;
+      while (b > a && is_space(b[-1]))
+        b--;
+      on_field((void *)a, (size_t)(b - a), r);
+    }
+    if (q == e || r->rc)
+      break;
+    p = q + 1;
+  }
+  on_row_end(term, r);
+}
+
+static size_t count_quotes(const char *s, size_t n) {
+  size_t k = 0;
+  for (const char *q = s, *e = s + n; (q = memchr(q, '"', (size_t)(e - q))) != NULL; q++)
+    k++;
+  return k;
+}
+
+/* Feed one physical line (with its line end, if any). has_quote: the line
+ * holds a double quote. */
+static void feed_line(reader *r, const char *s, size_t n, bool has_quote) {
+  uint64_t start = r->offset;
+  r->offset += n;
+  if (n)
+    r->last_byte = s[n - 1];
+  if (r->need_start && n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) {
     s += 3;  /* a UTF-8 byte order mark, before libcsv sees it (a quoted first name) */
     n -= 3;
   }
   r->line++;
   if (r->need_start && !blank_line(s, n)) {
     r->row_line = r->line;
+    r->row_offset = start;
     r->need_start = false;
     r->any = true;
   }
+  if (r->in_header)
+    for (const char *cr = s; (cr = memchr(cr, '\r', (size_t)(s + n - cr))) != NULL; cr++)
+      if (cr + 1 < s + n && cr[1] != '\n')
+        r->lone_cr = true;
+  if (!has_quote && !r->open_quote && !r->cfg->libcsv_only && n && s[n - 1] == '\n') {
+    const char *cr = memchr(s, '\r', n);
+    if (!cr || cr == s + n - 2) {
+      fast_line(r, s, n);
+      return;
+    }
+  }
+  if (has_quote && (count_quotes(s, n) & 1))
+    r->open_quote = !r->open_quote;
   if (csv_parse(&r->p, s, n, on_field, on_row_end, r) != n && !r->rc)
     fail(r, PT_EDATA, r->line, 0, "malformed CSV: %s (a stray or unbalanced '\"')",
          csv_strerror(csv_error(&r->p)));
@@ -275,45 +474,123 @@ static void feed_line(reader *r, const char *s, size_t n) {
  * Returns the number of bytes consumed. */
 static size_t feed(reader *r, const char *data, size_t len, bool header_only) {
   size_t pos = 0;
+  const char *quote = NULL;  /* the next quote at or after pos, once searched */
+  bool searched = false;
   while (pos < len && !r->rc && !(header_only && !r->in_header)) {
-    const char *nl = memchr(data + pos, '\n', len - pos);
-    size_t n = nl ? (size_t)(nl - (data + pos)) + 1 : len - pos;
-    feed_line(r, data + pos, n);
+    const char *s = data + pos;
+    const char *nl = memchr(s, '\n', len - pos);
+    size_t n = nl ? (size_t)(nl - s) + 1 : len - pos;
+    if (!searched || (quote && quote < s)) {
+      quote = memchr(s, '"', len - pos);
+      searched = true;
+    }
+    feed_line(r, s, n, quote && quote < s + n);
     pos += n;
   }
   return pos;
 }
 
+/* The end of the input: a row libcsv still holds is the last one, with no
+ * line end. It is used when whole; when the input stops inside it (too few
+ * fields, or an open quote) it is a torn row, left out. */
+static void finish_rows(reader *r) {
+  if (r->rc)
+    return;
+  bool eol = r->last_byte == '\n' || r->last_byte == '\r';
+  if (csv_fini(&r->p, on_field, on_row_end, r) != 0) {
+    if (!eol && !r->in_header) {
+      r->torn_line = r->row_line;
+      r->torn_offset = r->row_offset;
+    } else {
+      fail(r, PT_EDATA, r->row_line, 0, "unterminated quoted field (row starts here)");
+    }
+  }
+}
+
 static void finish(reader *r) {
-  if (!r->rc && csv_fini(&r->p, on_field, on_row_end, r) != 0)
-    fail(r, PT_EDATA, r->row_line, 0, "unterminated quoted field (row starts here)");
+  finish_rows(r);
   if (!r->rc && !r->any)
     fail(r, PT_EDATA, 0, 0, "empty file: expected a header row");
 }
 
-pt_code pt_trials_read(FILE *fp, const char *path, pt_header_fn on_header,
-                       pt_row_fn on_row, void *ctx, pt_error *err) {
-  header h = {0};
+static void warn_torn(const pt_read_cfg *cfg, const char *path, long line) {
+  if (!cfg->on_warning)
+    return;
+  pt_error w;
+  pt_error_clear(&w);
+  pt_error_at(&w, PT_OK, path, line, 0,
+              "the last row is incomplete (the file ends inside it, with no line end: a "
+              "write cut short?); it is left out and the rows before it are used");
+  cfg->on_warning(cfg->warn_ctx, &w);
+}
+
+static void fill_info(pt_read_info *info, const reader *last, size_t rows, size_t repeats,
+                      size_t workers) {
+  if (!info)
+    return;
+  info->rows = rows;
+  info->header_repeats = repeats;
+  info->torn_line = last->torn_line;
+  info->whole_bytes = last->torn_line ? last->torn_offset : last->offset;
+  info->open_end = last->open_end;
+  info->workers = workers;
+}
+
+static void *first_ctx(const pt_read_cfg *cfg) { return cfg->ctxs ? cfg->ctxs[0] : NULL; }
+
+pt_code pt_trials_read(FILE *fp, const pt_read_cfg *cfg, pt_read_info *info, pt_error *err) {
+  header h = {.wanted = cfg->wanted};
+  pt_strtab_init(&h.names);
   reader r;
-  pt_code rc = reader_init(&r, &h, path, on_header, on_row, ctx, err);
+  if (info)
+    memset(info, 0, sizeof *info);
+  pt_code rc = reader_init(&r, &h, cfg, first_ctx(cfg), err);
   if (rc)
     return rc;
   r.in_header = true;
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t n;
-  while (!r.rc && (n = getline(&line, &cap, fp)) >= 0)
-    feed_line(&r, line, (size_t)n);
+  char buf[1 << 16];
+  pt_buf pending = PT_BUF_INIT;  /* a line not yet ended */
+  size_t got;
+  while (!r.rc && (got = fread(buf, 1, sizeof buf, fp)) > 0) {
+    const char *nl = memrchr(buf, '\n', got);
+    if (!nl) {
+      if (pt_buf_append(&pending, buf, got))
+        fail(&r, PT_ENOMEM, r.line + 1, 0, "out of memory");
+      continue;
+    }
+    size_t whole = (size_t)(nl - buf) + 1;
+    if (pending.len) {  /* finish the pending line first */
+      const char *first = memchr(buf, '\n', got);
+      size_t k = (size_t)(first - buf) + 1;
+      if (pt_buf_append(&pending, buf, k)) {
+        fail(&r, PT_ENOMEM, r.line + 1, 0, "out of memory");
+        break;
+      }
+      feed(&r, pending.data, pending.len, false);
+      pt_buf_reset(&pending);
+      feed(&r, buf + k, whole - k, false);
+    } else {
+      feed(&r, buf, whole, false);
+    }
+    if (!r.rc && got > whole && pt_buf_append(&pending, buf + whole, got - whole))
+      fail(&r, PT_ENOMEM, r.line + 1, 0, "out of memory");
+  }
   if (!r.rc && ferror(fp))
-    fail(&r, PT_EIO, r.line, 0, "read error: %s", strerror(errno));
+    fail(&r, PT_EIO, r.line + 1, 0, "read error: %s", strerror(errno));
+  if (!r.rc && pending.len)
+    feed(&r, pending.data, pending.len, false);
+  pt_buf_free(&pending);
   finish(&r);
-  free(line);
+  rc = r.rc;
+  fill_info(info, &r, r.rows, r.repeats, 1);
+  if (!rc && r.torn_line)
+    warn_torn(cfg, r.path, r.torn_line);
   reader_free(&r);
-  free(h.map);
-  return r.rc;
+  header_free(&h);
+  return rc;
 }
 
-/* ---- parallel reading of a file ----
+/* ---- reading a regular file, in parallel ----
  *
  * The main thread reads the header, then scans the body once (memchr for
  * quotes and line ends) to cut it into chunks that start on row boundaries,
@@ -343,7 +620,7 @@ static void feed_range(reader *r, int fd, off_t start, off_t end, bool header_on
     fail(r, PT_ENOMEM, r->line, 0, "out of memory");
   while (buf && !r->rc && pos < end && !(header_only && !r->in_header)) {
     if (have == cap) {  /* a line longer than the buffer */
-      char *p = realloc(buf, cap * 2);
+      char *p = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
       if (!p) {
         fail(r, PT_ENOMEM, r->line, 0, "out of memory");
         break;
@@ -382,9 +659,9 @@ static void feed_range(reader *r, int fd, off_t start, off_t end, bool header_on
 static void *work(void *arg) {
   worker *w = arg;
   w->r.line = w->first_line;
+  w->r.offset = (uint64_t)w->start;
   feed_range(&w->r, w->fd, w->start, w->end, false, NULL);
-  if (!w->r.rc && csv_fini(&w->r.p, on_field, on_row_end, &w->r) != 0)
-    fail(&w->r, PT_EDATA, w->r.row_line, 0, "unterminated quoted field (row starts here)");
+  finish_rows(&w->r);
   return NULL;
 }
 
@@ -444,52 +721,42 @@ static pt_code cut_chunks(int fd, off_t body, off_t len, size_t n, off_t *bounds
   return PT_OK;
 }
 
-pt_code pt_trials_read_path_parallel(const char *path, const bool *wanted,
-                                     pt_header_fn on_header, pt_row_fn on_row,
-                                     void *const *ctxs, size_t nctx, size_t *used,
-                                     pt_error *err) {
-  *used = 0;
-  int fd = open(path, O_RDONLY);
-  if (fd < 0)
-    return pt_error_at(err, errno == ENOENT ? PT_ENOTFOUND : PT_EIO, path, 0, 0,
-                       "cannot open: %s", strerror(errno));
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    /* not a regular file (a pipe, a device): read it as a stream */
-    FILE *fp = fdopen(fd, "rb");
-    if (!fp) {
-      close(fd);
-      return pt_error_at(err, PT_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
-    }
-    *used = 1;
-    pt_code rc = pt_trials_read(fp, path, on_header, on_row, ctxs[0], err);
-    fclose(fp);
-    return rc;
-  }
-  off_t len = st.st_size, body = 0;
-  header h = {.wanted = wanted};
+/* Read the regular file open on fd (len bytes) as pt_trials_read_path does. */
+static pt_code read_fd(int fd, off_t len, const pt_read_cfg *cfg, pt_read_info *info,
+                       pt_error *err) {
+  const char *path = cfg->path ? cfg->path : "<input>";
+  off_t body = 0;
+  header h = {.wanted = cfg->wanted};
+  pt_strtab_init(&h.names);
   reader hr;
-  pt_code rc = reader_init(&hr, &h, path, on_header, on_row, ctxs[0], err);
-  if (rc) {
-    close(fd);
+  pt_code rc = reader_init(&hr, &h, cfg, first_ctx(cfg), err);
+  if (rc)
     return rc;
-  }
   hr.in_header = true;
   feed_range(&hr, fd, 0, len, true, &body);
-  if (!hr.rc && hr.in_header)
-    finish(&hr);  /* no complete header row: the file is empty */
+  bool header_done = !hr.in_header;
+  if (!hr.rc && !header_done)
+    finish(&hr);  /* no header row with a line end: the file is empty or one line */
+  if (!hr.rc && header_done && hr.lone_cr) {
+    /* a CR alone ended the header inside a line, and rows may have begun
+     * after it: this reader goes on through the file, alone */
+    feed_range(&hr, fd, body, len, false, NULL);
+    finish_rows(&hr);
+    header_done = false;
+  }
   rc = hr.rc;
   long header_lines = hr.line;
-  bool header_done = !hr.in_header;
-  reader_free(&hr);
-  *used = 1;
   if (rc || !header_done) {
-    free(h.map);
-    close(fd);
+    fill_info(info, &hr, hr.rows, hr.repeats, 1);
+    if (!rc && hr.torn_line)
+      warn_torn(cfg, path, hr.torn_line);
+    reader_free(&hr);
+    header_free(&h);
     return rc;
   }
+  reader_free(&hr);
 
-  size_t n = nctx < MAX_WORKERS ? nctx : MAX_WORKERS;
+  size_t n = cfg->nctx < MAX_WORKERS ? cfg->nctx : MAX_WORKERS;
   if ((size_t)(len - body) < PARALLEL_MIN_BYTES * n)
     n = (size_t)(len - body) / PARALLEL_MIN_BYTES;
   if (n < 1)
@@ -507,8 +774,9 @@ pt_code pt_trials_read_path_parallel(const char *path, const bool *wanted,
   size_t ready = 0;
   for (size_t k = 0; !rc && k < n; k++) {
     pt_error_clear(&w[k].err);
-    if ((rc = reader_init(&w[k].r, &h, path, NULL, on_row, ctxs[k], &w[k].err))) {
-      *err = w[k].err;
+    if ((rc = reader_init(&w[k].r, &h, cfg, cfg->ctxs ? cfg->ctxs[k] : NULL, &w[k].err))) {
+      if (err)
+        *err = w[k].err;
       break;
     }
     ready++;
@@ -528,52 +796,96 @@ pt_code pt_trials_read_path_parallel(const char *path, const bool *wanted,
         work(&w[k]);  /* no thread to be had: do it here */
     }
     /* the first failure in file order wins */
-    for (size_t k = 0; k < n && !rc; k++)
-      if ((rc = w[k].r.rc) && err)
+    size_t rows = 0, repeats = 0;
+    for (size_t k = 0; k < n; k++) {
+      if (!rc && (rc = w[k].r.rc) && err)
         *err = w[k].err;
-    *used = n;
+      rows += w[k].r.rows;
+      repeats += w[k].r.repeats;
+    }
+    fill_info(info, &w[n - 1].r, rows, repeats, n);
+    if (!rc && w[n - 1].r.torn_line)
+      warn_torn(cfg, path, w[n - 1].r.torn_line);
   }
   for (size_t k = 0; k < ready; k++)
     reader_free(&w[k].r);
   free(w);
   free(tid);
   free(running);
-  free(h.map);
+  header_free(&h);
+  return rc;
+}
+
+pt_code pt_trials_read_path(const pt_read_cfg *cfg, pt_read_info *info, pt_error *err) {
+  if (info)
+    memset(info, 0, sizeof *info);
+  const char *path = cfg->path;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return pt_error_at(err, errno == ENOENT ? PT_ENOTFOUND : PT_EIO, path, 0, 0,
+                       "cannot open: %s", strerror(errno));
+  struct stat st;
+  pt_code rc;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    /* not a regular file (a pipe, a device): read it as a stream */
+    FILE *fp = fdopen(fd, "rb");
+    if (!fp) {
+      close(fd);
+      return pt_error_at(err, PT_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    }
+    rc = pt_trials_read(fp, cfg, info, err);
+    fclose(fp);
+    return rc;
+  }
+  rc = read_fd(fd, st.st_size, cfg, info, err);
   close(fd);
   return rc;
 }
 
-pt_code pt_trials_read_path(const char *path, pt_header_fn on_header,
-                            pt_row_fn on_row, void *ctx, pt_error *err) {
-  size_t used;
-  void *ctxs[1] = {ctx};
-  return pt_trials_read_path_parallel(path, NULL, on_header, on_row, ctxs, 1, &used, err);
-}
+/* ------------------------------------------------------------------ fields */
 
 static pt_code field_error(const pt_row *row, pt_column c, pt_error *err, const char *what) {
   pt_code rc = pt_error_at(err, PT_EDATA, row->path, row->line, row->colno[c],
-                           "'%s' %s: \"%.*s\"", column_names[c], what,
+                           "'%s' %s: \"%.*s\"", columns[c].name, what,
                            (int)(row->f[c].len > 64 ? 64 : row->f[c].len), row->f[c].s);
-  pt_error_set_field(err, column_names[c]);
+  pt_error_set_field(err, columns[c].name);
   return rc;
 }
 
-/* strtod and strtoll also take leading blanks and (strtod) hexadecimal:
- * a CSV number is written without either. */
+/* strtod and strtoll also take leading blanks, and strtod hexadecimal
+ * ("0x1p3", the only form it reads in full that holds an x): a CSV number
+ * is written without either. */
 static bool plain_number(const char *s) {
-  return !isspace((unsigned char)s[0]) && !strpbrk(s, "xX");
+  if (isspace((unsigned char)s[0]))
+    return false;
+  if (*s == '+' || *s == '-')
+    s++;
+  return !(s[0] == '0' && (s[1] == 'x' || s[1] == 'X'));
 }
 
 pt_code pt_row_int(const pt_row *row, pt_column c, int64_t *out, bool *present,
                    pt_error *err) {
   *present = false;
-  if (!row->present[c] || row->f[c].len == 0)
+  size_t len = row->f[c].len;
+  if (!row->present[c] || len == 0)
     return PT_OK;
   const char *s = row->f[c].s;
+  /* the common case, up to 18 digits (no overflow), without strtoll */
+  if (len <= 18) {
+    int64_t v = 0;
+    size_t i = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+      v = v * 10 + (s[i++] - '0');
+    if (i == len) {
+      *out = v;
+      *present = true;
+      return PT_OK;
+    }
+  }
   char *end;
   errno = 0;
   long long v = strtoll(s, &end, 10);
-  if (end == s || end != s + row->f[c].len || !plain_number(s))
+  if (end == s || end != s + len || !plain_number(s))
     return field_error(row, c, err, "is not a whole number");
   if (errno == ERANGE)
     return field_error(row, c, err, "is out of range");
@@ -604,89 +916,88 @@ pt_code pt_row_double(const pt_row *row, pt_column c, double *out, bool *present
   return PT_OK;
 }
 
-static char *dup_field(const pt_row *row, pt_column c) {
-  if (!row->present[c])
-    return NULL;
-  char *s = malloc(row->f[c].len + 1);
-  if (s) {
+/* One field of a row into the trial, as its column type says. */
+static pt_code field_to_trial(const pt_row *row, pt_column c, pt_trial *t, pt_error *err) {
+  bool present;
+  int64_t v;
+  double d;
+  pt_code rc = PT_OK;
+  switch (columns[c].type) {
+  case PT_CT_STRING: {
+    char *s = malloc(row->f[c].len + 1);
+    if (!s)
+      return pt_error_set(err, PT_ENOMEM, "out of memory");
     memcpy(s, row->f[c].s, row->f[c].len);
     s[row->f[c].len] = '\0';
+    *FIELD(t, c, cstr) = s;
+    break;
   }
-  return s;
+  case PT_CT_INT:
+    if (!(rc = pt_row_int(row, c, &v, &present, err)) && present)
+      *FIELD(t, c, int64_t) = v;
+    break;
+  case PT_CT_ORDINAL:
+    if (!(rc = pt_row_int(row, c, &v, &present, err)) && present) {
+      if (v > LONG_MAX)
+        return field_error(row, c, err, "is out of range");
+      *FIELD(t, c, long) = (long)v;
+    }
+    break;
+  case PT_CT_DOUBLE:
+    if (!(rc = pt_row_double(row, c, &d, &present, err)) && present)
+      *FIELD(t, c, double) = d;
+    break;
+  case PT_CT_BOOL:
+    if (!(rc = pt_row_int(row, c, &v, &present, err)) && present) {
+      if (v > 1)
+        return field_error(row, c, err, "is not 0 or 1");
+      *FIELD(t, c, bool) = v == 1;
+    }
+    break;
+  case PT_CT_STATUS:
+    if (row->f[c].len &&
+        !pt_status_parse(row->f[c].s, row->f[c].len, FIELD(t, c, pt_status)))
+      return field_error(row, c, err, "is not one of ok, error, timeout, interrupted");
+    break;
+  }
+  return rc;
 }
 
 pt_code pt_row_to_trial(const pt_row *row, pt_trial *t, pt_error *err) {
   pt_trial_init(t);
-  static const pt_column strs[] = {PT_COL_RUN_ID, PT_COL_ENVIRONMENT, PT_COL_STARTED_AT,
-                                   PT_COL_MODEL, PT_COL_MODEL_DIGEST, PT_COL_PROMPT_ID,
-                                   PT_COL_DONE_REASON, PT_COL_ERROR};
-  const char **dst[] = {&t->run_id, &t->environment, &t->started_at, &t->model,
-                        &t->model_digest, &t->prompt_id, &t->done_reason, &t->error};
-  for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
-    if (!row->present[strs[i]])
-      continue;
-    if (!(*dst[i] = dup_field(row, strs[i]))) {
-      pt_trial_free_strings(t);
-      return pt_error_set(err, PT_ENOMEM, "out of memory");
-    }
-  }
-  static const pt_column ints[] = {
-      PT_COL_PROMPT_EVAL_COUNT, PT_COL_PROMPT_EVAL_DURATION_NS, PT_COL_EVAL_COUNT,
-      PT_COL_EVAL_DURATION_NS, PT_COL_LOAD_DURATION_NS, PT_COL_TOTAL_DURATION_NS,
-      PT_COL_TTFT_NS, PT_COL_WALL_NS, PT_COL_SIZE_BYTES, PT_COL_SIZE_VRAM_BYTES};
-  int64_t *idst[] = {&t->prompt_eval_count, &t->prompt_eval_duration_ns, &t->eval_count,
-                     &t->eval_duration_ns, &t->load_duration_ns, &t->total_duration_ns,
-                     &t->ttft_ns, &t->wall_ns, &t->size_bytes, &t->size_vram_bytes};
   pt_code rc = PT_OK;
-  bool present;
-  int64_t v;
-  for (size_t i = 0; !rc && i < sizeof ints / sizeof ints[0]; i++)
-    if (!(rc = pt_row_int(row, ints[i], &v, &present, err)) && present)
-      *idst[i] = v;
-  double d;
-  if (!rc && !(rc = pt_row_double(row, PT_COL_EVAL_RATE, &d, &present, err)) && present)
-    t->eval_rate = d;
-  if (!rc && !(rc = pt_row_double(row, PT_COL_PROMPT_EVAL_RATE, &d, &present, err)) && present)
-    t->prompt_eval_rate = d;
-  if (!rc && !(rc = pt_row_int(row, PT_COL_TRIAL, &v, &present, err)) && present)
-    t->trial = (long)v;
-  if (!rc && !(rc = pt_row_int(row, PT_COL_WARMUP, &v, &present, err)) && present) {
-    if (v > 1)
-      rc = field_error(row, PT_COL_WARMUP, err, "is not 0 or 1");
-    t->warmup = v == 1;
-  }
-  if (!rc && row->present[PT_COL_STATUS] && row->f[PT_COL_STATUS].len &&
-      !pt_status_parse(row->f[PT_COL_STATUS].s, row->f[PT_COL_STATUS].len, &t->status))
-    rc = field_error(row, PT_COL_STATUS, err,
-                     "is not one of ok, error, timeout, interrupted");
+  for (int c = 0; !rc && c < PT_COL_COUNT; c++)
+    if (row->present[c])
+      rc = field_to_trial(row, (pt_column)c, t, err);
   if (rc)
     pt_trial_free_strings(t);
   return rc;
 }
 
 void pt_trial_free_strings(pt_trial *t) {
-  const char **s[] = {&t->run_id, &t->environment, &t->started_at, &t->model,
-                      &t->model_digest, &t->prompt_id, &t->done_reason, &t->error};
-  for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
-    free((char *)*s[i]);
-    *s[i] = NULL;
-  }
+  for (int c = 0; c < PT_COL_COUNT; c++)
+    if (columns[c].type == PT_CT_STRING) {
+      free((char *)*FIELD(t, c, cstr));
+      *FIELD(t, c, cstr) = NULL;
+    }
 }
 
 /* ------------------------------------------------------------------ writer */
 
 struct pt_trial_writer {
-  FILE *fp;
-  bool owned;  /* opened by us: close it and fsync rows */
+  int fd;                        /* a file we opened, or -1 */
+  FILE *fp;                      /* a stream we were given, or NULL */
   char *name;
   pt_buf row;
+  pt_column cols[PT_COL_COUNT];  /* the file's columns, in its order */
+  size_t ncols;
 };
 
 pt_code pt_csv_field(pt_buf *b, const char *s) {
   if (!s)
     return PT_OK;
   size_t n = strlen(s);
-  if (strcspn(s, ",\"\r\n") == n && (n == 0 || (s[0] != ' ' && s[n - 1] != ' ')))
+  if (strcspn(s, ",\"\r\n") == n && (n == 0 || (!is_space(s[0]) && !is_space(s[n - 1]))))
     return pt_buf_append(b, s, n);
   /* csv_write quotes the field and doubles embedded quotes (RFC 4180) */
   size_t need = csv_write(NULL, 0, s, n);
@@ -699,14 +1010,8 @@ pt_code pt_csv_field(pt_buf *b, const char *s) {
   return PT_OK;
 }
 
-static pt_code put_int(pt_buf *b, int64_t v) {
-  return v < 0 ? PT_OK : pt_buf_printf(b, "%lld", (long long)v);
-}
-
 /* Shortest decimal that reads back as the same double. */
 static pt_code put_double(pt_buf *b, double v) {
-  if (!isfinite(v))
-    return PT_OK;
   char s[40];
   for (int prec = 6; prec <= 17; prec++) {
     snprintf(s, sizeof s, "%.*g", prec, v);
@@ -716,102 +1021,198 @@ static pt_code put_double(pt_buf *b, double v) {
   return pt_buf_puts(b, s);
 }
 
-pt_code pt_trial_format_header(pt_buf *b) {
+/* One cell, as the column's type says; a missing value is an empty cell. */
+static pt_code put_cell(pt_buf *b, const pt_trial *t, pt_column c) {
+  switch (columns[c].type) {
+  case PT_CT_STRING:
+    return pt_csv_field(b, *CFIELD(t, c, cstr));
+  case PT_CT_INT: {
+    int64_t v = *CFIELD(t, c, int64_t);
+    return v < 0 ? PT_OK : pt_buf_printf(b, "%lld", (long long)v);
+  }
+  case PT_CT_ORDINAL: {
+    long v = *CFIELD(t, c, long);
+    return v > 0 ? pt_buf_printf(b, "%ld", v) : PT_OK;
+  }
+  case PT_CT_DOUBLE: {
+    double v = *CFIELD(t, c, double);
+    return isfinite(v) && v >= 0 ? put_double(b, v) : PT_OK;
+  }
+  case PT_CT_BOOL:
+    return pt_buf_putc(b, *CFIELD(t, c, bool) ? '1' : '0');
+  case PT_CT_STATUS:
+    return pt_buf_puts(b, pt_status_name(*CFIELD(t, c, pt_status)));
+  }
+  return PT_EINTERNAL;
+}
+
+static pt_code format_cols(pt_buf *b, const pt_trial *t, const pt_column *cols, size_t n) {
   pt_code rc = PT_OK;
-  for (int i = 0; !rc && i < PT_COL_COUNT; i++)
-    rc = pt_buf_printf(b, "%s%s", i ? "," : "", column_names[i]);
+  for (size_t i = 0; !rc && i < n; i++) {
+    if (i)
+      rc = pt_buf_putc(b, ',');
+    if (!rc)
+      rc = t ? put_cell(b, t, cols[i]) : pt_buf_puts(b, columns[cols[i]].name);
+  }
   return rc ? rc : pt_buf_puts(b, "\r\n");
 }
 
-pt_code pt_trial_format(pt_buf *b, const pt_trial *t) {
-  pt_code rc = PT_OK;
-#define SEP() (rc = rc ? rc : pt_buf_putc(b, ','))
-#define DO(x) (rc = rc ? rc : (x))
-  DO(pt_csv_field(b, t->run_id)); SEP();
-  DO(pt_csv_field(b, t->environment)); SEP();
-  DO(pt_csv_field(b, t->started_at)); SEP();
-  DO(pt_csv_field(b, t->model)); SEP();
-  DO(pt_csv_field(b, t->model_digest)); SEP();
-  DO(pt_csv_field(b, t->prompt_id)); SEP();
-  DO(t->trial > 0 ? pt_buf_printf(b, "%ld", t->trial) : PT_OK); SEP();
-  DO(pt_buf_putc(b, t->warmup ? '1' : '0')); SEP();
-  DO(pt_csv_field(b, pt_status_name(t->status))); SEP();
-  DO(pt_csv_field(b, t->done_reason)); SEP();
-  DO(put_int(b, t->prompt_eval_count)); SEP();
-  DO(put_int(b, t->prompt_eval_duration_ns)); SEP();
-  DO(put_int(b, t->eval_count)); SEP();
-  DO(put_int(b, t->eval_duration_ns)); SEP();
-  DO(put_int(b, t->load_duration_ns)); SEP();
-  DO(put_int(b, t->total_duration_ns)); SEP();
-  DO(put_int(b, t->ttft_ns)); SEP();
-  DO(put_int(b, t->wall_ns)); SEP();
-  DO(put_double(b, t->eval_rate)); SEP();
-  DO(put_double(b, t->prompt_eval_rate)); SEP();
-  DO(put_int(b, t->size_bytes)); SEP();
-  DO(put_int(b, t->size_vram_bytes)); SEP();
-  DO(pt_csv_field(b, t->error));
-  DO(pt_buf_puts(b, "\r\n"));
-#undef SEP
-#undef DO
-  return rc;
+/* The columns of schema version v, in order; returns how many. */
+static size_t version_cols(int v, pt_column *cols) {
+  size_t n = 0;
+  for (int c = 0; c < PT_COL_COUNT; c++)
+    if (columns[c].since <= v)
+      cols[n++] = (pt_column)c;
+  return n;
 }
 
-static pt_trial_writer *writer_new(FILE *fp, bool owned, const char *name, pt_error *err) {
+pt_code pt_trial_format_header(pt_buf *b) {
+  pt_column cols[PT_COL_COUNT];
+  return format_cols(b, NULL, cols, version_cols(PT_SCHEMA_VERSION, cols));
+}
+
+pt_code pt_trial_format(pt_buf *b, const pt_trial *t) {
+  pt_column cols[PT_COL_COUNT];
+  return format_cols(b, t, cols, version_cols(PT_SCHEMA_VERSION, cols));
+}
+
+static pt_trial_writer *writer_new(int fd, FILE *fp, const char *name, pt_error *err) {
   pt_trial_writer *w = calloc(1, sizeof *w);
   if (w)
     w->name = strdup(name);
   if (!w || !w->name) {
-    if (w)
-      free(w);
+    free(w);
     pt_error_set(err, PT_ENOMEM, "out of memory");
     return NULL;
   }
+  w->fd = fd;
   w->fp = fp;
-  w->owned = owned;
+  w->ncols = version_cols(PT_SCHEMA_VERSION, w->cols);
   pt_buf_init(&w->row, 0);
   return w;
 }
 
-static pt_code write_all(pt_trial_writer *w, pt_error *err) {
-  if (fwrite(w->row.data, 1, w->row.len, w->fp) != w->row.len || fflush(w->fp) != 0 ||
-      (w->owned && fsync(fileno(w->fp)) != 0 && errno != EINVAL))
+/* Write w->row (what: "a row", "the header") whole or not at all: on any
+ * failure the file is cut back to its size before, so it ends with a whole
+ * row. */
+static pt_code write_row(pt_trial_writer *w, const char *what, pt_error *err) {
+  if (w->fp) {
+    if (fwrite(w->row.data, 1, w->row.len, w->fp) != w->row.len || fflush(w->fp) != 0)
+      return pt_error_at(err, PT_EIO, w->name, 0, 0, "cannot write: %s", strerror(errno));
+    return PT_OK;
+  }
+  struct stat st;
+  if (fstat(w->fd, &st) != 0)
     return pt_error_at(err, PT_EIO, w->name, 0, 0, "cannot write: %s", strerror(errno));
-  return PT_OK;
+  const char *p = w->row.data;
+  size_t left = w->row.len;
+  int saved = 0;
+  while (left > 0) {
+    ssize_t n = write(w->fd, p, left);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      saved = n < 0 ? errno : EIO;
+      break;
+    }
+    p += n;
+    left -= (size_t)n;
+  }
+  if (!saved && fsync(w->fd) != 0 && errno != EINVAL)
+    saved = errno;
+  if (!saved)
+    return PT_OK;
+  if (ftruncate(w->fd, st.st_size) != 0) {
+    int e = errno;
+    return pt_error_at(err, PT_EIO, w->name, 0, 0,
+                       "cannot write %s: %s; cutting the file back to its last whole "
+                       "row failed too (%s): its last row may be incomplete",
+                       what, strerror(saved), strerror(e));
+  }
+  fsync(w->fd);
+  return pt_error_at(err, PT_EIO, w->name, 0, 0,
+                     "cannot write %s: %s; the file is %s", what, strerror(saved),
+                     st.st_size ? "cut back to its last whole row" : "left empty");
+}
+
+/* What the writer learns from the header of a file it appends to. */
+typedef struct layout {
+  bool seen;     /* the header was read */
+  pt_column cols[PT_COL_COUNT];
+  size_t ncols;
+} layout;
+
+/* A header is ptbench's when it is the column list of some schema version,
+ * exactly: those names, that order, nothing else. */
+static pt_code check_layout(void *ctx, const pt_row *h, pt_error *err) {
+  layout *l = ctx;
+  l->seen = true;
+  for (int v = PT_SCHEMA_VERSION; v >= 1; v--) {
+    size_t n = version_cols(v, l->cols);
+    bool same = n == h->nfields;
+    for (size_t i = 0; same && i < n; i++)
+      same = h->present[l->cols[i]] && h->colno[l->cols[i]] == (long)i + 1;
+    if (same) {
+      l->ncols = n;
+      return PT_OK;
+    }
+  }
+  return pt_error_at(err, PT_EDATA, h->path, h->line, 0,
+                     "not a ptbench trials file (its header is none ptbench writes); "
+                     "refusing to append to it");
 }
 
 pt_trial_writer *pt_trial_writer_open(const char *path, pt_error *err) {
-  FILE *fp = fopen(path, "a+b");
-  if (!fp) {
-    pt_error_at(err, PT_EIO, path, 0, 0, "cannot open for appending: %s", strerror(errno));
+  int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    if (errno == ELOOP)
+      pt_error_at(err, PT_EUNSAFE, path, 0, 0,
+                  "is a symbolic link; refusing to write through it");
+    else
+      pt_error_at(err, PT_EIO, path, 0, 0, "cannot open for appending: %s", strerror(errno));
     return NULL;
   }
-  pt_trial_writer *w = writer_new(fp, true, path, err);
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    pt_error_at(err, PT_EUNSAFE, path, 0, 0, "not a regular file; refusing to append to it");
+    close(fd);
+    return NULL;
+  }
+  pt_trial_writer *w = writer_new(fd, NULL, path, err);
   if (!w) {
-    fclose(fp);
+    close(fd);
     return NULL;
   }
-  /* An existing file must be ptbench's: compare its first line. */
-  char *line = NULL;
-  size_t cap = 0;
-  rewind(fp);
-  ssize_t n = getline(&line, &cap, fp);
   pt_code rc = PT_OK;
-  if (pt_trial_format_header(&w->row))
-    rc = pt_error_set(err, PT_ENOMEM, "out of memory");
-  else if (n > 0) {
-    const char *s = line;
-    if (n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3))
-      s += 3;
-    size_t len = strcspn(s, "\r\n");
-    if (len != w->row.len - 2 || memcmp(s, w->row.data, len))
-      rc = pt_error_at(err, PT_EDATA, path, 1, 0,
-                       "not a ptbench trials file (its header differs); "
-                       "refusing to append to it");
+  if (st.st_size == 0) {
+    /* new, or left empty by a failure before its header: a new file */
+    if (pt_trial_format_header(&w->row))
+      rc = pt_error_set(err, PT_ENOMEM, "out of memory");
+    else
+      rc = write_row(w, "the header", err);
   } else {
-    rc = write_all(w, err);
+    layout l = {.seen = false};
+    void *ctxs[1] = {&l};
+    pt_read_cfg cfg = {.path = path, .on_header = check_layout, .ctxs = ctxs, .nctx = 1};
+    pt_read_info info;
+    rc = read_fd(fd, st.st_size, &cfg, &info, err);
+    if (rc == PT_EDATA && !l.seen)
+      pt_error_prefix(err, "not a ptbench trials file; refusing to append to it");
+    else if (rc && l.ncols)
+      pt_error_prefix(err, "refusing to append to it");
+    if (!rc) {
+      memcpy(w->cols, l.cols, sizeof l.cols);
+      w->ncols = l.ncols;
+      if (info.torn_line) {  /* its trial was not recorded: cut it off */
+        if (ftruncate(fd, (off_t)info.whole_bytes) != 0)
+          rc = pt_error_at(err, PT_EIO, path, info.torn_line, 0,
+                           "cannot cut off the incomplete last row: %s", strerror(errno));
+      } else if (info.open_end) {  /* whole, but the next row needs a line end first */
+        rc = pt_buf_puts(&w->row, "\r\n") ? pt_error_set(err, PT_ENOMEM, "out of memory")
+                                           : write_row(w, "the last row's line end", err);
+      }
+    }
   }
-  free(line);
-  fseek(fp, 0, SEEK_END);
   pt_buf_reset(&w->row);
   if (rc) {
     pt_trial_writer_close(w, NULL);
@@ -821,10 +1222,10 @@ pt_trial_writer *pt_trial_writer_open(const char *path, pt_error *err) {
 }
 
 pt_trial_writer *pt_trial_writer_stream(FILE *fp, const char *name, pt_error *err) {
-  pt_trial_writer *w = writer_new(fp, false, name, err);
+  pt_trial_writer *w = writer_new(-1, fp, name, err);
   if (!w)
     return NULL;
-  if (pt_trial_format_header(&w->row) || write_all(w, err)) {
+  if (pt_trial_format_header(&w->row) || write_row(w, "the header", err)) {
     if (err && !err->code)
       pt_error_set(err, PT_ENOMEM, "out of memory");
     pt_trial_writer_close(w, NULL);
@@ -836,16 +1237,16 @@ pt_trial_writer *pt_trial_writer_stream(FILE *fp, const char *name, pt_error *er
 
 pt_code pt_trial_write(pt_trial_writer *w, const pt_trial *t, pt_error *err) {
   pt_buf_reset(&w->row);
-  if (pt_trial_format(&w->row, t))
+  if (format_cols(&w->row, t, w->cols, w->ncols))
     return pt_error_set(err, PT_ENOMEM, "out of memory");
-  return write_all(w, err);
+  return write_row(w, "a row", err);
 }
 
 pt_code pt_trial_writer_close(pt_trial_writer *w, pt_error *err) {
   if (!w)
     return PT_OK;
   pt_code rc = PT_OK;
-  if (w->owned && fclose(w->fp) != 0)
+  if (w->fd >= 0 && close(w->fd) != 0)
     rc = pt_error_at(err, PT_EIO, w->name, 0, 0, "cannot close: %s", strerror(errno));
   pt_buf_free(&w->row);
   free(w->name);

@@ -486,6 +486,12 @@ static pt_code take_row(void *ctx, const pt_row *row, pt_error *err) {
   return PT_OK;
 }
 
+static pt_code read_rows(const char *path, rows *r, pt_error *err) {
+  void *ctxs[1] = {r};
+  pt_read_cfg cfg = {.path = path, .on_row = take_row, .ctxs = ctxs, .nctx = 1};
+  return pt_trials_read_path(&cfg, NULL, err);
+}
+
 static char tmpdir[64];
 
 static int setup_dir(void **state) {
@@ -704,7 +710,7 @@ static void test_run_dir(void **state) {
   assert_int_equal(n, 3);
   rows r = {0};
   snprintf(path, sizeof path, "%s/trials.csv", out);
-  assert_int_equal(pt_trials_read_path(path, NULL, take_row, &r, &err), PT_OK);
+  assert_int_equal(read_rows(path, &r, &err), PT_OK);
   assert_int_equal(r.n, 3);
   static const char *const trial_no[] = {"1", "2", "3"};
   for (int i = 0; i < 3; i++) {
@@ -773,7 +779,7 @@ static void test_run_dir_existing(void **state) {
   assert_int_equal(count_entries(out), 3);  /* notes.txt kept */
   rows r = {0};
   snprintf(path, sizeof path, "%s/trials.csv", out);
-  assert_int_equal(pt_trials_read_path(path, NULL, take_row, &r, &err), PT_OK);
+  assert_int_equal(read_rows(path, &r, &err), PT_OK);
   assert_int_equal(r.n, 6);
   /* the same log twice: each (model, prompt) gets trials 1 and 2 */
   static const char *const want[6][3] = {

@@ -139,7 +139,9 @@ static void dataset_load(const char *file, bool across, dataset *d) {
   snprintf(path, sizeof path, DATA "%s", file);
   pt_error err;
   pt_error_clear(&err);
-  if (pt_trials_read_path(path, NULL, on_row, &d->rs, &err) != PT_OK)
+  void *ctxs[1] = {&d->rs};
+  pt_read_cfg cfg = {.path = path, .on_row = on_row, .ctxs = ctxs, .nctx = 1};
+  if (pt_trials_read_path(&cfg, NULL, &err) != PT_OK)
     fail_msg("%s: %s", path, err.msg);
   d->session = malloc(d->rs.n * sizeof *d->session);
   d->block = malloc(d->rs.n * sizeof *d->block);
