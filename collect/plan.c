@@ -15,6 +15,7 @@
 
 #include "core/buf.h"
 #include "core/fs.h"
+#include "core/hash.h"
 #include "core/json.h"
 
 #define PLAN_MAX PT_PLAN_MAX_BYTES
@@ -102,16 +103,12 @@ typedef struct ynode {
   struct ynode *next;      /* every node of a document, for freeing */
 } ynode;
 
-typedef struct yanchor {
-  char *name;
-  ynode *node;
-} yanchor;
-
 typedef struct ydoc {
   ynode *root;             /* NULL for an empty stream */
   ynode *all;              /* every node, linked through ->next */
-  yanchor *anchors;        /* open addressing, capacity a power of two */
-  size_t nanchors, capanchors;
+  pt_strtab anchors;       /* anchor names (core/hash.h: no hash flooding) */
+  ynode **anchored;        /* the node of each, indexed alike */
+  size_t capanchored;
   size_t expanded;         /* weight of everything seen so far */
 } ydoc;
 
@@ -122,52 +119,29 @@ static void ydoc_free(ydoc *d) {
     free(n->kids);
     free(n);
   }
-  for (size_t i = 0; i < d->capanchors; i++)
-    free(d->anchors[i].name);
-  free(d->anchors);
+  pt_strtab_free(&d->anchors);
+  free(d->anchored);
   memset(d, 0, sizeof *d);
 }
 
-static size_t anchor_slot(const ydoc *d, const char *name) {
-  uint64_t h = UINT64_C(0xcbf29ce484222325);  /* FNV-1a 64 */
-  for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-    h = (h ^ *p) * UINT64_C(0x100000001b3);
-  size_t mask = d->capanchors - 1;
-  for (size_t i = (size_t)h & mask;; i = (i + 1) & mask)
-    if (!d->anchors[i].name || !strcmp(d->anchors[i].name, name))
-      return i;
-}
-
 static ynode *anchor_find(const ydoc *d, const char *name) {
-  if (!d->capanchors)
-    return NULL;
-  return d->anchors[anchor_slot(d, name)].node;
+  ptrdiff_t i = pt_strtab_find(&d->anchors, name, strlen(name));
+  return i < 0 ? NULL : d->anchored[i];
 }
 
 /* name -> node; a later anchor of the same name replaces the earlier one, as
  * YAML says an alias names the closest anchor before it. */
 static pt_code anchor_set(ydoc *d, const char *name, ynode *node) {
-  if ((d->nanchors + 1) * 2 > d->capanchors) {
-    size_t nc = d->capanchors ? d->capanchors * 2 : 16;
-    yanchor *t = calloc(nc, sizeof *t);
-    if (!t)
-      return PT_ENOMEM;
-    yanchor *old = d->anchors;
-    size_t oldcap = d->capanchors;
-    d->anchors = t;
-    d->capanchors = nc;
-    for (size_t i = 0; i < oldcap; i++)
-      if (old[i].name)
-        d->anchors[anchor_slot(d, old[i].name)] = old[i];
-    free(old);
-  }
-  size_t i = anchor_slot(d, name);
-  if (!d->anchors[i].name) {
-    if (!(d->anchors[i].name = strdup(name)))
-      return PT_ENOMEM;
-    d->nanchors++;
-  }
-  d->anchors[i].node = node;
+  /* room for a new name first, so that every name in the table has a node */
+  ynode **a = pt_grow_array(d->anchored, &d->capanchored, pt_strtab_count(&d->anchors) + 1,
+                            sizeof *a);
+  if (!a)
+    return PT_ENOMEM;
+  d->anchored = a;
+  size_t i;
+  if (pt_strtab_intern(&d->anchors, name, strlen(name), &i, NULL))
+    return PT_ENOMEM;
+  d->anchored[i] = node;
   return PT_OK;
 }
 
