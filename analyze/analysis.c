@@ -624,7 +624,13 @@ static cJSON *group_json(builder *b, const pt_group *g, const gres *r) {
   cJSON *o = cJSON_CreateObject();
   if (!o)
     return NULL;
-  const pt_summary *s = &r->sum;
+  pt_summary sum = r->sum;
+  const pt_summary *s = &sum;
+  if (sum.n >= 2 && sum.variance == 0) {
+    /* identical values: an interval of width 0 would claim certainty that
+     * two trials cannot give (issue 8): none */
+    sum.ci_low = sum.ci_high = sum.median_ci_low = sum.median_ci_high = NAN;
+  }
   str(b, o, PT_DOC_ENVIRONMENT, env_name(b, g->env));
   /* counts are finite, so every one is a number; a statistic that does not
    * exist (NAN) is null */

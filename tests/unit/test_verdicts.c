@@ -309,6 +309,11 @@ static void test_all_equal(void **state) {
   assert_true(cJSON_IsNull(pt_json_get(c, PT_DOC_PENALTY_CI_LOW)));
   assert_true(cJSON_IsNull(pt_json_get(c, PT_DOC_WELCH)));
   assert_string_equal(pt_doc_verdict(c), PT_DOC_UNDETERMINED);
+  /* nor does a group of identical trials get an interval of width 0 */
+  const cJSON *g = pt_doc_group_of(model_named(doc, "m"), "vm");
+  assert_true(pt_json_num(g, PT_DOC_VARIANCE) == 0);
+  assert_true(cJSON_IsNull(pt_json_get(g, PT_DOC_CI_LOW)));
+  assert_true(cJSON_IsNull(pt_json_get(g, PT_DOC_CI_HIGH)));
   cJSON_Delete(doc);
 }
 
