@@ -685,7 +685,7 @@ static const char *method_of(pt_lmm_status s) {
  * sessions and variance components. p_adjusted is NAN for the summary
  * (one test: no family to adjust). */
 static void model_fields(builder *b, cJSON *o, const pt_lmm_comparison *c, double p_adjusted,
-                         bool adjusted, double *penalty_out) {
+                         bool adjusted, bool failed, double *penalty_out) {
   bool hib = b->ds->metric->higher_is_better;
   double pen, lo, hi;
   pt_lmm_penalty(&c->env, b->opts->confidence, hib, &pen, &lo, &hi);
@@ -708,8 +708,8 @@ static void model_fields(builder *b, cJSON *o, const pt_lmm_comparison *c, doubl
   else
     flag(b, o, PT_DOC_SIGNIFICANT, v != PT_VERDICT_NO_DIFFERENCE);
   str(b, o, PT_DOC_VERDICT, pt_verdict_name(v));
-  str(b, o, PT_DOC_METHOD, method_of(c->status));
-  str(b, o, PT_DOC_FIT, pt_lmm_status_name(c->status));
+  str(b, o, PT_DOC_METHOD, failed ? PT_DOC_METHOD_ESTIMATE : method_of(c->status));
+  str(b, o, PT_DOC_FIT, failed ? "failed" : pt_lmm_status_name(c->status));
   cJSON *ss = object(b, o, PT_DOC_SESSIONS);
   if (ss) {
     num(b, ss, PT_DOC_BASELINE, (double)c->sessions_baseline);
@@ -737,7 +737,7 @@ static cJSON *comparison_json(builder *b, size_t m, size_t e, double *penalty) {
     return NULL;
   str(b, o, PT_DOC_ENVIRONMENT, env_name(b, e));
   str(b, o, PT_DOC_BASELINE, env_name(b, b->base));
-  model_fields(b, o, &f->c, f->p_adjusted, true, penalty);
+  model_fields(b, o, &f->c, f->p_adjusted, true, f->failed, penalty);
   /* descriptive extras: trials as independent samples (STATS.md 11-12) */
   const pt_summary *sa = &ra->sum, *sb = &rb->sum;
   pt_test welch, mw;
@@ -1203,7 +1203,7 @@ static void summary_json(builder *b, cJSON *scomps, size_t e, const double *pena
          env_name(b, e), env_name(b, b->base), msg);
     return;
   }
-  model_fields(b, o, &c, NAN, false, NULL);
+  model_fields(b, o, &c, NAN, false, false, NULL);
 }
 
 /* ------------------------------------------------------------ pt_analyze */
