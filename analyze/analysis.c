@@ -379,9 +379,14 @@ typedef struct job {
   void *ctx;
   size_t next, count;  /* next item to take, under lock */
   pthread_mutex_t lock;
-  bool oom;
-  pt_code code;        /* the first error of stage 2 other than a fit's */
+  bool oom;            /* an allocation failed: the document is not returned */
 } job;
+
+static void set_oom(job *j) {
+  pthread_mutex_lock(&j->lock);
+  j->oom = true;
+  pthread_mutex_unlock(&j->lock);
+}
 
 static void fit_model(job *j, size_t m, pt_lmm_cell **cells, size_t *ccap) {
   pt_dataset *ds = j->ds;
@@ -399,14 +404,14 @@ static void fit_model(job *j, size_t m, pt_lmm_cell **cells, size_t *ccap) {
     f->p_adjusted = NAN;
     size_t nc = comparison_cells(ra, rb, cells, ccap);
     if (nc == SIZE_MAX) {
-      j->oom = true;
+      set_oom(j);
       return;
     }
     pt_error err;
     pt_error_clear(&err);
     pt_code rc = pt_lmm_compare(*cells, nc, &f->c, &err);
     if (rc == PT_ENOMEM) {
-      j->oom = true;
+      set_oom(j);
       return;
     }
     if (rc) {
@@ -414,7 +419,7 @@ static void fit_model(job *j, size_t m, pt_lmm_cell **cells, size_t *ccap) {
       f->failed = true;
       translate_lmm_error(ds, err.msg, msg, sizeof msg, true);
       if (!(f->msg = strdup(msg)))
-        j->oom = true;
+        set_oom(j);
     }
   }
 }
@@ -432,11 +437,8 @@ static void *worker(void *arg) {
     sc.rank_s = calloc(nsess + 1, sizeof *sc.rank_s);
     sc.stamp_p = calloc(nprompt + 1, sizeof *sc.stamp_p);
     sc.rank_p = calloc(nprompt + 1, sizeof *sc.rank_p);
-    if (!sc.stamp_s || !sc.rank_s || !sc.stamp_p || !sc.rank_p) {
-      pthread_mutex_lock(&j->lock);
-      j->oom = true;
-      pthread_mutex_unlock(&j->lock);
-    }
+    if (!sc.stamp_s || !sc.rank_s || !sc.stamp_p || !sc.rank_p)
+      set_oom(j);
   }
   for (;;) {
     pthread_mutex_lock(&j->lock);
@@ -455,11 +457,8 @@ static void *worker(void *arg) {
     } else {
       ok = j->item(j->ctx, i);
     }
-    if (!ok) {
-      pthread_mutex_lock(&j->lock);
-      j->oom = true;
-      pthread_mutex_unlock(&j->lock);
-    }
+    if (!ok)
+      set_oom(j);
   }
   scratch_free(&sc);
   free(cells);
@@ -487,10 +486,6 @@ static bool run_stage(job *j, int stage, size_t count) {
 }
 
 /* ----------------------------------------------------------- the document */
-
-/* Record an allocation failure of a cJSON call (a NULL item, a false add):
- * the document is then not returned, rather than returned incomplete. */
-#define NEED(bp, expr) ((expr) ? (void)0 : (void)((bp)->oom = true))
 
 typedef struct builder {
   pt_dataset *ds;
@@ -1360,8 +1355,8 @@ cJSON *pt_analyze(pt_dataset *ds, const pt_analyze_opts *opts, pt_error *err) {
   if (pt_dataset_index(ds, err))
     return NULL;
   size_t cells = b.nenv * b.nmodel;
-  job j = {ds,   opts, NULL, NULL, b.base, b.nenv, 0, NULL, NULL, 0, 0, PTHREAD_MUTEX_INITIALIZER,
-           false, PT_OK};
+  job j = {ds, opts, NULL, NULL, b.base, b.nenv, 0, NULL, NULL, 0, 0, PTHREAD_MUTEX_INITIALIZER,
+           false};
   b.doc = cJSON_CreateObject();
   b.warnings = cJSON_CreateArray();
   b.res = j.res = calloc(ds->ngroups ? ds->ngroups : 1, sizeof *b.res);
