@@ -12,6 +12,7 @@
 #include "analyze/analysis_internal.h"
 #include "analyze/facts.h"
 #include "analyze/stats.h"
+#include "collect/manifest.h"
 #include "core/json.h"
 
 #define HIGH_CV_PCT 5.0          /* STATS.md: warn above 5 % CV */
@@ -73,7 +74,7 @@ static const char *env_label(builder *b, size_t env) {
   for (size_t i = 0; i < b->opts->nlabels; i++)
     if (!strcmp(b->opts->labels[i].name, name))
       return b->opts->labels[i].text;
-  const char *label = pt_json_str(b->ds->env_info[env].manifest, "label");
+  const char *label = pt_mf_label(b->ds->env_info[env].manifest);
   return label && *label ? label : name;
 }
 
@@ -311,10 +312,10 @@ static void manifest_warnings(builder *b, size_t base) {
     const cJSON *m = ds->env_info[e].manifest;
     if (!m)
       continue;
-    const cJSON *virtobj = pt_json_get(pt_json_get(pt_json_get(m, "host"), "virtualization"),
-                                       "detected");
-    if (cJSON_IsBool(virtobj)) {
-      bool detected = cJSON_IsTrue(virtobj);
+    /* the run's facts: its first session's (collect/manifest.h) */
+    pt_mf_facts f = pt_mf_facts_of(m);
+    bool known, detected = pt_mf_host_virtualized(f.host, &known);
+    if (known) {
       if (detected && str_has(name, bare) && !str_has(name, virt))
         warn(b, "virtualization-mismatch", NULL, name,
              "'%s' is labelled bare metal but its manifest says a hypervisor was detected",
@@ -327,17 +328,16 @@ static void manifest_warnings(builder *b, size_t base) {
       continue;
     /* machine facts, Ollama version included (analyze/facts.h); the trials'
      * mean GPU clock and highest temperature are not read yet: NAN */
-    pt_env_facts fa = {ds->envs.items[base], pt_json_get(mb, "host"),
-                       pt_json_str(pt_json_get(mb, "ollama"), "version"), NAN, NAN};
-    pt_env_facts fb = {name, pt_json_get(m, "host"),
-                       pt_json_str(pt_json_get(m, "ollama"), "version"), NAN, NAN};
+    pt_mf_facts fbase = pt_mf_facts_of(mb);
+    pt_env_facts fa = {ds->envs.items[base], fbase.host, fbase.ollama_version, NAN, NAN};
+    pt_env_facts fb = {name, f.host, f.ollama_version, NAN, NAN};
     pt_fact_warnings fw = {0};
     if (pt_facts_compare(&fa, &fb, &fw, NULL))
       b->oom = true;
     for (size_t i = 0; i < fw.n; i++)
       warn(b, fw.items[i].code, NULL, name, "%s", fw.items[i].message);
     pt_fact_warnings_free(&fw);
-    const cJSON *oa = pt_json_get(mb, "options"), *ob = pt_json_get(m, "options");
+    const cJSON *oa = pt_mf_options(mb), *ob = pt_mf_options(m);
     if (oa && ob && !cJSON_Compare(oa, ob, true))
       warn(b, "options-mismatch", NULL, name,
            "the generation options of %s differ from those of %s", name,

@@ -372,13 +372,13 @@ static size_t worker_count(void) {
 }
 
 static cJSON *read_manifest(pt_dataset *ds, const char *path) {
-  char *mpath = sibling(path, "manifest.json");
+  char *mpath = sibling(path, PT_MANIFEST_FILE);
   cJSON *manifest = NULL;
   if (mpath && pt_exists(mpath)) {
     /* a manifest that cannot be read only costs labels and metadata */
     pt_error merr;
     pt_error_clear(&merr);
-    manifest = pt_json_read_file(mpath, 16 << 20, &merr);
+    manifest = pt_manifest_load(mpath, &merr);
     if (!manifest && ds->nwarn_manifest < sizeof ds->warn_manifest / sizeof ds->warn_manifest[0]) {
       char buf[2048];
       snprintf(ds->warn_manifest[ds->nwarn_manifest++], sizeof ds->warn_manifest[0], "%s",
@@ -439,13 +439,12 @@ static pt_code refuse_json(const char *path, pt_error *err) {
     return PT_OK;
   pt_error perr;
   cJSON *doc = pt_json_read_file(path, 0, &perr);
-  const char *schema = pt_json_str(doc, "schema");  /* the manifest's */
   pt_code rc;
   if (doc && pt_doc_check(doc, NULL, NULL) == PT_OK)
     rc = pt_error_at(err, PT_EUSAGE, path, 0, 0,
                      "an analysis document (the output of 'ptbench analyze'), not trials: "
                      "render it with 'ptbench render %s'", path);
-  else if (schema && !strcmp(schema, PT_MANIFEST_SCHEMA)) {
+  else if (doc && pt_manifest_check(doc, NULL, NULL) == PT_OK) {
     char *dir = pt_path_dir(path);
     rc = pt_error_at(err, PT_EUSAGE, path, 0, 0,
                      "a run's manifest.json, not trials: give its directory, "
