@@ -625,12 +625,16 @@ static cJSON *trials_obj(long ok, long failed, long warmup) {
   return NULL;
 }
 
-/* "a: 1 here, 2 in the run" lines for an object member that differs. */
-static pt_code diff_objects(const cJSON *run, const cJSON *now, const char *what, pt_buf *out) {
+/* "a: 1 here, 2 in the run" lines for an object member that differs
+ * (members of skip, compared elsewhere, left out). */
+static pt_code diff_objects(const cJSON *run, const cJSON *now, const cJSON *skip,
+                            const char *what, pt_buf *out) {
   const cJSON *items[2] = {run, now};
   for (int side = 0; side < 2; side++) {
     const cJSON *v;
     cJSON_ArrayForEach(v, items[side]) {
+      if (pt_json_get(skip, v->string))
+        continue;
       const cJSON *other = pt_json_get(items[1 - side], v->string);
       if (side == 1 && other)
         continue;  /* compared from the run's side */
@@ -668,9 +672,9 @@ static pt_code plan_differences(target *r, const cJSON *m, pt_buf *out) {
   pt_code rc = opts && plan ? PT_OK : PT_ENOMEM;
   const cJSON *rp = pt_mf_plan(m);
   if (!rc)
-    rc = diff_objects(pt_mf_options(m), opts, "option", out);
-  if (!rc)
-    rc = diff_objects(pt_json_get(rp, "options"), pt_json_get(plan, "options"), "plan option",
+    rc = diff_objects(pt_mf_options(m), opts, NULL, "option", out);
+  if (!rc)  /* the plan's extra options */
+    rc = diff_objects(pt_json_get(rp, "options"), pt_json_get(plan, "options"), opts, "option",
                       out);
   static const char *const keys[][2] = {
       {"models", "models"}, {PT_MF_PROMPTS, "prompts"}, {"trials", "trials"},
