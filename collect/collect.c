@@ -749,13 +749,22 @@ static pt_code open_dir(target *r, pt_error *err) {
                        "already exists; add --resume to run the trials it lacks, "
                        "--add-session to add a session, or choose another --out");
   cJSON *m = pt_manifest_load(r->manifest_path, err);
-  if (!m) {
-    if (err->code == PT_ENOTFOUND)
-      return pt_error_at(err, PT_EUSAGE, r->manifest_path, 0, 0,
-                         "is missing beside a trials.csv with rows: the run's sessions are "
-                         "unknown; choose another --out");
-    return err->code;
+  if (!m && err->code == PT_ENOTFOUND) {
+    /* a header and no row: stopped before the first session was written down */
+    pt_read_cfg rcfg = {.path = r->trials_path, .nctx = 1};
+    pt_read_info info;
+    pt_error rerr;
+    pt_error_clear(&rerr);
+    if (pt_trials_read_path(&rcfg, &info, &rerr) == PT_OK && info.rows == 0) {
+      pt_error_clear(err);
+      return PT_OK;
+    }
+    return pt_error_at(err, PT_EUSAGE, r->manifest_path, 0, 0,
+                       "is missing beside a trials.csv with rows: the run's sessions are "
+                       "unknown; choose another --out");
   }
+  if (!m)
+    return err->code;
   const char *env = pt_mf_environment(m);
   if (env && strcmp(env, r->t->environment)) {
     rc = pt_error_at(err, PT_EUSAGE, r->manifest_path, 0, 0,
