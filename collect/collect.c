@@ -1239,13 +1239,13 @@ static pt_code begin_session(target *r, uint64_t round_seed, pt_error *err) {
     s->failed = r->resume_failed;
     s->warmup = r->resume_warmup;
     s->next_seq = r->resume_seq + 1;
+    /* it keeps its unload and what --force took; it tries the models it
+     * skipped again (their skips are recorded anew if they fail again) */
     const cJSON *u = pt_json_get(r->resume, PT_MF_UNLOAD);
-    const cJSON *sk = pt_json_get(r->resume, PT_MF_SKIPPED);
     const cJSON *fo = pt_json_get(r->resume, PT_MF_FORCED);
     if ((cJSON_IsObject(u) && !(s->unload = cJSON_Duplicate(u, true))) ||
         (cJSON_IsArray(fo) && !(s->forced = cJSON_Duplicate(fo, true))))
       rc = pt_error_set(err, PT_ENOMEM, "out of memory");
-    (void)sk;  /* a resumed session tries its skipped models again */
   } else {
     new_run_id(s->run_id, sizeof s->run_id);
     pt_iso_now(s->started_at);
