@@ -143,6 +143,7 @@ typedef struct target {
   const char *status;       /* the run's, once it is decided */
   char reason[1800];
   long sessions_run;
+  bool failed_here;         /* the error that stopped the command is this target's */
   int slot;                 /* last-words slot */
 } target;
 
@@ -1723,7 +1724,7 @@ static pt_code open_target(target *r, size_t slot, pt_error *err) {
 
 /* The run's status when this command ends, and its last manifest. */
 static pt_code close_target(target *r, pt_code rc, bool stop, const pt_error *why,
-                            pt_error *err) {
+                            const char *culprit, pt_error *err) {
   pt_code out = PT_OK;
   if (r->writer) {
     pt_error werr;
@@ -1740,9 +1741,12 @@ static pt_code close_target(target *r, pt_code rc, bool stop, const pt_error *wh
   long count = cJSON_GetArraySize(r->sessions);
   const cJSON *last = cJSON_GetArrayItem(r->sessions, count - 1);
   const char *last_status = pt_mf_status(last);
-  if (rc && rc != PT_EPARTIAL && rc != PT_EINTERRUPTED) {
+  if (rc && rc != PT_EPARTIAL && rc != PT_EINTERRUPTED && (r->failed_here || !culprit)) {
     r->status = PT_MF_STATUS_FAILED;
     pt_error_format(why, r->reason, sizeof r->reason);
+  } else if (rc && rc != PT_EPARTIAL && rc != PT_EINTERRUPTED) {
+    r->status = PT_MF_STATUS_INTERRUPTED;
+    snprintf(r->reason, sizeof r->reason, "stopped because target '%s' failed", culprit);
   } else if (stop || rc == PT_EINTERRUPTED) {
     r->status = PT_MF_STATUS_INTERRUPTED;
     snprintf(r->reason, sizeof r->reason, "interrupted by a signal");
@@ -1820,6 +1824,7 @@ pt_code pt_collect(const pt_collect_cfg *cfg, pt_collect_result *results, pt_err
         worst = PT_EPARTIAL;
       else if (src) {
         rc = src;
+        r->failed_here = src != PT_EINTERRUPTED;
         if (nt > 1)
           pt_error_prefix(err, "%s", r->t->environment);
       }
@@ -1829,11 +1834,15 @@ pt_code pt_collect(const pt_collect_cfg *cfg, pt_collect_result *results, pt_err
   if (!rc && stop)
     rc = PT_EINTERRUPTED;
   fatal = *err;
+  const char *culprit = NULL;
+  for (size_t i = 0; i < nt; i++)
+    if (tg[i].failed_here)
+      culprit = tg[i].t->environment;
   for (size_t i = 0; i < nt; i++) {
     target *r = &tg[i];
     pt_error cerr;
     pt_error_clear(&cerr);
-    pt_code crc = close_target(r, rc, stop, &fatal, &cerr);
+    pt_code crc = close_target(r, rc, stop, &fatal, culprit, &cerr);
     if (crc && !rc) {
       rc = crc;
       *err = cerr;

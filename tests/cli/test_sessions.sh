@@ -288,6 +288,19 @@ expect_err_has "ptbench: bare-metal: 2 sessions (complete)"
 [ "$(mf '.sessions[0].order.seed' "$TMP/ab/bare-metal")" = "$(mf '.sessions[0].order.seed' "$TMP/ab/vm")" ] &&
   ok || fail "a round's sessions share their order"
 
+t "a target that fails stops the others, whose manifests say why"
+start_fake --model "$TINY" --fault generate:500 || exit 1
+URL_BAD=$FAKE_URL
+run "$PTBENCH" collect --target a="$URL_A" --target b="$URL_BAD" -m tiny:1b \
+  --prompts "$TMP/prompts.txt" -n 1 --warmup 0 --max-failures 2 --sessions 2 --out "$TMP/bad"
+expect_status 1
+expect_err_has "b: every model with trials to run was skipped"
+[ "$(mf '.status, .reason, (.sessions | length)' "$TMP/bad/a" | tr '\n' '|')" = \
+  "interrupted|stopped because target 'b' failed|1|" ] && ok || fail "a: $(mf '[.status, .reason]' "$TMP/bad/a")"
+[ "$(mf '.status, .sessions[0].status' "$TMP/bad/b" | tr '\n' ' ')" = "failed failed " ] && ok ||
+  fail "b: $(mf '[.status, .sessions[0].status]' "$TMP/bad/b")"
+stop_fake "$FAKE_PID"
+
 t "every target's preflight runs before the first trial"
 run "$PTBENCH" collect --target a="$URL_A" --target b=127.0.0.1:1 -m tiny:1b \
   --prompts "$TMP/prompts.txt" -n 1 --out "$TMP/pre"
