@@ -89,10 +89,9 @@
 #define EIGEN_TOL 1e-8        /* (L9) lmerTest's tol */
 #define BOUNDARY_THETA 1e-5   /* (L6) lme4's boundary.tol */
 #define GRID_LO (-8.0)        /* (L6) log10 lambda */
-#define GRID_HI 8.0
 #define GRID_STEP 0.5
-#define GRID_MAX 64           /* room for the grid's points */
-_Static_assert((GRID_HI - GRID_LO) / GRID_STEP + 2 <= GRID_MAX, "grid too fine");
+#define GRID_STEPS 32         /* GRID_LO + GRID_STEPS * GRID_STEP = 8 */
+#define GRID_MAX (GRID_STEPS + 2)  /* the grid's points, and lambda = 0 */
 
 static const char *const status_names[] = {"ok", "no_between", "rows_are_sessions",
                                            "no_within", "exact"};
@@ -669,7 +668,7 @@ static double zeroin(work *w, double a, double b, double fa, double fb) {
 /* (L6): the REML estimate of lambda. *no_within when f keeps falling. */
 static double optimise(work *w, bool *no_within, pt_error *err) {
   *no_within = false;
-  size_t ng = (size_t)((GRID_HI - GRID_LO) / GRID_STEP) + 2;
+  size_t ng = GRID_MAX;
   double grid[GRID_MAX], fv[GRID_MAX], dv[GRID_MAX];
   bool okv[GRID_MAX];
   grid[0] = 0.0;

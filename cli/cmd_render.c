@@ -17,10 +17,12 @@ const pt_command pt_cmd_render = {
     "charts throughput.EXT and penalty.EXT in each format of --formats. It is\n"
     "built beside --out and renamed into place: on any failure the previous\n"
     "report stays as it was. --out may name a new or empty directory or a\n"
-    "previous report; other directories are refused. A template NAME is the\n"
-    "file NAME.mustache, looked up in each --templates DIR, then in the\n"
-    "installed templates, then in the source tree's templates/; partials\n"
-    "resolve the same way, and a missing one renders empty with a warning.",
+    "report ptbench made (its .ptbench-report marker lists every file in it);\n"
+    "other directories, links, and a directory holding the input are refused.\n"
+    "A template NAME is the file NAME.mustache, looked up in each --templates\n"
+    "DIR, then in the installed templates, then in the source tree's\n"
+    "templates/; partials resolve the same way, and a missing one renders\n"
+    "empty with a warning.",
     run,
 };
 
@@ -50,7 +52,7 @@ static int run(int argc, char **argv) {
     status = pt_report(&err);
     goto done;
   }
-  status = pt_render_cli_write(&r, doc);
+  status = pt_render_cli_write(&r, doc, (const char *const *)argv + first, 1);
 done:
   cJSON_Delete(doc);
   pt_render_cli_free(&r);

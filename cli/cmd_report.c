@@ -38,7 +38,8 @@ static int run(int argc, char **argv) {
   if (status >= 0)
     goto done;
   if ((doc = pt_analyze_cli_run(&a, argv + first, argc - first, &status)))
-    status = pt_render_cli_write(&r, doc);
+    status = pt_render_cli_write(&r, doc, (const char *const *)argv + first,
+                                 (size_t)(argc - first));
 done:
   cJSON_Delete(doc);
   pt_analyze_cli_free(&a);

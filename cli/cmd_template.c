@@ -66,7 +66,8 @@ const pt_command pt_cmd_template = {
     "nothing is added, not even a final newline. A partial {{>name}} is the file\n"
     "DIR/name.mustache, DIR being --partials or else the template's directory;\n"
     "a missing partial renders as nothing, with a warning. Templates follow the\n"
-    "Mustache spec (no lambdas).",
+    "Mustache spec (no lambdas). The output is capped at 256 MiB (exit 1), and a\n"
+    "render at 16777216 steps, tags and texts visited (exit 3).",
     run,
 };
 
@@ -91,7 +92,8 @@ static int run(int argc, char **argv) {
 
   pt_error err;
   pt_error_clear(&err);
-  pt_buf tmpl = PT_BUF_INIT, out = PT_BUF_INIT;
+  pt_buf tmpl = PT_BUF_INIT, out;
+  pt_buf_init(&out, PT_MUSTACHE_OUTPUT_MAX);  /* as render's: "output larger than N bytes" */
   cJSON *view = NULL;
   char *dir = NULL;
   int status = PT_EXIT_OK;

@@ -26,7 +26,8 @@ static void warn(void *ctx, const char *msg) {
   pt_warnf("%s", msg);
 }
 
-int pt_render_cli_write(const pt_render_cli *r, const cJSON *analysis) {
+int pt_render_cli_write(const pt_render_cli *r, const cJSON *analysis,
+                        const char *const *inputs, size_t ninputs) {
   pt_report_opts o;
   pt_report_opts_init(&o);
   o.template_name = r->template_name;
@@ -34,6 +35,8 @@ int pt_render_cli_write(const pt_render_cli *r, const cJSON *analysis) {
   o.ntemplate_dirs = r->templates.n;
   o.chart_formats = r->mask;
   o.warn = warn;
+  o.inputs = inputs;
+  o.ninputs = ninputs;
   pt_error err;
   pt_error_clear(&err);
   if (pt_report_write(analysis, &o, r->out, &err))

@@ -10,6 +10,7 @@
 #define PT_RENDER_OPTS_H
 
 #include <cJSON.h>
+#include <stddef.h>
 
 #include "cli/cli.h"
 
@@ -37,10 +38,12 @@ typedef struct pt_render_cli {
  * the exit status after printing the usage error for cmd. */
 int pt_render_cli_check(const pt_command *cmd, pt_render_cli *r);
 
-/* Write the report of analysis (render/report.h); warnings (a missing
+/* Write the report of analysis (render/report.h), made from the paths
+ * inputs[0..ninputs) (which --out may not be or hold); warnings (a missing
  * partial) and the closing "report written to DIR" go to stderr unless
  * --quiet. Returns the exit status; on failure nothing is left behind. */
-int pt_render_cli_write(const pt_render_cli *r, const cJSON *analysis);
+int pt_render_cli_write(const pt_render_cli *r, const cJSON *analysis,
+                        const char *const *inputs, size_t ninputs);
 
 void pt_render_cli_free(pt_render_cli *r);
 

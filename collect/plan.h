@@ -2,12 +2,19 @@
  * prompt files, the built-in prompts and the benchmark defaults.
  *
  * A plan lists models and, optionally, prompts, trials, warm-ups, Ollama
- * options and keep_alive (docs/collect.md "Plan files"). The article's
- * llm-benchmark file (`version: 2.0`, `models: - model: X`) is a plan as is.
+ * options and keep_alive (docs/collect.md "Plan files"). llm-benchmark's
+ * files are plans as they are: the article's (`version: 2.0`, `models:
+ * - model: X`), its custom benchmark file (`file_name: ...`, `version:
+ * 2.0.custom`) and its prompt entries (`- prompt: TEXT`, `keywords: ...`,
+ * no id: named p1, p2, ... by position, as plain strings are).
  * Parsing is strict: an unknown key or a value of the wrong type fails with
- * PT_EDATA at file:line:column (libyaml's marks). Command-line options
- * override what the plan says; pt_plan_finish() fills in the defaults.
- * A pt_plan owns all its strings; pt_plan_free() releases them.
+ * PT_EDATA at file:line:column (libyaml's marks). The YAML is read from
+ * libyaml's events with bounds checked as it is parsed: nesting deeper than
+ * PT_PLAN_MAX_DEPTH, aliases that expand the plan past PT_PLAN_MAX_EXPANDED
+ * and a NUL character in a string fail with PT_EDATA at the place.
+ * Command-line options override what the plan says; pt_plan_finish() fills
+ * in the defaults. A pt_plan owns all its strings; pt_plan_free() releases
+ * them.
  */
 #ifndef PT_PLAN_H
 #define PT_PLAN_H
@@ -27,6 +34,13 @@
 #define PT_DEFAULT_NUM_PREDICT 256
 #define PT_DEFAULT_NUM_CTX 4096
 #define PT_DEFAULT_KEEP_ALIVE "5m"
+
+/* Bounds on a plan's (and a YAML prompt file's) YAML (docs/collect.md). */
+#define PT_PLAN_MAX_BYTES ((size_t)1 << 20)     /* file size */
+#define PT_PLAN_MAX_DEPTH 64                    /* lists and mappings nested */
+/* Expanded size: every string's bytes plus one per value, counted again
+ * each time an alias repeats it. */
+#define PT_PLAN_MAX_EXPANDED ((size_t)8 << 20)
 
 typedef struct pt_prompt {
   char *id;
@@ -57,11 +71,13 @@ void pt_plan_free(pt_plan *p);
  * initialised; on failure it is left empty. */
 pt_code pt_plan_parse(const char *data, size_t len, const char *name, pt_plan *p,
                       pt_error *err);
-/* Read and parse a plan file (capped at 1 MiB); sets p->source. */
+/* Read and parse a plan file (capped at PT_PLAN_MAX_BYTES); sets
+ * p->source. */
 pt_code pt_plan_read(const char *path, pt_plan *p, pt_error *err);
 
 /* Replace the plan's prompts with those of a prompt file: a .yml/.yaml file
- * holds a YAML list of {id, text} (or plain strings, named p1, p2, ...);
+ * holds a YAML list of prompts as a plan's `prompts` (strings, {id, text},
+ * {prompt, keywords}: without an id named p1, p2, ...);
  * any other file holds one prompt per line (blank lines and lines starting
  * with '#' skipped), named p1, p2, ... */
 pt_code pt_prompts_read(const char *path, pt_plan *p, pt_error *err);

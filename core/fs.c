@@ -158,7 +158,12 @@ pt_code pt_mkdir_p(const char *path, pt_error *err) {
 }
 
 char *pt_mkdtemp_beside(const char *target, pt_error *err) {
-  char *parent = pt_path_dir(target);
+  size_t len = strlen(target);
+  while (len > 1 && target[len - 1] == '/')
+    len--;
+  char *t = strndup(target, len);
+  char *parent = t ? pt_path_dir(t) : NULL;
+  free(t);
   if (!parent || pt_mkdir_p(parent, err)) {
     if (!parent)
       pt_error_at(err, PT_ENOMEM, target, 0, 0, "out of memory");
@@ -166,15 +171,12 @@ char *pt_mkdtemp_beside(const char *target, pt_error *err) {
     return NULL;
   }
   free(parent);
-  size_t n = strlen(target) + 16;
+  size_t n = len + 16;
   char *tmp = malloc(n);
   if (!tmp) {
     pt_error_at(err, PT_ENOMEM, target, 0, 0, "out of memory");
     return NULL;
   }
-  size_t len = strlen(target);
-  while (len > 1 && target[len - 1] == '/')
-    len--;
   snprintf(tmp, n, "%.*s.tmp-XXXXXX", (int)len, target);
   if (!mkdtemp(tmp)) {
     pt_error_at(err, PT_EIO, target, 0, 0, "cannot create a directory beside it: %s",
@@ -185,41 +187,6 @@ char *pt_mkdtemp_beside(const char *target, pt_error *err) {
   /* mkdtemp makes it private (0700); it is renamed into place as output */
   chmod(tmp, 0777 & ~pt_umask());
   return tmp;
-}
-
-pt_code pt_replace_dir(const char *dir, const char *target, pt_error *err) {
-  size_t len = strlen(target);
-  while (len > 1 && target[len - 1] == '/')
-    len--;
-  char *t = strndup(target, len);
-  char *old = malloc(len + 16);
-  if (!t || !old) {
-    free(t);
-    free(old);
-    return pt_error_at(err, PT_ENOMEM, target, 0, 0, "out of memory");
-  }
-  snprintf(old, len + 16, "%s.old-XXXXXX", t);
-  pt_code rc = PT_OK;
-  bool moved = false;
-  if (pt_exists(t)) {
-    if (!mkdtemp(old) || rmdir(old) != 0 || rename(t, old) != 0)
-      rc = pt_error_at(err, PT_EIO, t, 0, 0, "cannot move the previous output aside: %s",
-                       strerror(errno));
-    else
-      moved = true;
-  }
-  if (!rc && rename(dir, t) != 0) {
-    rc = pt_error_at(err, PT_EIO, t, 0, 0, "cannot rename the new output into place: %s",
-                     strerror(errno));
-    if (moved)
-      rename(old, t);  /* put the previous output back */
-    moved = false;
-  }
-  if (moved)
-    pt_remove_tree(old);
-  free(t);
-  free(old);
-  return rc;
 }
 
 int pt_remove_tree(const char *path) {
@@ -249,7 +216,8 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-pt_code pt_list_dir(const char *dir, char ***names_out, size_t *n_out, pt_error *err) {
+static pt_code list_dir(const char *dir, bool hidden, char ***names_out, size_t *n_out,
+                        pt_error *err) {
   *names_out = NULL;
   *n_out = 0;
   DIR *d = opendir(dir);
@@ -260,8 +228,8 @@ pt_code pt_list_dir(const char *dir, char ***names_out, size_t *n_out, pt_error 
   pt_code rc = PT_OK;
   struct dirent *e;
   while (!rc && (e = readdir(d))) {
-    if (e->d_name[0] == '.')
-      continue;  /* ., .., hidden files */
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || (!hidden && e->d_name[0] == '.'))
+      continue;
     if (n == cap) {
       cap = cap ? cap * 2 : 16;
       char **p = realloc(names, cap * sizeof *p);
@@ -288,13 +256,21 @@ pt_code pt_list_dir(const char *dir, char ***names_out, size_t *n_out, pt_error 
   return PT_OK;
 }
 
+pt_code pt_list_dir(const char *dir, char ***names, size_t *n, pt_error *err) {
+  return list_dir(dir, false, names, n, err);
+}
+
+pt_code pt_list_dir_all(const char *dir, char ***names, size_t *n, pt_error *err) {
+  return list_dir(dir, true, names, n, err);
+}
+
 void pt_free_names(char **names, size_t n) {
   for (size_t i = 0; i < n; i++)
     free(names[i]);
   free(names);
 }
 
-/* A directory pt_mkdtemp_beside or pt_replace_dir made ("X.tmp-XXXXXX",
+/* A directory pt_mkdtemp_beside or pt_outdir_commit made ("X.tmp-XXXXXX",
  * "X.old-XXXXXX"), left behind only if ptbench was killed: never input. */
 static bool is_our_temp(const char *name) {
   size_t n = strlen(name);

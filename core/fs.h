@@ -4,6 +4,8 @@
  * Every function fills a pt_error naming the path on failure. Nothing here
  * leaves a half-written file at the target path: writes go to a temporary
  * file or directory beside the target and are renamed over it at the end.
+ * Replacing a whole directory is core/outdir.h's job: it replaces only
+ * directories ptbench made.
  */
 #ifndef PT_FS_H
 #define PT_FS_H
@@ -36,14 +38,14 @@ pt_code pt_mkdir_p(const char *path, pt_error *err);
 
 /* Create a fresh directory beside target ("<target>.tmp-XXXXXX", its parent
  * made if needed), with the mode mkdir would give it (0777 & ~umask), since
- * it becomes the output. Returns a malloc'ed path or NULL with err set. */
+ * it becomes the output. Trailing slashes of target are ignored. Returns a
+ * malloc'ed path or NULL with err set. Reports use pt_outdir_begin()
+ * (core/outdir.h), which adds the marker that makes it recognisable. */
 char *pt_mkdtemp_beside(const char *target, pt_error *err);
 
-/* Replace target (a directory that may or may not exist) with dir: the old
- * one is moved aside, dir renamed into place, then the old one removed. */
-pt_code pt_replace_dir(const char *dir, const char *target, pt_error *err);
-
-/* rm -rf; never follows symbolic links. Returns 0 or -1. */
+/* rm -rf; never follows symbolic links. Returns 0 or -1. Only for what
+ * ptbench made itself (its private temporary directories, or those
+ * core/outdir.h recognises by their marker). */
 int pt_remove_tree(const char *path);
 
 /* The directory part of path ("." when it has none, "/" for a file in the
@@ -56,6 +58,8 @@ char *pt_path_join(const char *a, const char *b);
 /* The entries of dir sorted by name, leaving out those whose name starts
  * with '.' (".", "..", hidden files). Free with pt_free_names. */
 pt_code pt_list_dir(const char *dir, char ***names, size_t *n, pt_error *err);
+/* The same, with the hidden entries too (not "." and ".."). */
+pt_code pt_list_dir_all(const char *dir, char ***names, size_t *n, pt_error *err);
 void pt_free_names(char **names, size_t n);
 
 /* Called for each file found; return non-zero to stop (that value is

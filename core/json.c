@@ -8,24 +8,48 @@
 #include "core/buf.h"
 #include "core/fs.h"
 
-cJSON *pt_json_parse(const char *data, size_t len, const char *name, pt_error *err) {
-  const char *end = NULL;
-  cJSON *json = cJSON_ParseWithLengthOpts(data, len, &end, false);
-  if (json)
-    return json;
-  /* cJSON points at where it gave up: turn that into line and column */
-  size_t at = end && end >= data && end <= data + len ? (size_t)(end - data) : 0;
-  long line = 1, col = 1;
+/* 1-based line and column of byte `at` of data. */
+static void position(const char *data, size_t at, long *line, long *col) {
+  *line = 1;
+  *col = 1;
   for (size_t i = 0; i < at; i++) {
     if (data[i] == '\n') {
-      line++;
-      col = 1;
+      (*line)++;
+      *col = 1;
     } else {
-      col++;
+      (*col)++;
     }
   }
+}
+
+/* JSON's whitespace (RFC 8259: space, tab, LF, CR), unlike cJSON's, which
+ * takes every byte up to 32 for one. */
+static bool json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+cJSON *pt_json_parse(const char *data, size_t len, const char *name, pt_error *err) {
+  const char *end = NULL;
+  long line, col;
+  cJSON *json = cJSON_ParseWithLengthOpts(data, len, &end, false);
+  if (json) {
+    /* what cJSON_ParseWithLengthOpts's require_null_terminated asks for,
+     * without its off-by-one on a buffer of exactly len bytes: after the
+     * document, whitespace only */
+    size_t at = end && end >= data && end <= data + len ? (size_t)(end - data) : len;
+    while (at < len && json_space(data[at]))
+      at++;
+    if (at == len)
+      return json;
+    cJSON_Delete(json);
+    position(data, at, &line, &col);
+    pt_error_at(err, PT_EPARSE, name, line, col,
+                "not valid JSON: unexpected data after the document, at byte offset %zu", at);
+    return NULL;
+  }
+  /* cJSON points at where it gave up: turn that into line and column */
+  size_t at = end && end >= data && end <= data + len ? (size_t)(end - data) : 0;
+  position(data, at, &line, &col);
   size_t blank = 0;
-  while (blank < len && strchr(" \t\r\n", data[blank]) && data[blank])
+  while (blank < len && json_space(data[blank]))
     blank++;
   if (blank == len)
     pt_error_at(err, PT_EPARSE, name, 0, 0, "empty document: expected JSON");

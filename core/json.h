@@ -14,8 +14,11 @@
 
 #include "core/error.h"
 
-/* Parse len bytes (need not be NUL-terminated). On a syntax error returns
- * NULL with PT_EPARSE at name:line:column. */
+/* Parse len bytes (need not be NUL-terminated): one JSON value, with only
+ * whitespace (space, tab, CR, LF) after it. On a syntax error, or anything
+ * else after the value (a second document, a NUL byte), returns NULL with
+ * PT_EPARSE at name:line:column; for trailing data the message gives the
+ * byte offset too. */
 cJSON *pt_json_parse(const char *data, size_t len, const char *name, pt_error *err);
 /* Read and parse a file ("-" = stdin), capped at max bytes (0 = 256 MiB). */
 cJSON *pt_json_read_file(const char *path, size_t max, pt_error *err);

@@ -25,6 +25,7 @@
 #include "core/buf.h"
 #include "core/fs.h"
 #include "core/json.h"
+#include "core/outdir.h"
 #include "render/chart.h"
 #include "render/html.h"
 #include "render/mustache.h"
@@ -437,12 +438,17 @@ static pt_code finish_report(void *ctx, const char *dir, const cJSON *view, cons
   return rc;
 }
 
-/* The stored hash of the report in place equals ours. */
+/* The report in place is ptbench's (core/outdir.h) and its stored hash
+ * equals ours. */
 static bool unchanged(const char *outdir, const char *hash) {
   char *p = pt_path_join(outdir, HASH_FILE);
+  char *m = pt_path_join(outdir, pt_outdir_marker(PT_OUTDIR_REPORT));
   pt_buf b = PT_BUF_INIT;
-  bool same = p && !pt_read_file(p, 64, &b, NULL) && b.len == strlen(hash) + 1 &&
+  bool same = p && m && pt_exists(m) &&
+              !pt_outdir_check(outdir, PT_OUTDIR_REPORT, NULL, 0, NULL) &&
+              !pt_read_file(p, 64, &b, NULL) && b.len == strlen(hash) + 1 &&
               !memcmp(b.data, hash, strlen(hash));
+  free(m);
   pt_buf_free(&b);
   free(p);
   return same;
@@ -584,6 +590,9 @@ static pt_code publish(batch *b, item *it, size_t index, pt_error *err) {
   ro.warn_ctx = it;
   ro.finish = finish_report;
   ro.finish_ctx = &fc;
+  ro.inputs = &it->input;
+  ro.ninputs = 1;
+  ro.keep_stale = true;  /* swept once for the whole site */
   if ((rc = pt_report_write(analysis, &ro, outdir, err)))
     goto done;
   it->res->state = PT_BATCH_PUBLISHED;
@@ -712,8 +721,15 @@ pt_code pt_batch_run(const char *const *inputs, size_t n, const pt_batch_opts *o
       snprintf(it->res->slug, sizeof it->res->slug, "%s-%u", base, k);
     }
   }
-  if ((rc = pt_mkdir_p(o->site, err)) || (rc = config_hash(o, &b.config, err)))
+  /* the site root is never removed; it is written into only when it is a
+   * ptbench site (core/outdir.h), and marked as one from the start */
+  static const char *const site_files[] = {"index.html", "index.md"};
+  if ((rc = pt_outdir_check(o->site, PT_OUTDIR_SITE, NULL, 0, err)) ||
+      (rc = pt_mkdir_p(o->site, err)) ||
+      (rc = pt_outdir_mark(o->site, PT_OUTDIR_SITE, site_files, 2, err)) ||
+      (rc = config_hash(o, &b.config, err)))
     goto done;
+  pt_outdir_clean_stale(o->site, time(NULL), PT_OUTDIR_STALE_SECONDS);
   if (!(b.page = pt_template_load(&o->templates, 1, PAGE_TEMPLATE, err))) {
     rc = err->code;
     goto done;

@@ -673,7 +673,9 @@ static pt_code render_range(renderer *r, const pt_mustache *t, size_t from, size
     const node *nd = &t->nodes[i];
     const cJSON *v;
     if (++r->steps > PT_MUSTACHE_MAX_STEPS) {
-      rc = pt_error_at(r->err, PT_ETOOBIG, t->name, nd->line, nd->column,
+      /* a text has no place of its own: name the section around it */
+      const node *at = nd->line ? nd : from > 0 ? &t->nodes[from - 1] : NULL;
+      rc = pt_error_at(r->err, PT_EDATA, t->name, at ? at->line : 0, at ? at->column : 0,
                        "rendering takes more than %lu steps: sections loop inside "
                        "each other too often", (unsigned long)PT_MUSTACHE_MAX_STEPS);
       break;

@@ -24,7 +24,10 @@
  * (a recursive partial that never ends) fail with PT_EDATA at the partial tag;
  * a render that visits more than PT_MUSTACHE_MAX_STEPS tags and texts
  * (sections over lists nested so deep the work explodes) fails with
- * PT_ETOOBIG, as does output past the `max` of the output buffer.
+ * PT_EDATA at the tag it stopped at: the template and its data are at fault,
+ * as for the partials. Output past the `max` of the output buffer fails with
+ * PT_ETOOBIG ("output larger than N bytes"); ptbench's commands cap it at
+ * PT_MUSTACHE_OUTPUT_MAX.
  */
 #ifndef PT_MUSTACHE_H
 #define PT_MUSTACHE_H
@@ -38,6 +41,8 @@
 #define PT_MUSTACHE_MAX_NESTING 256  /* sections open at once in one template */
 #define PT_MUSTACHE_MAX_PARTIALS 64  /* partials rendering inside each other */
 #define PT_MUSTACHE_MAX_STEPS (1UL << 24) /* tags and texts visited per render */
+/* The output cap of `ptbench render` (each file) and `ptbench template`. */
+#define PT_MUSTACHE_OUTPUT_MAX ((size_t)256 << 20)
 
 /* Where a partial tag stands, for messages about it. */
 typedef struct pt_mustache_loc {

@@ -6,8 +6,6 @@
  * first. Only then is the temporary directory made, filled (Markdown,
  * analysis.json, charts) and renamed over the target.
  */
-#include <dirent.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,13 +16,13 @@
 #include "core/buf.h"
 #include "core/fs.h"
 #include "core/json.h"
+#include "core/outdir.h"
 #include "render/chart.h"
 #include "render/mustache.h"
 #include "render/report.h"
 #include "render/view.h"
 
 #define TEMPLATE_MAX ((size_t)16 << 20)  /* bytes in one template or partial */
-#define OUTPUT_MAX ((size_t)256 << 20)   /* bytes of one rendered file */
 #define MAX_DIRS 64
 
 void pt_report_opts_init(pt_report_opts *o) {
@@ -186,7 +184,7 @@ static pt_code render(const search *s, const char *name, const cJSON *view, pt_b
   char *path = NULL;
   pt_code rc = read_template(s, name, &text, &path, err);
   if (!rc) {
-    pt_buf_init(out, OUTPUT_MAX);
+    pt_buf_init(out, PT_MUSTACHE_OUTPUT_MAX);
     rc = pt_mustache_render(text.data ? text.data : "", text.len, path, view, load_partial,
                             (void *)s, out, err);
   }
@@ -211,38 +209,6 @@ pt_mustache *pt_template_load(const char *const *dirs, size_t ndirs, const char 
   free(s.own_dir);
   pt_buf_free(&text);
   return t;
-}
-
-/* outdir may be replaced when it does not exist, is empty, or holds a
- * previous report (analysis.json); anything else is refused. */
-static pt_code check_outdir(const char *outdir, pt_error *err) {
-  struct stat st;
-  if (stat(outdir, &st) != 0)
-    return errno == ENOENT ? PT_OK
-                           : pt_error_at(err, PT_EIO, outdir, 0, 0,
-                                         "cannot create the report directory: %s", strerror(errno));
-  if (!S_ISDIR(st.st_mode))
-    return pt_error_at(err, PT_EUNSAFE, outdir, 0, 0,
-                       "refusing to replace it with a report: it is not a directory");
-  char *a = pt_path_join(outdir, PT_DOC_FILE);
-  if (!a)
-    return pt_error_set(err, PT_ENOMEM, "out of memory");
-  bool report = pt_exists(a);
-  free(a);
-  if (report)
-    return PT_OK;
-  DIR *d = opendir(outdir);
-  if (!d)
-    return pt_error_at(err, PT_EIO, outdir, 0, 0, "cannot read directory: %s", strerror(errno));
-  bool empty = true;
-  struct dirent *e;
-  while (empty && (e = readdir(d)))
-    empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
-  closedir(d);
-  return empty ? PT_OK
-               : pt_error_at(err, PT_EUNSAFE, outdir, 0, 0,
-                             "refusing to replace a directory that is not a ptbench report "
-                             "(no analysis.json); choose an empty or new --out directory");
 }
 
 static pt_code write_in(const char *dir, const char *name, const char *data, size_t len,
@@ -328,15 +294,17 @@ pt_code pt_report_write(const cJSON *analysis, const pt_report_opts *opts, const
   if (!rc)
     rc = render(&s, PT_REPORT_TABLE_TEMPLATE, view, &table, err);
   if (!rc)
-    rc = check_outdir(outdir, err);
-  if (!rc && !(tmp = pt_mkdtemp_beside(outdir, err)))
+    rc = pt_outdir_check(outdir, PT_OUTDIR_REPORT, opts->inputs, opts->ninputs, err);
+  if (!rc && !(tmp = pt_outdir_begin(outdir, !opts->keep_stale, err)))
     rc = err->code;
   /* the report is made in tmp (with the usual directory mode), then tmp is
    * renamed into place; on any failure it is removed */
   if (!rc && (rc = fill(tmp, analysis, view, opts, &readme, &table, err)))
     name_final(err, tmp, outdir);
   if (!rc)
-    rc = pt_replace_dir(tmp, outdir, err);
+    rc = pt_outdir_seal(tmp, err);
+  if (!rc)
+    rc = pt_outdir_commit(tmp, outdir, err);
   if (rc && tmp)
     pt_remove_tree(tmp);
   free(tmp);

@@ -7,8 +7,10 @@
  *   table.md       the results table (template "table.md")
  *   analysis.json  the analysis document as given
  *   throughput.EXT, penalty.EXT   the charts, one file per format asked for
+ *   .ptbench-report  the marker listing every file written (core/outdir.h)
  * Either the whole new report is in place or, on any failure, the previous
- * one is untouched and nothing is left behind.
+ * one is untouched and nothing is left behind. Only a directory ptbench
+ * made is replaced (core/outdir.h).
  *
  * Templates: a NAME is the file NAME.mustache (NAME may already end in
  * .mustache), looked up in opts->template_dirs in order, then in
@@ -25,6 +27,7 @@
 #define PT_REPORT_H
 
 #include <cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/error.h"
@@ -53,18 +56,25 @@ typedef struct pt_report_opts {
   void *warn_ctx;
   pt_report_finish_fn finish;         /* NULL = none */
   void *finish_ctx;
+  const char *const *inputs;          /* what the report is made from: the
+                                         output may not be or hold one */
+  size_t ninputs;
+  bool keep_stale;                    /* do not sweep stale temporary
+                                         directories beside outdir (the
+                                         caller did) */
 } pt_report_opts;
 
 /* Defaults: report.md, no extra template dirs, every chart format. */
 void pt_report_opts_init(pt_report_opts *o);
 
 /* Write the report of analysis into outdir (created, or replaced when it is
- * an empty directory or a previous report: one holding analysis.json).
- * Fails, leaving outdir as it was, with: PT_ESCHEMA (not an analysis
- * document), PT_ENOTFOUND (no such template; the message lists where it
- * looked), PT_EPARSE (malformed template, at file:line:column), PT_EUNSAFE
- * (outdir is a file or a directory that is not a report), PT_EIO (cannot
- * write; err names the path), PT_ENOMEM, or a chart's error. */
+ * an empty directory or a report ptbench made: pt_outdir_check). Fails,
+ * leaving outdir as it was, with: PT_ESCHEMA (not an analysis document),
+ * PT_ENOTFOUND (no such template; the message lists where it looked),
+ * PT_EPARSE (malformed template, at file:line:column), PT_EUNSAFE (outdir
+ * is a link, a file, a directory that is not a report, or holds an input),
+ * PT_EIO (cannot write; err names the path), PT_ENOMEM, or a chart's
+ * error. */
 pt_code pt_report_write(const cJSON *analysis, const pt_report_opts *opts, const char *outdir,
                         pt_error *err);
 

@@ -20,6 +20,7 @@
 #include "analyze/facts.h"
 #include "analyze/lmm.h"
 #include "collect/import.h"
+#include "collect/plan.h"
 #include "collect/probe.h"
 #include "collect/telemetry.h"
 #include "core/trial.h"
@@ -163,6 +164,37 @@ static pt_code mustache_case(void) {
 static void test_mustache_oom(void **state) {
   (void)state;
   each_failure(mustache_case, "mustache");
+}
+
+/* A plan with every kind of node, anchors and aliases, finished and turned
+ * into the manifest's JSON. */
+static pt_code plan_case(void) {
+  static const char yaml[] =
+      "version: 2.0.custom\nfile_name: x.yml\nmodels: [a, {model: b}]\n"
+      "prompts:\n  - id: x\n    text: &t Say hello.\n  - prompt: *t\n    keywords: k\n"
+      "  - plain\noptions: {stop: &s [END, STOP], top_k: 3, seed: 1}\nwarmup: 0\n"
+      "trials: 2\nkeep_alive: 5m\n";
+  pt_plan p;
+  pt_plan_init(&p);
+  pt_error err;
+  pt_error_clear(&err);
+  pt_code rc = pt_plan_parse(yaml, sizeof yaml - 1, "plan.yml", &p, &err);
+  if (!rc)
+    rc = pt_plan_finish(&p, &err);
+  if (!rc) {
+    cJSON *j = pt_plan_to_json(&p);
+    rc = j ? PT_OK : PT_ENOMEM;
+    cJSON_Delete(j);
+  }
+  if (rc)
+    snprintf(last_msg, sizeof last_msg, "%s", err.msg);
+  pt_plan_free(&p);
+  return rc;
+}
+
+static void test_plan_oom(void **state) {
+  (void)state;
+  each_failure(plan_case, "plan");
 }
 
 /* The trial charts (render/chart.h) built and drawn as SVG and PNG. */
@@ -392,6 +424,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_analyze_oom),
       cmocka_unit_test(test_mustache_oom),
+      cmocka_unit_test(test_plan_oom),
       cmocka_unit_test(test_import_oom),
       cmocka_unit_test(test_llama_bench_oom),
       cmocka_unit_test(test_csv_oom),

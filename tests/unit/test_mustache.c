@@ -288,6 +288,32 @@ static void test_output_cap(void **state) {
   cJSON_Delete(data);
 }
 
+/* Sections over lists inside each other: 100^4 visits of the text. The
+ * render stops after PT_MUSTACHE_MAX_STEPS with PT_EDATA (the template and
+ * its data are at fault: exit 3), at a tag of the template. */
+static void test_step_limit(void **state) {
+  (void)state;
+  cJSON *data = cJSON_CreateObject();
+  cJSON *l = cJSON_AddArrayToObject(data, "l");
+  for (int i = 0; i < 100; i++)
+    cJSON_AddItemToArray(l, cJSON_CreateNumber(i));
+  pt_buf out;
+  pt_buf_init(&out, 1 << 30);
+  pt_error err;
+  pt_error_clear(&err);
+  const char *tmpl = "{{#l}}{{#l}}{{#l}}{{#l}}x{{/l}}{{/l}}{{/l}}{{/l}}";
+  assert_int_equal(pt_mustache_render(tmpl, strlen(tmpl), "t", data, NULL, NULL, &out, &err),
+                   PT_EDATA);
+  assert_int_equal(pt_exit_status(err.code), PT_EXIT_DATA);
+  assert_string_equal(err.file, "t");
+  assert_int_equal(err.line, 1);
+  assert_true(err.column >= 1 && err.column <= (long)strlen(tmpl));
+  assert_non_null(strstr(err.msg, "rendering takes more than 16777216 steps"));
+  assert_int_equal(out.len, 0);
+  pt_buf_free(&out);
+  cJSON_Delete(data);
+}
+
 /* One compiled template renders many views; the template need not be
  * NUL-terminated. */
 static void test_compile_once(void **state) {
@@ -315,6 +341,7 @@ int main(void) {
       cmocka_unit_test(test_missing_partial_location),
       cmocka_unit_test(test_loader_error),
       cmocka_unit_test(test_output_cap),
+      cmocka_unit_test(test_step_limit),
       cmocka_unit_test(test_compile_once),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "collect/plan.h"
+#include "core/buf.h"
 #include "core/json.h"
 
 static pt_code parse(const char *yaml, pt_plan *p, pt_error *err) {
@@ -226,6 +227,195 @@ static void test_prompt_files(void **state) {
   pt_plan_free(&p);
 }
 
+/* llm-benchmark's files as they are (tests/data/llm-benchmark/README.md
+ * says where each comes from). */
+static void test_llm_benchmark_files(void **state) {
+  pt_plan p;
+  pt_error err;
+  pt_plan_init(&p);
+  pt_error_clear(&err);
+  assert_int_equal(pt_plan_read("tests/data/llm-benchmark/custombenchmarkmodels.yml", &p, &err),
+                   PT_OK);
+  assert_string_equal(p.version, "2.0.custom");
+  assert_int_equal(p.n_models, 2);
+  assert_string_equal(p.models[0], "deepseek-r1:1.5b");
+  assert_string_equal(p.models[1], "qwen:0.5b");
+  assert_int_equal(p.n_prompts, 0);
+  pt_plan_free(&p);
+
+  assert_int_equal(pt_plan_read("tests/data/llm-benchmark/instruct-prompts.yml", &p, &err), PT_OK);
+  assert_string_equal(p.version, "1.0");
+  assert_int_equal(p.n_models, 7);
+  assert_string_equal(p.models[6], "phi:2.7b");
+  assert_int_equal(p.n_prompts, 5);
+  /* no id: named by position, as plain strings are */
+  static const char *const texts[] = {
+      "Write a step-by-step guide on how to bake a chocolate cake from scratch.",
+      "Develop a python function that solves the following problem, sudoku game",
+      "Create a dialogue between two characters that discusses economic crisis",
+      "In a forest, there are brave lions living there. Please continue the story.",
+      "I'd like to book a flight for 4 to Seattle in U.S."};
+  for (size_t i = 0; i < 5; i++) {
+    char id[8];
+    snprintf(id, sizeof id, "p%zu", i + 1);
+    assert_string_equal(p.prompts[i].id, id);
+    assert_string_equal(p.prompts[i].text, texts[i]);
+  }
+  pt_plan_free(&p);
+
+  /* the same ids whatever else the entries hold, and with an id given */
+  assert_int_equal(parse("models: [a]\nprompts:\n  - prompt: x\n    keywords:\n"
+                         "  - id: mine\n    prompt: y\n  - z\n  - text: w\n    keywords: k\n",
+                         &p, &err),
+                   PT_OK);
+  assert_int_equal(p.n_prompts, 4);
+  assert_string_equal(p.prompts[0].id, "p1");
+  assert_string_equal(p.prompts[1].id, "mine");
+  assert_string_equal(p.prompts[1].text, "y");
+  assert_string_equal(p.prompts[2].id, "p3");
+  assert_string_equal(p.prompts[3].id, "p4");
+  assert_string_equal(p.prompts[3].text, "w");
+  pt_plan_free(&p);
+}
+
+/* Plans a hostile or careless writer could make, generated here: each must
+ * fail with PT_EDATA at the place given, quickly and in little memory. The
+ * places are worked out in the comments from the text each builds. */
+static void test_hostile_plans(void **state) {
+  pt_plan p;
+  pt_error err;
+  pt_buf b = PT_BUF_INIT;
+
+  /* issue 13 item 7: one 400,000-byte prompt anchored and aliased 90,000
+   * times (1 MB of YAML). Expanded size: the mapping 1, "prompts" 1 + 7,
+   * the list 1, the prompt 1 + 400,000, and 400,001 more per alias; past
+   * 8 MiB (8,388,608) once 10 + 400,001 * (1 + k) > 8,388,608, at the
+   * k = 20th alias, on line 2 + 20 = 22, column 5. */
+  assert_int_equal(pt_buf_puts(&b, "prompts:\n  - &p \""), PT_OK);
+  for (int i = 0; i < 400000; i++)
+    assert_int_equal(pt_buf_putc(&b, 'x'), PT_OK);
+  assert_int_equal(pt_buf_puts(&b, "\"\n"), PT_OK);
+  for (int i = 0; i < 90000; i++)
+    assert_int_equal(pt_buf_puts(&b, "  - *p\n"), PT_OK);
+  pt_plan_init(&p);
+  pt_error_clear(&err);
+  assert_int_equal(pt_plan_parse(b.data, b.len, "plan.yml", &p, &err), PT_EDATA);
+  assert_int_equal(err.line, 22);
+  assert_int_equal(err.column, 5);
+  assert_non_null(strstr(err.msg, "expands to more than 8388608 bytes"));
+  pt_buf_reset(&b);
+
+  /* nested anchors ("billion laughs"): ten times more per level; the
+   * limit is met inside, whatever key the aliases sit under */
+  assert_int_equal(pt_buf_puts(&b, "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n"), PT_OK);
+  for (int i = 1; i < 10; i++)
+    assert_int_equal(pt_buf_printf(&b, "l%d: &l%d [*l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, "
+                                       "*l%d, *l%d, *l%d]\n",
+                                   i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1,
+                                   i - 1, i - 1),
+                     PT_OK);
+  pt_error_clear(&err);
+  assert_int_equal(pt_plan_parse(b.data, b.len, "plan.yml", &p, &err), PT_EDATA);
+  assert_non_null(strstr(err.msg, "expands to more than"));
+  /* weights: l0's list 1 + 10 * 2 = 21, l1's 1 + 10 * 21 = 211, l2's
+   * 2,111, l3's 21,111, l4's 211,111, l5's 2,111,111. Lines 1-6 with the
+   * root mapping (1) and each key (1 + 2) come to 2,345,695; line 7 adds 4,
+   * then 2,111,111 per alias of l5: 8,679,032 > 8,388,608 at the third,
+   * column 20 of "l6: &l6 [*l5, *l5, *l5, ...". */
+  assert_int_equal(err.line, 7);
+  assert_int_equal(err.column, 20);
+  pt_buf_reset(&b);
+
+  /* issue 13 item 8: 100,000 levels of nesting (200 KB). The mapping is
+   * level 1, "models:"'s list level 2 at column 9, so the 64th '[' (level
+   * 65) is at column 9 + 63 = 72. */
+  assert_int_equal(pt_buf_puts(&b, "models: "), PT_OK);
+  for (int i = 0; i < 100000; i++)
+    assert_int_equal(pt_buf_putc(&b, '['), PT_OK);
+  assert_int_equal(pt_buf_putc(&b, 'x'), PT_OK);
+  for (int i = 0; i < 100000; i++)
+    assert_int_equal(pt_buf_putc(&b, ']'), PT_OK);
+  pt_error_clear(&err);
+  assert_int_equal(pt_plan_parse(b.data, b.len, "plan.yml", &p, &err), PT_EDATA);
+  assert_int_equal(err.line, 1);
+  assert_int_equal(err.column, 72);
+  assert_non_null(strstr(err.msg, "nested more than 64 deep"));
+  pt_buf_reset(&b);
+
+  /* the same in block style: "- " opens a list each, from column 1 */
+  for (int i = 0; i < 100000; i++)
+    assert_int_equal(pt_buf_puts(&b, "- "), PT_OK);
+  assert_int_equal(pt_buf_puts(&b, "x\n"), PT_OK);
+  pt_error_clear(&err);
+  assert_int_equal(pt_plan_parse(b.data, b.len, "plan.yml", &p, &err), PT_EDATA);
+  assert_int_equal(err.line, 1);
+  assert_int_equal(err.column, 1 + 2 * 64);
+  pt_buf_reset(&b);
+
+  /* depth 64 itself is fine (then the walker says what is wrong) */
+  assert_int_equal(pt_buf_puts(&b, "models: "), PT_OK);
+  for (int i = 0; i < 63; i++)
+    assert_int_equal(pt_buf_putc(&b, '['), PT_OK);
+  for (int i = 0; i < 63; i++)
+    assert_int_equal(pt_buf_putc(&b, ']'), PT_OK);
+  pt_error_clear(&err);
+  assert_int_equal(pt_plan_parse(b.data, b.len, "plan.yml", &p, &err), PT_EDATA);
+  assert_non_null(strstr(err.msg, "a model entry must be"));
+  pt_buf_free(&b);
+
+  /* issue 13 item 10: "mis\0tral" was cut to "mis" */
+  static const struct {
+    const char *yaml;
+    size_t len;
+    long line, col;
+    const char *has;
+  } cases[] = {
+      {"models:\n  - \"mis\\0tral\"\n", 0, 2, 5, "a NUL character (\\0) in a string"},
+      {"models:\n  - model: a\nprompts:\n  - text: \"x\\0\"\n", 0, 4, 11, "NUL"},
+      {"models:\n  - model: a\nversion: \"\\x00\"\n", 0, 3, 10, "NUL"},
+      /* a raw NUL byte is refused by libyaml itself (a parse error) */
+      {"models: [a]\x00\n", 13, 1, 12, "control characters are not allowed (U+0000, at byte "
+                                         "offset 11)"},
+      {"models: *nope\n", 0, 1, 9, "alias '*nope' names no anchor"},
+      /* an anchor names its node once the node is whole: no recursion */
+      {"models: &m [a, *m]\n", 0, 1, 16, "alias '*m' names no anchor"},
+      /* models listed twice: the first repeat in file order is b (4th) */
+      {"models: [a, b, c, b, a]\n", 0, 1, 19, "model 'b' is listed twice"},
+      {"prompts:\n  - prompt: a\n    text: a\n", 0, 3, 5, "give 'text' or 'prompt', not both"},
+      {"prompts:\n  - keywords: k\n", 0, 2, 5, "prompt without 'text' (or 'prompt')"},
+      {"prompts:\n  - prompt: [a]\n", 0, 2, 13, "'text' must be a string"},
+      {"file_name: [a]\n", 0, 1, 12, "'file_name' must be a string"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    size_t len = cases[i].len ? cases[i].len : strlen(cases[i].yaml);
+    pt_plan_init(&p);
+    pt_error_clear(&err);
+    pt_code rc = pt_plan_parse(cases[i].yaml, len, "plan.yml", &p, &err);
+    if (rc == PT_OK || err.line != cases[i].line || err.column != cases[i].col ||
+        !strstr(err.msg, cases[i].has))
+      fail_msg("case %zu: %s at %ld:%ld: %s", i, pt_strerror(rc), err.line, err.column,
+               err.msg);
+    assert_int_equal(p.n_models, 0);
+    pt_plan_free(&p);
+  }
+}
+
+/* An anchor used a few times is what aliases are for: fine. */
+static void test_aliases_within_bounds(void **state) {
+  pt_plan p;
+  pt_error err;
+  assert_int_equal(parse("prompts:\n  - id: a\n    text: &t Say hello.\n  - id: b\n    text: *t\n"
+                         "models: &m [m1, m2]\noptions: {stop: *m}\n",
+                         &p, &err),
+                   PT_OK);
+  assert_int_equal(p.n_prompts, 2);
+  assert_string_equal(p.prompts[1].text, "Say hello.");
+  assert_int_equal(p.n_models, 2);
+  cJSON *stop = pt_json_get(p.extra_options, "stop");
+  assert_int_equal(cJSON_GetArraySize(stop), 2);
+  pt_plan_free(&p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_article_file),
@@ -234,6 +424,9 @@ int main(void) {
       cmocka_unit_test(test_null_values_unset),
       cmocka_unit_test(test_finish),
       cmocka_unit_test(test_prompt_files),
+      cmocka_unit_test(test_llm_benchmark_files),
+      cmocka_unit_test(test_hostile_plans),
+      cmocka_unit_test(test_aliases_within_bounds),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
