@@ -132,50 +132,34 @@ static cJSON *trials_json(long ok, long failed, long warmup) {
 }
 
 cJSON *pt_manifest_session_json(const pt_manifest_session *s) {
-  cJSON *o = cJSON_CreateObject(), *order = cJSON_CreateObject(),
-        *endpoint = cJSON_CreateObject(), *ollama = cJSON_CreateObject();
+  /* every object is attached as it is made, so a failure frees it all */
+  cJSON *o = cJSON_CreateObject(), *order = NULL, *endpoint = NULL, *ollama = NULL;
   bool fixed = !s->order || !strcmp(s->order, PT_MF_ORDER_FIXED);
-  bool ok = o && order && endpoint && ollama &&
+  bool ok = o && pt_json_add_str(o, PT_MF_RUN_ID, s->run_id) &&
+            pt_json_add_str(o, PT_MF_STATUS, s->status) &&
+            pt_json_add_str(o, PT_MF_REASON, s->reason) &&
+            pt_json_add_str(o, PT_MF_STARTED_AT, s->started_at) &&
+            pt_json_add_str(o, PT_MF_ENDED_AT, s->ended_at) &&
+            pt_json_add_str(o, PT_MF_BOOT_ID, s->boot_id) &&
+            (order = cJSON_AddObjectToObject(o, PT_MF_ORDER)) != NULL &&
             pt_json_add_str(order, PT_MF_MODE, fixed ? PT_MF_ORDER_FIXED : PT_MF_ORDER_RANDOM) &&
             (fixed ? cJSON_AddNullToObject(order, PT_MF_SEED) != NULL
                    : cJSON_AddNumberToObject(order, PT_MF_SEED, (double)s->order_seed) != NULL) &&
+            (endpoint = cJSON_AddObjectToObject(o, PT_MF_ENDPOINT)) != NULL &&
             pt_json_add_str(endpoint, PT_MF_URL, s->endpoint_url) &&
             cJSON_AddBoolToObject(endpoint, PT_MF_LOCAL, s->endpoint_local) &&
-            pt_json_add_str(ollama, PT_MF_VERSION, s->ollama_version);
-  if (!ok) {
-    cJSON_Delete(order);
-    cJSON_Delete(endpoint);
-    cJSON_Delete(ollama);
-    cJSON_Delete(o);
-    return NULL;
-  }
-  ok = pt_json_add_str(o, PT_MF_RUN_ID, s->run_id) &&
-       pt_json_add_str(o, PT_MF_STATUS, s->status) &&
-       pt_json_add_str(o, PT_MF_REASON, s->reason) &&
-       pt_json_add_str(o, PT_MF_STARTED_AT, s->started_at) &&
-       pt_json_add_str(o, PT_MF_ENDED_AT, s->ended_at) &&
-       pt_json_add_str(o, PT_MF_BOOT_ID, s->boot_id);
-  if (!ok) {
-    cJSON_Delete(order);
-    cJSON_Delete(endpoint);
-    cJSON_Delete(ollama);
-    cJSON_Delete(o);
-    return NULL;
-  }
-  /* take() frees what it fails on; what is not attached yet leaks only on
-   * allocation failure inside cJSON, where the process is done */
-  ok = take(o, PT_MF_ORDER, order) && take(o, PT_MF_ENDPOINT, endpoint) &&
-       take(o, PT_MF_OLLAMA, ollama) &&
-       take(o, PT_MF_MODELS, models_json(s->models, s->n_models)) &&
-       take(o, PT_MF_HOST, s->host ? pt_host_to_json(s->host) : cJSON_CreateNull()) &&
-       take(o, PT_MF_NOTES, dup_or(s->notes, true)) &&
-       (!s->telemetry || take(o, PT_MF_TELEMETRY, pt_telemetry_info_json(s->telemetry))) &&
-       take(o, PT_MF_TRIALS, trials_json(s->ok, s->failed, s->warmup)) &&
-       take(o, PT_MF_SKIPPED, s->skipped ? cJSON_Duplicate(s->skipped, true)
-                                         : cJSON_CreateArray()) &&
-       take(o, PT_MF_UNLOAD, dup_or(s->unload, false)) &&
-       (!s->forced || take(o, PT_MF_FORCED, cJSON_Duplicate(s->forced, true))) &&
-       (!s->differs || take(o, PT_MF_DIFFERS, cJSON_Duplicate(s->differs, true)));
+            (ollama = cJSON_AddObjectToObject(o, PT_MF_OLLAMA)) != NULL &&
+            pt_json_add_str(ollama, PT_MF_VERSION, s->ollama_version) &&
+            take(o, PT_MF_MODELS, models_json(s->models, s->n_models)) &&
+            take(o, PT_MF_HOST, s->host ? pt_host_to_json(s->host) : cJSON_CreateNull()) &&
+            take(o, PT_MF_NOTES, dup_or(s->notes, true)) &&
+            (!s->telemetry || take(o, PT_MF_TELEMETRY, pt_telemetry_info_json(s->telemetry))) &&
+            take(o, PT_MF_TRIALS, trials_json(s->ok, s->failed, s->warmup)) &&
+            take(o, PT_MF_SKIPPED, s->skipped ? cJSON_Duplicate(s->skipped, true)
+                                              : cJSON_CreateArray()) &&
+            take(o, PT_MF_UNLOAD, dup_or(s->unload, false)) &&
+            (!s->forced || take(o, PT_MF_FORCED, cJSON_Duplicate(s->forced, true))) &&
+            (!s->differs || take(o, PT_MF_DIFFERS, cJSON_Duplicate(s->differs, true)));
   if (!ok) {
     cJSON_Delete(o);
     return NULL;
@@ -192,31 +176,21 @@ static bool copy_key(cJSON *to, const cJSON *from, const char *key, bool null_if
 }
 
 cJSON *pt_manifest_to_json(const pt_manifest *m) {
-  cJSON *o = cJSON_CreateObject(), *tool = cJSON_CreateObject();
+  cJSON *o = cJSON_CreateObject(), *tool = NULL;
   cJSON *sessions = m->sessions ? cJSON_Duplicate(m->sessions, true) : cJSON_CreateArray();
-  bool ok = o && tool && sessions && cJSON_IsArray(sessions) &&
-            cJSON_AddStringToObject(tool, PT_MF_NAME, "ptbench") &&
-            cJSON_AddStringToObject(tool, PT_MF_VERSION, PTBENCH_VERSION);
+  bool ok = o && sessions && cJSON_IsArray(sessions);
   if (ok && m->current) {
     cJSON *cur = pt_manifest_session_json(m->current);
     ok = cur && cJSON_AddItemToArray(sessions, cur);
     if (!ok)
       cJSON_Delete(cur);
   }
-  if (!ok) {
-    cJSON_Delete(tool);
-    cJSON_Delete(sessions);
-    cJSON_Delete(o);
-    return NULL;
-  }
-  const cJSON *first = cJSON_GetArrayItem(sessions, 0);
-  ok = cJSON_AddStringToObject(o, PT_MF_SCHEMA, PT_MANIFEST_SCHEMA) && take(o, PT_MF_TOOL, tool);
-  if (!ok) {
-    cJSON_Delete(sessions);
-    cJSON_Delete(o);
-    return NULL;
-  }
-  ok = copy_key(o, first, PT_MF_RUN_ID, true) &&
+  const cJSON *first = ok ? cJSON_GetArrayItem(sessions, 0) : NULL;
+  ok = ok && cJSON_AddStringToObject(o, PT_MF_SCHEMA, PT_MANIFEST_SCHEMA) &&
+       (tool = cJSON_AddObjectToObject(o, PT_MF_TOOL)) != NULL &&
+       cJSON_AddStringToObject(tool, PT_MF_NAME, "ptbench") &&
+       cJSON_AddStringToObject(tool, PT_MF_VERSION, PTBENCH_VERSION) &&
+       copy_key(o, first, PT_MF_RUN_ID, true) &&
        pt_json_add_str(o, PT_MF_ENVIRONMENT, m->environment) &&
        pt_json_add_str(o, PT_MF_LABEL, m->label) && pt_json_add_str(o, PT_MF_STATUS, m->status) &&
        pt_json_add_str(o, PT_MF_REASON, m->reason) &&

@@ -19,6 +19,8 @@
 #include "analyze/analysis.h"
 #include "analyze/facts.h"
 #include "analyze/lmm.h"
+#include "collect/collect.h"
+#include "collect/manifest.h"
 #include "collect/import.h"
 #include "collect/plan.h"
 #include "collect/probe.h"
@@ -420,6 +422,72 @@ static void test_lmm_oom(void **state) {
   each_failure(lmm_case, "session model");
 }
 
+/* The manifest of a run with an earlier session and a live one: rendered,
+ * parsed back and read through the accessors; and a session's order. */
+static pt_code manifest_case(void) {
+  pt_error err;
+  pt_error_clear(&err);
+  pt_host h;
+  pt_plan plan;
+  pt_plan_init(&plan);
+  const char *models[] = {"m:1b"};
+  pt_code rc = pt_host_probe("tests/data/sysroot/amd-vm", &h, &err);
+  if (rc)
+    return rc;
+  if (!(rc = pt_plan_set_models(&plan, models, 1, &err)))
+    rc = pt_plan_finish(&plan, &err);
+  pt_model_info mi = {.name = "m:1b", .digest = "d"};
+  pt_manifest_session s = {.run_id = "r1", .status = "complete", .started_at = "t0",
+                           .ended_at = "t1", .boot_id = "b", .order = PT_MF_ORDER_RANDOM,
+                           .order_seed = 5, .endpoint_url = "http://127.0.0.1:1",
+                           .ollama_version = "0.12.6", .models = &mi, .n_models = 1,
+                           .host = &h, .ok = 1};
+  cJSON *first = rc ? NULL : pt_manifest_session_json(&s);
+  cJSON *sessions = cJSON_CreateArray();
+  if (!rc && (!first || !sessions || !cJSON_AddItemToArray(sessions, first))) {
+    if (first && (!sessions || !first->prev))
+      cJSON_Delete(first);
+    rc = PT_ENOMEM;
+  }
+  pt_buf text = PT_BUF_INIT;
+  cJSON *back = NULL;
+  if (!rc) {
+    s.run_id = "r2";
+    s.status = "running";
+    s.ended_at = NULL;
+    pt_manifest m = {.environment = "vm", .status = "running", .plan = &plan, .stream = true,
+                     .order = PT_MF_ORDER_RANDOM, .sessions_planned = 2, .sessions = sessions,
+                     .current = &s};
+    rc = pt_manifest_render(&m, &text);
+  }
+  if (!rc && !(back = pt_json_parse(text.data, text.len, "manifest", &err)))
+    rc = err.code;
+  if (!rc) {
+    pt_mf_facts f = pt_mf_facts_of(back);
+    if (pt_mf_session_count(back) != 2 || !f.host || !pt_mf_primary_gpu(f.host))
+      rc = PT_EINTERNAL;
+  }
+  pt_order_item *order = NULL;
+  size_t n;
+  if (!rc)
+    rc = pt_session_order(5, 5, false, 42, 0, &order, &n, &err);
+  free(order);
+  cJSON_Delete(back);
+  pt_buf_free(&text);
+  cJSON_Delete(sessions);
+  pt_plan_free(&plan);
+  pt_host_free(&h);
+  snprintf(last_msg, sizeof last_msg, "%s", err.msg);
+  return rc;
+}
+
+static void test_manifest_oom(void **state) {
+  (void)state;
+  parse_oom_is_eparse = true;
+  each_failure(manifest_case, "manifest");
+  parse_oom_is_eparse = false;
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_analyze_oom),
@@ -431,6 +499,7 @@ int main(void) {
       cmocka_unit_test(test_lmm_oom),
       cmocka_unit_test(test_chart_oom),
       cmocka_unit_test(test_probe_oom),
+      cmocka_unit_test(test_manifest_oom),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
