@@ -109,6 +109,10 @@ typedef struct session {
   bool *skip;               /* per plan model: skipped for the rest of the session */
   cJSON *skipped, *unload, *forced, *differs;
   size_t total, finished;
+  /* a resumed session keeps what it found when it started */
+  cJSON *orig_host;         /* its host object, NULL = none recorded */
+  char *orig_boot_id, *orig_version, *orig_ended_at;
+  bool was_complete;        /* it had ended complete: nothing to run keeps it so */
 } session;
 
 typedef struct target {
@@ -355,15 +359,16 @@ static void session_view(const target *r, bool as_interrupted, pt_manifest_sessi
                                          : NULL;
   ms->started_at = s->started_at;
   ms->ended_at = ended ? s->ended_at : as_interrupted ? LW_STAMP : NULL;
-  ms->boot_id = s->boot_id;
+  ms->boot_id = s->orig_boot_id ? s->orig_boot_id : s->boot_id;
   ms->order = s->fixed ? PT_MF_ORDER_FIXED : PT_MF_ORDER_RANDOM;
   ms->order_seed = s->seed;
   ms->endpoint_url = r->t->url;
   ms->endpoint_local = pt_url_is_local(r->t->url);
-  ms->ollama_version = r->version;
+  ms->ollama_version = s->orig_version ? s->orig_version : r->version;
   ms->models = r->models;
   ms->n_models = r->models ? r->plan->n_models : 0;
   ms->host = s->have_host ? &s->host : NULL;
+  ms->host_json = s->orig_host;
   ms->notes = r->notes;
   ms->ok = s->ok;
   ms->failed = s->failed;
@@ -675,11 +680,11 @@ static pt_code plan_differences(target *r, const cJSON *m, pt_buf *out) {
   if (!rc)
     rc = diff_objects(pt_mf_options(m), opts, NULL, "option", out);
   if (!rc)  /* the plan's extra options */
-    rc = diff_objects(pt_json_get(rp, "options"), pt_json_get(plan, "options"), opts, "option",
-                      out);
+    rc = diff_objects(pt_json_get(rp, PT_MF_PLAN_OPTIONS), pt_json_get(plan, PT_MF_PLAN_OPTIONS),
+                      opts, "option", out);
   static const char *const keys[][2] = {
-      {"models", "models"}, {PT_MF_PROMPTS, "prompts"}, {"trials", "trials"},
-      {"warmup", "warm-ups"}};
+      {PT_MF_PLAN_MODELS, "models"}, {PT_MF_PROMPTS, "prompts"}, {PT_MF_PLAN_TRIALS, "trials"},
+      {PT_MF_PLAN_WARMUP, "warm-ups"}};
   for (size_t i = 0; !rc && i < sizeof keys / sizeof *keys; i++)
     rc = diff_value(pt_json_get(rp, keys[i][0]), pt_json_get(plan, keys[i][0]), keys[i][1], out);
   const char *order = pt_mf_order(m);
@@ -701,7 +706,7 @@ static pt_code check_resume_plan(target *r, const cJSON *m, pt_error *err) {
   if (!now || !plan_opts)
     rc = pt_error_set(err, PT_ENOMEM, "out of memory");
   const cJSON *pairs[][2] = {{pt_mf_options(m), now},
-                             {pt_json_get(pt_mf_plan(m), "options"), plan_opts}};
+                             {pt_json_get(pt_mf_plan(m), PT_MF_PLAN_OPTIONS), plan_opts}};
   for (size_t i = 0; !rc && i < 2; i++) {
     if (!pairs[i][0] || cJSON_Compare(pairs[i][0], pairs[i][1], true))
       continue;
@@ -1053,6 +1058,10 @@ static void session_free(session *s) {
   cJSON_Delete(s->unload);
   cJSON_Delete(s->forced);
   cJSON_Delete(s->differs);
+  cJSON_Delete(s->orig_host);
+  free(s->orig_boot_id);
+  free(s->orig_version);
+  free(s->orig_ended_at);
   memset(s, 0, sizeof *s);
 }
 
@@ -1080,13 +1089,16 @@ static pt_code unload_models(target *r, cJSON **out, pt_error *err) {
     const char *m = r->plan->models[i];
     if (!pt_ollama_find_model(ps, m))
       continue;
-    cJSON *req = cJSON_CreateObject(), *name = cJSON_CreateString(m);
-    if (!req || !name || !cJSON_AddItemToArray(names, name) ||
-        !cJSON_AddStringToObject(req, "model", m) ||
+    cJSON *name = cJSON_CreateString(m);
+    if (!name || !cJSON_AddItemToArray(names, name)) {
+      cJSON_Delete(name);
+      rc = pt_error_set(err, PT_ENOMEM, "out of memory");
+      break;
+    }
+    cJSON *req = cJSON_CreateObject();
+    if (!req || !cJSON_AddStringToObject(req, "model", m) ||
         !cJSON_AddNumberToObject(req, "keep_alive", 0) ||
         !cJSON_AddBoolToObject(req, "stream", false)) {
-      if (!cJSON_IsString(name) || !names->child)
-        cJSON_Delete(name);
       cJSON_Delete(req);
       rc = pt_error_set(err, PT_ENOMEM, "out of memory");
       break;
@@ -1158,23 +1170,22 @@ static pt_code unload_models(target *r, cJSON **out, pt_error *err) {
   return PT_OK;
 }
 
-/* What differs in this session's machine from the run's first session
- * (analyze/facts.h): warned about and recorded in the session. */
-static pt_code compare_with_first(target *r, pt_error *err) {
+/* What differs in this session's machine from ref's (the run's first
+ * session, or for a resumed session what it found when it started;
+ * analyze/facts.h): warned about and recorded in the session. */
+static pt_code compare_machine(target *r, const cJSON *ref_host, const char *ref_version,
+                               const char *ref_name, const char *now_name, pt_error *err) {
   session *s = &r->s;
-  const cJSON *first = cJSON_GetArrayItem(r->sessions, 0);
-  if (!first || !s->have_host)
+  if (!ref_host || !s->have_host)
     return PT_OK;
   cJSON *host = pt_host_to_json(&s->host);
   if (!host)
     return pt_error_set(err, PT_ENOMEM, "out of memory");
-  char now[32];
-  snprintf(now, sizeof now, "session %ld", s->index);
-  pt_env_facts fa = {"session 1", pt_mf_host(first), pt_mf_ollama_version(first), NAN, NAN};
-  pt_env_facts fb = {now, host, r->version, NAN, NAN};
+  pt_env_facts fa = {ref_name, ref_host, ref_version, NAN, NAN};
+  pt_env_facts fb = {now_name, host, r->version, NAN, NAN};
   pt_fact_warnings fw = {0};
   pt_code rc = pt_facts_compare(&fa, &fb, &fw, err);
-  if (!rc && fw.n && !(s->differs = cJSON_CreateArray()))
+  if (!rc && fw.n && !s->differs && !(s->differs = cJSON_CreateArray()))
     rc = pt_error_set(err, PT_ENOMEM, "out of memory");
   for (size_t i = 0; !rc && i < fw.n; i++) {
     warn(r, "%s: %s", r->t->out_dir, fw.items[i].message);
@@ -1190,6 +1201,29 @@ static pt_code compare_with_first(target *r, pt_error *err) {
   pt_fact_warnings_free(&fw);
   cJSON_Delete(host);
   return rc;
+}
+
+/* A session resumed in another boot: its trials span two. */
+static pt_code note_reboot(target *r, pt_error *err) {
+  session *s = &r->s;
+  if (!s->orig_boot_id || !s->boot_id || !strcmp(s->orig_boot_id, s->boot_id))
+    return PT_OK;
+  char msg[600];
+  snprintf(msg, sizeof msg, "session %s is resumed after a reboot (boot_id %s, then %s): its "
+           "trials span two boots; --add-session would start a session of its own",
+           s->run_id, s->orig_boot_id, s->boot_id);
+  warn(r, "%s: %s", r->t->out_dir, msg);
+  cJSON *o = cJSON_CreateObject();
+  if (!s->differs)
+    s->differs = cJSON_CreateArray();
+  if (!o || !s->differs || !cJSON_AddItemToArray(s->differs, o) ||
+      !cJSON_AddStringToObject(o, PT_MF_CODE, "boot-changed") ||
+      !cJSON_AddStringToObject(o, PT_MF_MESSAGE, msg)) {
+    if (o && !o->prev)
+      cJSON_Delete(o);
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
+  }
+  return PT_OK;
 }
 
 /* Make the directory, open trials.csv, lock: before the first row. */
@@ -1244,8 +1278,17 @@ static pt_code begin_session(target *r, uint64_t round_seed, pt_error *err) {
      * skipped again (their skips are recorded anew if they fail again) */
     const cJSON *u = pt_json_get(r->resume, PT_MF_UNLOAD);
     const cJSON *fo = pt_json_get(r->resume, PT_MF_FORCED);
+    const cJSON *d = pt_json_get(r->resume, PT_MF_DIFFERS);
+    const cJSON *h = pt_mf_host(r->resume);
+    const char *b = pt_mf_boot_id(r->resume), *v = pt_mf_ollama_version(r->resume),
+               *e = pt_mf_ended_at(r->resume), *was = pt_mf_status(r->resume);
+    s->was_complete = was && !strcmp(was, PT_MF_STATUS_COMPLETE) && e;
     if ((cJSON_IsObject(u) && !(s->unload = cJSON_Duplicate(u, true))) ||
-        (cJSON_IsArray(fo) && !(s->forced = cJSON_Duplicate(fo, true))))
+        (cJSON_IsArray(fo) && !(s->forced = cJSON_Duplicate(fo, true))) ||
+        (cJSON_IsArray(d) && !(s->differs = cJSON_Duplicate(d, true))) ||
+        (h && !(s->orig_host = cJSON_Duplicate(h, true))) ||
+        (b && !(s->orig_boot_id = strdup(b))) || (v && !(s->orig_version = strdup(v))) ||
+        (e && !(s->orig_ended_at = strdup(e))))
       rc = pt_error_set(err, PT_ENOMEM, "out of memory");
   } else {
     new_run_id(s->run_id, sizeof s->run_id);
@@ -1311,8 +1354,20 @@ static pt_code begin_session(target *r, uint64_t round_seed, pt_error *err) {
                          .endpoint_url = r->t->url};
   if ((rc = pt_telemetry_open(&tc, &s->host, &s->telemetry, err)))
     return rc;
-  if (existing > 0 && (rc = compare_with_first(r, err)))
-    return rc;
+  if (s->resumed) {
+    char now[96];
+    snprintf(now, sizeof now, "session %ld, resumed", s->index);
+    if ((rc = note_reboot(r, err)) ||
+        (rc = compare_machine(r, s->orig_host, s->orig_version, "its start", now, err)))
+      return rc;
+  } else if (existing > 0) {
+    const cJSON *first = cJSON_GetArrayItem(r->sessions, 0);
+    char now[32];
+    snprintf(now, sizeof now, "session %ld", s->index);
+    if ((rc = compare_machine(r, pt_mf_host(first), pt_mf_ollama_version(first), "session 1",
+                              now, err)))
+      return rc;
+  }
   if ((rc = open_writer(r, err)))
     return rc;
   r->live = true;
@@ -1330,7 +1385,10 @@ static pt_code end_session(target *r, const char *status, const char *reason, pt
   s->status = status;
   if (reason)
     snprintf(s->reason, sizeof s->reason, "%s", reason);
-  pt_iso_now(s->ended_at);
+  if (s->was_complete && s->finished == 0 && !strcmp(status, PT_MF_STATUS_COMPLETE))
+    snprintf(s->ended_at, sizeof s->ended_at, "%s", s->orig_ended_at);  /* nothing ran */
+  else
+    pt_iso_now(s->ended_at);
   pt_telemetry_get_info(s->telemetry, &s->tinfo);
   s->tinfo_final = true;
   pt_telemetry_close(s->telemetry);

@@ -151,7 +151,9 @@ cJSON *pt_manifest_session_json(const pt_manifest_session *s) {
             (ollama = cJSON_AddObjectToObject(o, PT_MF_OLLAMA)) != NULL &&
             pt_json_add_str(ollama, PT_MF_VERSION, s->ollama_version) &&
             take(o, PT_MF_MODELS, models_json(s->models, s->n_models)) &&
-            take(o, PT_MF_HOST, s->host ? pt_host_to_json(s->host) : cJSON_CreateNull()) &&
+            take(o, PT_MF_HOST, s->host_json ? cJSON_Duplicate(s->host_json, true)
+                                : s->host  ? pt_host_to_json(s->host)
+                                           : cJSON_CreateNull()) &&
             take(o, PT_MF_NOTES, dup_or(s->notes, true)) &&
             (!s->telemetry || take(o, PT_MF_TELEMETRY, pt_telemetry_info_json(s->telemetry))) &&
             take(o, PT_MF_TRIALS, trials_json(s->ok, s->failed, s->warmup)) &&

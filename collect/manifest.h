@@ -91,9 +91,14 @@
 #define PT_MF_STILL_LOADED "still_loaded"
 #define PT_MF_CODE "code"
 #define PT_MF_MESSAGE "message"
+/* the plan object (written by pt_plan_to_json, collect/plan.c) */
+#define PT_MF_PLAN_MODELS "models"
 #define PT_MF_PROMPTS "prompts"              /* plan.prompts[]: {id, text} */
 #define PT_MF_ID "id"
 #define PT_MF_TEXT "text"
+#define PT_MF_PLAN_TRIALS "trials"
+#define PT_MF_PLAN_WARMUP "warmup"
+#define PT_MF_PLAN_OPTIONS "options"
 /* models[] */
 #define PT_MF_DIGEST "digest"
 #define PT_MF_FAMILY "family"
@@ -215,6 +220,7 @@ typedef struct pt_manifest_session {
   const pt_model_info *models;
   size_t n_models;
   const pt_host *host;      /* NULL = null */
+  const cJSON *host_json;   /* written as "host" instead of host, when not NULL */
   const cJSON *notes;       /* --note KEY=VALUE as an object; NULL = {} */
   const pt_telemetry_info *telemetry;  /* NULL = not written */
   long ok, failed, warmup;  /* this session's rows */

@@ -216,6 +216,33 @@ expect_err_has "starting session 3 of 3"
   fail "seq repeats in session 2"
 whole "$R" && ok || fail "CSV not whole"
 
+t "a session resumed after a reboot keeps its boot_id and says its trials span two boots"
+cp -r "$TMP/int" "$TMP/reboot"
+# make its last session unfinished again: drop its last two rows
+S3=$(mf '.sessions[2].run_id' "$TMP/reboot")
+head -n -2 "$TMP/int/trials.csv" >"$TMP/reboot/trials.csv"
+jq '.sessions[2].status = "interrupted"' "$TMP/int/manifest.json" >"$TMP/reboot/manifest.json"
+echo 33333333-3333-4333-8333-333333333333 >"$ROOT/proc/sys/kernel/random/boot_id"
+run "$PTBENCH" collect --env vm --host "$FAKE_URL" -m slow:1b --prompts "$TMP/prompts.txt" -n 3 \
+  --out "$TMP/reboot" --resume
+expect_status 0
+expect_err_has "session $S3 is resumed after a reboot (boot_id 22222222-2222-4222-8222-222222222222, then 33333333-3333-4333-8333-333333333333): its trials span two boots"
+[ "$(mf '.sessions[2].boot_id, .sessions[2].differs[0].code, .sessions[2].status' "$TMP/reboot" | tr '\n' ' ')" = \
+  "22222222-2222-4222-8222-222222222222 boot-changed complete " ] && ok ||
+  fail "session 3: $(mf '.sessions[2] | [.boot_id, .differs, .status]' "$TMP/reboot")"
+[ "$(ok_keys "$TMP/reboot/trials.csv" "$S3" | wc -l)" = 6 ] && ok || fail "session 3 finished"
+echo 22222222-2222-4222-8222-222222222222 >"$ROOT/proc/sys/kernel/random/boot_id"
+
+t "a resumed run with nothing to do leaves its sessions as they were"
+cp "$TMP/int/manifest.json" "$TMP/int.manifest.before"
+run "$PTBENCH" collect --env vm --host "$FAKE_URL" -m slow:1b --prompts "$TMP/prompts.txt" -n 3 \
+  --out "$TMP/int" --resume
+expect_status 0
+expect_err_has "resuming: 6 trials already ok, 0 to run"
+[ "$(jq -c '[.sessions[] | [.run_id, .status, .started_at, .ended_at, .trials]]' "$TMP/int/manifest.json")" = \
+  "$(jq -c '[.sessions[] | [.run_id, .status, .started_at, .ended_at, .trials]]' "$TMP/int.manifest.before")" ] &&
+  ok || fail "the sessions changed"
+
 t "a second collect on a run directory in use is refused"
 "$PTBENCH" collect --quiet --env vm --host "$FAKE_URL" -m slow:1b --prompts "$TMP/prompts.txt" \
   -n 3 --out "$TMP/int" --add-session 2>"$TMP/lock.err" &
@@ -287,6 +314,54 @@ expect_err_has "ptbench: vm: starting session 2 of 2"
 expect_err_has "ptbench: bare-metal: 2 sessions (complete)"
 [ "$(mf '.sessions[0].order.seed' "$TMP/ab/bare-metal")" = "$(mf '.sessions[0].order.seed' "$TMP/ab/vm")" ] &&
   ok || fail "a round's sessions share their order"
+
+t "two targets interrupted, then --resume: still A B A B, every session whole"
+stop_fake
+start_fake --realtime --model 'slow:1b:100,tokens=20,load=0,prompt-rate=100000' || exit 1
+SLOW_A=$FAKE_URL
+start_fake --realtime --model 'slow:1b:100,tokens=20,load=0,prompt-rate=100000' || exit 1
+SLOW_B=$FAKE_URL
+"$PTBENCH" collect --target a="$SLOW_A" --target b="$SLOW_B" -m slow:1b --prompts "$TMP/prompts.txt" \
+  -n 2 --sessions 2 --out "$TMP/abi" 2>"$TMP/abi.err" &
+pid=$!
+for ((i = 0; i < 400; i++)); do
+  [ -f "$TMP/abi/b/trials.csv" ] && [ "$(wc -l <"$TMP/abi/b/trials.csv")" -ge 3 ] && break
+  sleep 0.05
+done
+kill -INT "$pid"
+wait "$pid"
+[ $? = 130 ] && ok || fail "exit: $(cat "$TMP/abi.err")"
+[ "$(mf '.status, (.sessions | length)' "$TMP/abi/a" | tr '\n' ' ')" = "interrupted 1 " ] && ok ||
+  fail "a: $(mf '[.status, (.sessions | length)]' "$TMP/abi/a")"
+run "$PTBENCH" collect --target a="$SLOW_A" --target b="$SLOW_B" -m slow:1b --prompts "$TMP/prompts.txt" \
+  -n 2 --out "$TMP/abi" --resume
+expect_status 0
+order=$( (mf '.sessions[] | "\(.started_at) A"' "$TMP/abi/a"; mf '.sessions[] | "\(.started_at) B"' "$TMP/abi/b") |
+        sort | awk '{ print $2 }' | tr -d '\n')
+[ "$order" = ABAB ] && ok || fail "order: $order"
+for d in a b; do
+  [ "$(mf '.status, ([.sessions[].status] | unique | join(" ")), (.sessions | length)' "$TMP/abi/$d" | tr '\n' ' ')" = \
+    "complete complete 2 " ] && ok || fail "$d: $(mf '[.status, .sessions[].status]' "$TMP/abi/$d")"
+  for id in $(mf '.sessions[].run_id' "$TMP/abi/$d"); do
+    [ "$(ok_keys "$TMP/abi/$d/trials.csv" "$id" | wc -l)" = 4 ] && ok || fail "$d: session $id"
+  done
+done
+stop_fake
+
+t "--add-session with targets: a session each, in turn"
+start_fake --model "$TINY" || exit 1
+URL_A=$FAKE_URL
+start_fake --model "$TINY" || exit 1
+URL_B=$FAKE_URL
+run "$PTBENCH" collect --target bare-metal="$URL_A" --target vm="$URL_B" -m tiny:1b \
+  --prompts "$TMP/prompts.txt" -n 1 --sessions 2 --out "$TMP/ab" --add-session
+expect_status 0
+for d in bare-metal vm; do
+  [ "$(mf '.sessions | length' "$TMP/ab/$d")" = 4 ] && ok || fail "$d: $(mf '.sessions | length' "$TMP/ab/$d")"
+done
+order=$( (mf '.sessions[] | "\(.started_at) A"' "$TMP/ab/bare-metal"; mf '.sessions[] | "\(.started_at) B"' "$TMP/ab/vm") |
+        sort | awk '{ print $2 }' | tr -d '\n')
+[ "$order" = ABABABAB ] && ok || fail "order: $order"
 
 t "a target that fails stops the others, whose manifests say why"
 start_fake --model "$TINY" --fault generate:500 || exit 1
