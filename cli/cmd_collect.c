@@ -20,7 +20,7 @@ static int run(int argc, char **argv);
 
 const pt_command pt_cmd_collect = {
     "collect",
-    "--env NAME [options]",
+    "--env NAME [options] | --target NAME=URL... [options]",
     "run benchmark trials against an Ollama server into a run directory",
     "Each trial is one /api/generate request; its row is appended to\n"
     "OUT/trials.csv as it ends, and OUT/manifest.json describes the run (options,\n"
@@ -354,7 +354,8 @@ static int run(int argc, char **argv) {
     goto done;
   }
   if (!target_args.n && !env) {
-    pt_usage_error(&pt_cmd_collect, "--env NAME is required (e.g. --env bare-metal)");
+    pt_usage_error(&pt_cmd_collect, "--env NAME is required (e.g. --env bare-metal), or --target "
+                                    "NAME=URL");
     goto done;
   }
   if (env && !valid_env(env)) {
