@@ -51,6 +51,13 @@ all:
           ollama_host: $URL_B
 INV
 
+t "the shipped inventory and playbook parse"
+run ansible-playbook -i "$SRC/examples/ansible/inventory.yml" "$SRC/examples/ansible/playbook.yml" --syntax-check
+expect_status 0
+run ansible-inventory -i "$SRC/examples/ansible/inventory.yml" --list
+[ "$(printf '%s' "$out" | jq -r '[.bare_metal.hosts[], .vm.hosts[]] | join(" ")')" = \
+  "gpu-host-1.example.net gpu-vm-1.example.net" ] && ok || fail "groups: $out"
+
 for round in 1 2; do
   t "playbook run $round"
   run ansible-playbook -i "$TMP/inventory.yml" "$SRC/examples/ansible/playbook.yml"
