@@ -1,5 +1,5 @@
 /* cli/cmd_batch.c - `ptbench batch`: a report for every archive of runs, and
- * a site index (render/batch.h does the work; this file parses options and
+ * a site index (site/batch.h does the work; this file parses options and
  * reports each archive's outcome in input order). */
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 #include "cli/cli.h"
 #include "core/interrupt.h"
 #include "core/msg.h"
-#include "render/batch.h"
+#include "site/batch.h"
 #include "render/chart.h"
 
 static int run(int argc, char **argv);

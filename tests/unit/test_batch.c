@@ -1,6 +1,6 @@
 /* tests/unit/test_batch.c - the pieces of `ptbench batch`: slugs, the FNV-1a
- * hash, front matter, Markdown to HTML (render/html.h) and safe extraction
- * with small caps (render/archive.h). Archives are written here with
+ * hash, front matter, Markdown to HTML (site/html.h) and safe extraction
+ * with small caps (site/archive.h). Archives are written here with
  * libarchive's writer into a temporary directory, then extracted; each case
  * states the outcome and, for a refusal, the words of the message.
  */
@@ -19,9 +19,9 @@
 
 #include "core/buf.h"
 #include "core/fs.h"
-#include "render/archive.h"
-#include "render/batch.h"
-#include "render/html.h"
+#include "site/archive.h"
+#include "site/batch.h"
+#include "site/html.h"
 
 /* ------------------------------------------------------------------ slugs */
 

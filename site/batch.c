@@ -1,11 +1,11 @@
-/* render/batch.c - a static site of reports from many run archives (see
+/* site/batch.c - a static site of reports from many run archives (see
  * batch.h). Workers take inputs in turn; each input is hashed, skipped when
  * unchanged, else extracted into its own private directory, analyzed and
  * written by pt_report_write(), whose finish hook adds the front matter, the
  * HTML page and the source hash inside the report's temporary directory so
  * that they land atomically with the rest. The index is written last, from
  * the results in a fixed order. */
-#include "render/batch.h"
+#include "site/batch.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -27,7 +27,7 @@
 #include "core/json.h"
 #include "core/outdir.h"
 #include "render/chart.h"
-#include "render/html.h"
+#include "site/html.h"
 #include "render/mustache.h"
 #include "render/report.h"
 

@@ -1,5 +1,5 @@
-/* render/html.c - Markdown to static HTML pages with cmark-gfm (see html.h). */
-#include "render/html.h"
+/* site/html.c - Markdown to static HTML pages with cmark-gfm (see html.h). */
+#include "site/html.h"
 
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm.h>

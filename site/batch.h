@@ -1,12 +1,12 @@
-/* render/batch.h - a static site of reports from many run archives.
+/* site/batch.h - a static site of reports from many run archives.
  *
  * `ptbench batch` hands pt_batch_run() a list of inputs, each a directory of
  * run directories (trials.csv + manifest.json at any depth) or an archive of
  * one (.tar.gz, .tgz, .tar.xz, .txz, .tar, .zip; extracted with
- * render/archive.h into a private temporary directory that is removed
+ * site/archive.h into a private temporary directory that is removed
  * afterwards). Each input becomes SITE/<slug>/: the report of
  * render/report.h (README.md with YAML front matter, table.md, analysis.json,
- * charts) plus index.html (render/html.h) and .source-hash. SITE/index.md and
+ * charts) plus index.html (site/html.h) and .source-hash. SITE/index.md and
  * SITE/index.html list every input published, newest first.
  *
  * Slugs come from the input's base name without its archive suffix:
@@ -29,7 +29,7 @@
 #include <stddef.h>
 
 #include "core/error.h"
-#include "render/archive.h"
+#include "site/archive.h"
 
 #define PT_BATCH_SLUG_MAX 64  /* bytes in a slug, before a "-N" suffix */
 

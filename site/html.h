@@ -1,4 +1,4 @@
-/* render/html.h - static HTML pages from the Markdown ptbench writes.
+/* site/html.h - static HTML pages from the Markdown ptbench writes.
  *
  * The Markdown of a report or site index is converted with cmark-gfm (tables,
  * strikethrough and autolink extensions) with CMARK_OPT_DEFAULT: raw HTML in
