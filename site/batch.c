@@ -1,10 +1,14 @@
-/* site/batch.c - a static site of reports from many run archives (see
- * batch.h). Workers take inputs in turn; each input is hashed, skipped when
- * unchanged, else extracted into its own private directory, analyzed and
- * written by pt_report_write(), whose finish hook adds the front matter, the
- * HTML page and the source hash inside the report's temporary directory so
- * that they land atomically with the rest. The index is written last, from
- * the results in a fixed order. */
+/* site/batch.c - a static site of reports from many run archives, with
+ * memory (see batch.h).
+ *
+ * pt_batch_run: check the site, read its state (site/state.h), give every
+ * input its source, slug and title, then let workers take inputs in turn:
+ * each is hashed, skipped when unchanged, else extracted into its own
+ * private directory, analyzed and written by pt_report_write(), whose
+ * finish hook adds index.md, the HTML page and the source hash inside the
+ * report's temporary directory so that they land atomically with the rest.
+ * Then the state is updated (and pruned), saved, and the index written from
+ * it (site/index.h). */
 #include "site/batch.h"
 
 #include <dirent.h>
@@ -12,6 +16,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,19 +29,23 @@
 #include "analyze/doc.h"
 #include "core/buf.h"
 #include "core/fs.h"
+#include "core/hash.h"
 #include "core/json.h"
 #include "core/outdir.h"
 #include "render/chart.h"
-#include "site/html.h"
 #include "render/mustache.h"
 #include "render/report.h"
+#include "site/html.h"
+#include "site/index.h"
+#include "site/page.h"
 
-#define PAGE_TEMPLATE "page.html.mustache"
-#define INDEX_TEMPLATE "site-index.md.mustache"
+#define PAGE_FILE "index.md"              /* an archive's page */
 #define HASH_FILE ".source-hash"
-#define SITE_TITLE "Benchmark archives"
-#define PAGE_MAX ((size_t)256 << 20)      /* bytes in one HTML page */
+#define SITE_LAYOUT "site layout 2"       /* hashed: a report of another layout is rebuilt */
+#define PAGE_MAX ((size_t)256 << 20)      /* bytes in one page */
 #define HASH_DEPTH 32                     /* directory levels hashed */
+#define WORK_PREFIX "ptbench-batch-"      /* the private temporary directory */
+#define WORK_MARKER ".ptbench-batch"      /* in it: "ptbench batch PID\n" */
 
 void pt_batch_opts_init(pt_batch_opts *o) {
   o->site = "site";
@@ -44,8 +53,16 @@ void pt_batch_opts_init(pt_batch_opts *o) {
   o->chart_formats = PT_CHART_SVG;
   o->jobs = 1;
   o->tmpdir = NULL;
+  o->prune = false;
   o->interrupted = NULL;
   pt_extract_limits_init(&o->limits);
+}
+
+void pt_batch_outcome_free(pt_batch_outcome *o) {
+  if (!o)
+    return;
+  free(o->earlier);
+  memset(o, 0, sizeof *o);
 }
 
 /* ------------------------------------------------------------------ names */
@@ -101,6 +118,42 @@ static char *input_title(const char *input) {
     }
   }
   return t;
+}
+
+char *pt_batch_relative_path(const char *from, const char *to) {
+  /* the longest common prefix ending at a component boundary */
+  size_t common = 0;
+  for (size_t i = 0;; i++) {
+    bool end_f = from[i] == '\0' || from[i] == '/', end_t = to[i] == '\0' || to[i] == '/';
+    if (end_f && end_t)
+      common = i;
+    if (from[i] != to[i] || !from[i])
+      break;
+  }
+  pt_buf b = PT_BUF_INIT;
+  pt_code rc = PT_OK;
+  /* one ".." per component of from after the common part */
+  for (const char *p = from + common; *p && !rc;) {
+    while (*p == '/')
+      p++;
+    if (!*p)
+      break;
+    rc = pt_buf_puts(&b, b.len ? "/.." : "..");
+    while (*p && *p != '/')
+      p++;
+  }
+  const char *rest = to + common;
+  while (*rest == '/')
+    rest++;
+  if (!rc && *rest)
+    rc = b.len ? pt_buf_printf(&b, "/%s", rest) : pt_buf_puts(&b, rest);
+  if (!rc && !b.len)
+    rc = pt_buf_puts(&b, ".");
+  if (rc) {
+    pt_buf_free(&b);
+    return NULL;
+  }
+  return pt_buf_detach(&b, NULL);
 }
 
 /* ---------------------------------------------------------------- hashing */
@@ -178,11 +231,10 @@ static pt_code hash_tree(unsigned long long *h, const char *dir, int depth, pt_e
   return rc;
 }
 
-/* -------------------------------------------------------------- templates */
-
 /* Everything besides the input that shapes a report. */
 static pt_code config_hash(const pt_batch_opts *o, unsigned long long *h, pt_error *err) {
   *h = hash_str(PT_FNV_OFFSET, "ptbench " PTBENCH_VERSION);
+  *h = hash_str(*h, SITE_LAYOUT);
   unsigned formats = o->chart_formats;
   *h = pt_fnv1a(*h, &formats, sizeof formats);
   const char *dirs[] = {o->templates, PTBENCH_SHARE_DIR "/templates",
@@ -198,15 +250,101 @@ static pt_code config_hash(const pt_batch_opts *o, unsigned long long *h, pt_err
   return PT_OK;
 }
 
+/* ------------------------------------------------- temporary directories */
+
+/* "ptbench-batch-XXXXXX", X as mkdtemp fills them. */
+static bool work_name(const char *name) {
+  size_t k = strlen(WORK_PREFIX);
+  if (strncmp(name, WORK_PREFIX, k) || strlen(name) != k + 6)
+    return false;
+  for (const char *p = name + k; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+      return false;
+  return true;
+}
+
+/* The process a work directory's marker names, or 0 when it names none. */
+static long marker_pid(const char *dir) {
+  char *mp = pt_path_join(dir, WORK_MARKER);
+  pt_buf b = PT_BUF_INIT;
+  struct stat st;
+  long pid = 0;
+  if (mp && lstat(mp, &st) == 0 && S_ISREG(st.st_mode) && !pt_read_file(mp, 64, &b, NULL)) {
+    char *end;
+    static const char head[] = "ptbench batch ";
+    if (b.len > sizeof head - 1 && !strncmp(b.data, head, sizeof head - 1)) {
+      errno = 0;
+      pid = strtol(b.data + sizeof head - 1, &end, 10);
+      if (errno || pid <= 0 || *end != '\n')
+        pid = 0;
+    }
+  }
+  pt_buf_free(&b);
+  free(mp);
+  return pid;
+}
+
+size_t pt_batch_clean_stale(const char *tmpdir, time_t now, time_t max_age) {
+  char **names;
+  size_t n, removed = 0;
+  if (pt_list_dir_all(tmpdir, &names, &n, NULL))
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!work_name(names[i]))
+      continue;
+    char *p = pt_path_join(tmpdir, names[i]);
+    struct stat st;
+    long pid;
+    if (p && lstat(p, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+        now - st.st_mtime > max_age && (pid = marker_pid(p)) > 0 &&
+        pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH &&
+        pt_remove_tree(p) == 0)
+      removed++;
+    free(p);
+  }
+  pt_free_names(names, n);
+  return removed;
+}
+
+/* A fresh private work directory in tmp, holding its marker. */
+static char *work_begin(const char *tmp, pt_error *err) {
+  char *dir = pt_path_join(tmp, WORK_PREFIX "XXXXXX");
+  if (!dir) {
+    pt_error_set(err, PT_ENOMEM, "out of memory");
+    return NULL;
+  }
+  if (!mkdtemp(dir)) {
+    pt_error_at(err, PT_EIO, dir, 0, 0, "cannot create a temporary directory: %s",
+                strerror(errno));
+    free(dir);
+    return NULL;
+  }
+  char line[48];
+  int k = snprintf(line, sizeof line, "ptbench batch %ld\n", (long)getpid());
+  char *mp = pt_path_join(dir, WORK_MARKER);
+  pt_code rc = mp ? pt_write_file_atomic(mp, line, (size_t)k, err)
+                  : pt_error_set(err, PT_ENOMEM, "out of memory");
+  free(mp);
+  if (rc) {
+    pt_remove_tree(dir);
+    free(dir);
+    return NULL;
+  }
+  return dir;
+}
+
 /* ------------------------------------------------------------ the batch */
 
 typedef struct item {
   const char *input;
   pt_batch_result *res;
-  char *title;              /* input_title() */
+  char *title;              /* unique among the site's archives */
+  char *source;             /* the input relative to the site, NULL when it
+                               cannot be resolved */
   char date[48];            /* ISO 8601, for the front matter and the order */
   char hash[20];            /* "%016llx" */
-  cJSON *entry;             /* the index row, once published or unchanged */
+  pt_site_archive archive;  /* the state's entry, once published or unchanged */
+  bool have_archive;
 } item;
 
 typedef struct batch {
@@ -219,30 +357,22 @@ typedef struct batch {
   unsigned long long config;
 } batch;
 
-/* An acceptable date from a manifest: "YYYY-MM-DD" then time characters. */
-static bool valid_date(const char *s) {
-  if (!s)
-    return false;
-  size_t n = strlen(s);
-  if (n < 10 || n > 40)
-    return false;
-  for (size_t i = 0; i < 10; i++)
-    if ((i == 4 || i == 7) ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
-      return false;
-  return strspn(s + 10, "0123456789-:.TZ+ ") == n - 10;
-}
-
 /* The latest started_at/ended_at of the manifests, else the input's mtime. */
 static void input_date(const cJSON *analysis, const char *input, char *out, size_t size) {
   const char *best = NULL;
+  pt_site_date best_d = {0, false, false};
   const cJSON *env;
   cJSON_ArrayForEach(env, pt_doc_environments(analysis)) {
     const cJSON *m = pt_doc_env_manifest(env);
     const char *keys[] = {"started_at", "ended_at"};
     for (size_t i = 0; i < 2; i++) {
       const char *d = pt_json_str(m, keys[i]);
-      if (valid_date(d) && (!best || strcmp(d, best) > 0))
+      pt_site_date pd;
+      if (d && strlen(d) < size && pt_site_date_parse(d, &pd) &&
+          (!best || pd.epoch > best_d.epoch)) {
         best = d;
+        best_d = pd;
+      }
     }
   }
   if (best) {
@@ -256,144 +386,6 @@ static void input_date(const cJSON *analysis, const char *input, char *out, size
     snprintf(out, size, "1970-01-01T00:00:00Z");
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t utf8_len(const unsigned char *s) {
-  if (s[0] < 0x80)
-    return 1;
-  size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-  if (s[0] >= 0xf8)
-    return 0;
-  for (size_t i = 1; i < n; i++)
-    if ((s[i] & 0xc0) != 0x80)
-      return 0;
-  return n;
-}
-
-/* A YAML double-quoted scalar: \ and " escaped, control bytes as \xNN,
- * invalid UTF-8 as U+FFFD. */
-static pt_code yaml_quote(pt_buf *b, const char *s) {
-  pt_code rc = pt_buf_putc(b, '"');
-  for (const unsigned char *p = (const unsigned char *)s; !rc && *p;) {
-    size_t n = utf8_len(p);
-    if (*p == '"' || *p == '\\')
-      rc = pt_buf_printf(b, "\\%c", *p);
-    else if (*p < 0x20 || *p == 0x7f)
-      rc = pt_buf_printf(b, "\\x%02x", *p);
-    else if (!n)
-      rc = pt_buf_puts(b, "\xEF\xBF\xBD");
-    else
-      rc = pt_buf_append(b, p, n);
-    p += n ? n : 1;
-  }
-  return rc ? rc : pt_buf_putc(b, '"');
-}
-
-static pt_code front_matter(pt_buf *b, const char *title, const char *date) {
-  pt_code rc = pt_buf_puts(b, "---\ntitle: ");
-  if (!rc)
-    rc = yaml_quote(b, title);
-  if (!rc)
-    rc = pt_buf_puts(b, "\ndate: ");
-  if (!rc)
-    rc = yaml_quote(b, date);
-  return rc ? rc : pt_buf_puts(b, "\n---\n\n");
-}
-
-/* The label of the environment named name, else the name, else "". */
-static const char *env_label(const cJSON *analysis, const char *name) {
-  const cJSON *env = pt_doc_env_find(analysis, name);
-  return env ? pt_doc_env_display(env) : name ? name : "";
-}
-
-/* Add key: the Markdown-escaped strings joined by ", ". */
-static bool add_md_list(cJSON *obj, const char *key, const char *const *items, size_t n) {
-  pt_buf b = PT_BUF_INIT;
-  pt_code rc = PT_OK;
-  for (size_t i = 0; !rc && i < n; i++) {
-    if (i)
-      rc = pt_buf_puts(&b, ", ");
-    if (!rc)
-      rc = pt_md_escape(&b, items[i] ? items[i] : "");
-  }
-  bool ok = !rc && cJSON_AddStringToObject(obj, key, b.data ? b.data : "");
-  pt_buf_free(&b);
-  return ok;
-}
-
-/* Add key: the Markdown-escaped strings joined by ", ", one string per item
- * of arr (environments or models, in document order) as name() gives it. */
-static bool add_md_items(cJSON *obj, const char *key, const cJSON *arr,
-                         const char *(*name)(const cJSON *analysis, const cJSON *item),
-                         const cJSON *analysis) {
-  const char **names = NULL;
-  size_t n = 0, cap = 0;
-  const cJSON *x;
-  cJSON_ArrayForEach(x, arr) {
-    const char **p = pt_grow_array(names, &cap, n + 1, sizeof *names);
-    if (!p) {
-      free(names);
-      return false;
-    }
-    names = p;
-    names[n++] = name(analysis, x);
-  }
-  bool ok = add_md_list(obj, key, names, n);
-  free(names);
-  return ok;
-}
-
-static const char *env_item_label(const cJSON *analysis, const cJSON *env) {
-  return env_label(analysis, pt_doc_env_name(env));
-}
-
-static const char *model_item_name(const cJSON *analysis, const cJSON *model) {
-  (void)analysis;
-  return pt_doc_model_name(model);
-}
-
-/* The index row of a published input, from its analysis. */
-static cJSON *index_entry(const item *it, const cJSON *analysis) {
-  cJSON *e = cJSON_CreateObject();
-  if (!e)
-    return NULL;
-  const cJSON *x;
-  bool ok = cJSON_AddStringToObject(e, "slug", it->res->slug) &&
-            add_md_list(e, "title_md", (const char *const[]){it->title}, 1) &&
-            cJSON_AddStringToObject(e, "date", it->date);
-  char day[16];
-  snprintf(day, sizeof day, "%.10s", it->date);
-  ok = ok && cJSON_AddStringToObject(e, "day", day);
-  pt_buf link = PT_BUF_INIT;
-  ok = ok && !pt_buf_printf(&link, "%s/README.md", it->res->slug) &&
-       cJSON_AddStringToObject(e, "link", link.data);
-  pt_buf_free(&link);
-  ok = ok && add_md_items(e, "environments_md", pt_doc_environments(analysis), env_item_label,
-                          analysis);
-  ok = ok && add_md_items(e, "models_md", pt_doc_models(analysis), model_item_name, analysis);
-  /* the mean penalty of each compared environment */
-  pt_buf pen = PT_BUF_INIT;
-  const cJSON *comps = pt_doc_summary_comparisons(analysis);
-  int ncomp = cJSON_GetArraySize(comps);
-  cJSON_ArrayForEach(x, comps) {
-    char num[48];
-    pt_fmt_pct(pt_json_num(x, PT_DOC_MEAN_PENALTY_PCT), num, sizeof num);
-    if (pen.len && pt_buf_puts(&pen, ", "))
-      ok = false;
-    if (ncomp > 1 && (pt_md_escape(&pen, env_label(analysis, pt_doc_item_env(x))) ||
-                      pt_buf_puts(&pen, ": ")))
-      ok = false;
-    if (pt_buf_puts(&pen, num))
-      ok = false;
-  }
-  ok = ok && cJSON_AddStringToObject(e, "penalty_md", pen.len ? pen.data : PT_DASH);
-  pt_buf_free(&pen);
-  if (!ok) {
-    cJSON_Delete(e);
-    return NULL;
-  }
-  return e;
-}
-
 typedef struct finish_ctx {
   batch *b;
   item *it;
@@ -404,28 +396,36 @@ static pt_code write_in(const char *dir, const char *name, const char *data, siz
   char *p = pt_path_join(dir, name);
   if (!p)
     return pt_error_set(err, PT_ENOMEM, "out of memory");
-  pt_code rc = pt_write_file_atomic(p, data, len, err);
+  pt_code rc = pt_write_file_atomic(p, data ? data : "", len, err);
   free(p);
   return rc;
 }
 
-/* The report is complete in dir: add front matter, index.html, the hash. */
+/* The report is complete in dir: add its page (front matter, the way back
+ * to the index, the date, then the report), index.html and the hash. */
 static pt_code finish_report(void *ctx, const char *dir, const cJSON *view, const char *readme,
                              size_t len, pt_error *err) {
   finish_ctx *f = ctx;
   pt_buf md = PT_BUF_INIT, html = PT_BUF_INIT;
-  pt_code rc = PT_OK;
-  if (!pt_front_matter_len(readme, len))
-    rc = front_matter(&md, f->it->title, f->it->date);
+  char when[64] = "";
+  pt_site_date d;
+  if (pt_site_date_parse(f->it->date, &d))
+    pt_site_date_text(&d, when, sizeof when);
+  pt_buf_init(&md, PAGE_MAX);
+  size_t fm = pt_front_matter_len(readme, len);  /* a user template's own */
+  pt_code rc = fm ? pt_buf_append(&md, readme, fm)
+                  : pt_site_front_matter(&md, f->it->title, f->it->date, NULL);
   if (!rc)
-    rc = pt_buf_append(&md, readme, len);
+    rc = pt_site_archive_head(&md, PT_SITE_TITLE, when);
+  if (!rc)
+    rc = pt_buf_append(&md, readme + fm, len - fm);
   if (rc)
-    rc = pt_error_set(err, rc, "out of memory");
+    rc = pt_error_set(err, rc, rc == PT_ETOOBIG ? "page is too large" : "out of memory");
   if (!rc)
-    rc = write_in(dir, "README.md", md.data, md.len, err);
+    rc = write_in(dir, PAGE_FILE, md.data, md.len, err);
   html.max = PAGE_MAX;
   if (!rc)
-    rc = pt_html_page(f->b->page, md.data, md.len, dir, f->it->title, f->it->date, &html, err);
+    rc = pt_html_page(f->b->page, md.data, md.len, dir, f->it->title, NULL, &html, err);
   if (!rc)
     rc = write_in(dir, "index.html", html.data, html.len, err);
   if (!rc) {
@@ -435,6 +435,7 @@ static pt_code finish_report(void *ctx, const char *dir, const cJSON *view, cons
   }
   pt_buf_free(&md);
   pt_buf_free(&html);
+  (void)view;
   return rc;
 }
 
@@ -445,9 +446,9 @@ static bool unchanged(const char *outdir, const char *hash) {
   char *m = pt_path_join(outdir, pt_outdir_marker(PT_OUTDIR_REPORT));
   pt_buf b = PT_BUF_INIT;
   bool same = p && m && pt_exists(m) &&
-              !pt_outdir_check(outdir, PT_OUTDIR_REPORT, NULL, 0, NULL) &&
               !pt_read_file(p, 64, &b, NULL) && b.len == strlen(hash) + 1 &&
-              !memcmp(b.data, hash, strlen(hash));
+              !memcmp(b.data, hash, strlen(hash)) &&
+              !pt_outdir_check(outdir, PT_OUTDIR_REPORT, NULL, 0, NULL);
   free(m);
   pt_buf_free(&b);
   free(p);
@@ -521,6 +522,8 @@ static pt_code publish(batch *b, item *it, size_t index, pt_error *err) {
     return pt_error_set(err, PT_EUSAGE,
                         "not a directory or an archive (.tar.gz, .tgz, .tar.xz, .txz, .tar, "
                         ".zip)");
+  if (!it->source)
+    return pt_error_set(err, PT_EIO, "cannot resolve the path: %s", strerror(ENOENT));
   unsigned long long h = b->config;
   pt_code rc = is_dir ? hash_tree(&h, it->input, 0, err) : hash_file(&h, it->input, &st, err);
   if (rc) {
@@ -593,6 +596,9 @@ static pt_code publish(batch *b, item *it, size_t index, pt_error *err) {
   ro.inputs = &it->input;
   ro.ninputs = 1;
   ro.keep_stale = true;  /* swept once for the whole site */
+  ro.readme_name = "";   /* finish_report writes the page, as index.md */
+  ro.no_table = true;    /* the table is in the page; a table.md would be a
+                            page of its own in MkDocs */
   if ((rc = pt_report_write(analysis, &ro, outdir, err)))
     goto done;
   it->res->state = PT_BATCH_PUBLISHED;
@@ -600,8 +606,11 @@ done:
   if (!rc) {
     if (it->res->state == PT_BATCH_UNCHANGED)
       input_date(analysis, it->input, it->date, sizeof it->date);
-    if (!(it->entry = index_entry(it, analysis)))
+    if (pt_site_archive_make(&it->archive, analysis, it->res->slug, it->title, it->source,
+                             it->date))
       rc = pt_error_set(err, PT_ENOMEM, "out of memory");
+    else
+      it->have_archive = true;
   } else {
     relative_error(err, it->input, root);
   }
@@ -618,7 +627,10 @@ static void *worker(void *arg) {
   batch *b = arg;
   for (;;) {
     pthread_mutex_lock(&b->lock);
-    size_t i = b->next < b->n ? b->next++ : b->n;
+    size_t i = b->next;
+    while (i < b->n && b->items[i].res->state == PT_BATCH_DUPLICATE)
+      i++;
+    b->next = i < b->n ? i + 1 : b->n;
     pthread_mutex_unlock(&b->lock);
     if (i >= b->n)
       return NULL;
@@ -632,119 +644,241 @@ static void *worker(void *arg) {
   }
 }
 
-/* ----------------------------------------------------------------- index */
+/* ---------------------------------------------------- sources and names */
 
-static int cmp_entry(const void *pa, const void *pb) {
-  const item *a = *(item *const *)pa, *b = *(item *const *)pb;
-  int c = strcmp(b->date, a->date);  /* newest first */
-  return c ? c : strcmp(a->res->slug, b->res->slug);
+/* The first "base", "base-2", "base-3"... (or with " (N)" for titles) not
+ * in taken; added to it. NULL when out of memory. */
+static char *claim(pt_strtab *taken, const char *base, bool title) {
+  pt_buf b = PT_BUF_INIT;
+  for (unsigned k = 1;; k++) {
+    pt_buf_reset(&b);
+    if (k == 1 ? pt_buf_puts(&b, base)
+               : pt_buf_printf(&b, title ? "%s (%u)" : "%s-%u", base, k))
+      break;
+    if (pt_strtab_find(taken, b.data, b.len) >= 0)
+      continue;
+    size_t at;
+    if (pt_strtab_intern(taken, b.data, b.len, &at, NULL))
+      break;
+    return pt_buf_detach(&b, NULL);
+  }
+  pt_buf_free(&b);
+  return NULL;
 }
 
-static pt_code write_index(batch *b, pt_error *err) {
-  item **order = calloc(b->n, sizeof *order);
-  cJSON *view = cJSON_CreateObject();
-  cJSON *list = view ? cJSON_AddArrayToObject(view, "archives") : NULL;
-  pt_mustache *tmpl = NULL;
-  pt_buf md = PT_BUF_INIT, html = PT_BUF_INIT;
+/* Give every input its source, slug and title: those of the state's archive
+ * of the same source, else new unique ones; an input of the same source as
+ * an earlier input is a duplicate of it. given[j] is set for each state
+ * archive j an input names. */
+static pt_code assign(batch *b, const pt_site_state *st, const char *site_real, bool *given,
+                      pt_error *err) {
+  pt_strtab sources = PT_STRTAB_INIT, slugs = PT_STRTAB_INIT, titles = PT_STRTAB_INIT;
+  size_t *owner = NULL, cap = 0;  /* per source: state archive (< st->n) or st->n + input */
   pt_code rc = PT_OK;
-  if (!order || !list) {
+  for (size_t j = 0; j < st->n && !rc; j++) {
+    const pt_site_archive *a = &st->archives[j];
+    size_t at, unused;
+    size_t *p = NULL;
+    if (pt_strtab_intern(&sources, a->source, strlen(a->source), &at, NULL) ||
+        pt_strtab_intern(&slugs, a->slug, strlen(a->slug), &unused, NULL) ||
+        pt_strtab_intern(&titles, a->title, strlen(a->title), &unused, NULL) ||
+        !(p = pt_grow_array(owner, &cap, at + 1, sizeof *owner))) {
+      rc = PT_ENOMEM;
+    } else {
+      owner = p;
+      owner[at] = j;
+    }
+  }
+  for (size_t i = 0; i < b->n && !rc; i++) {
+    item *it = &b->items[i];
+    char *real = realpath(it->input, NULL);
+    if (real && !(it->source = pt_batch_relative_path(site_real, real)))
+      rc = PT_ENOMEM;
+    free(real);
+    if (rc)
+      break;
+    if (it->source) {
+      size_t at;
+      bool added;
+      size_t *p;
+      if (pt_strtab_intern(&sources, it->source, strlen(it->source), &at, &added) ||
+          !(p = pt_grow_array(owner, &cap, at + 1, sizeof *owner))) {
+        rc = PT_ENOMEM;
+        break;
+      }
+      owner = p;
+      if (added) {
+        owner[at] = st->n + i;
+      } else if (owner[at] >= st->n) {  /* an earlier input's */
+        size_t first = owner[at] - st->n;
+        it->res->state = PT_BATCH_DUPLICATE;
+        it->res->same_as = first;
+        snprintf(it->res->slug, sizeof it->res->slug, "%s", b->items[first].res->slug);
+        continue;
+      } else {  /* an archive the site publishes already */
+        const pt_site_archive *a = &st->archives[owner[at]];
+        owner[at] = st->n + i;
+        given[a - st->archives] = true;
+        snprintf(it->res->slug, sizeof it->res->slug, "%s", a->slug);
+        if (!(it->title = strdup(a->title)))
+          rc = PT_ENOMEM;
+        continue;
+      }
+    }
+    char base[PT_BATCH_SLUG_MAX + 1];
+    pt_batch_slug(it->input, base, sizeof base);
+    char *slug = claim(&slugs, base, false);
+    char *title = input_title(it->input);
+    if (slug)
+      snprintf(it->res->slug, sizeof it->res->slug, "%s", slug);
+    if (!slug || !title || !(it->title = claim(&titles, title, true)))
+      rc = PT_ENOMEM;
+    free(slug);
+    free(title);
+  }
+  free(owner);
+  pt_strtab_free(&sources);
+  pt_strtab_free(&slugs);
+  pt_strtab_free(&titles);
+  return rc ? pt_error_set(err, rc, "out of memory") : PT_OK;
+}
+
+/* ----------------------------------------------------------------- state */
+
+/* Fold the run into the state: published and unchanged inputs put in;
+ * the archives of earlier runs not given kept, pruned or found gone. */
+static pt_code update_state(batch *b, pt_site_state *st, const bool *given,
+                            pt_batch_outcome *out, pt_error *err) {
+  const pt_batch_opts *o = b->o;
+  bool interrupted = o->interrupted && *o->interrupted;
+  size_t nold = 0;
+  for (size_t j = 0; j < st->n; j++)
+    nold += !given[j];
+  pt_batch_earlier *earlier = nold ? calloc(nold, sizeof *earlier) : NULL;
+  char **gone = nold ? calloc(nold, sizeof *gone) : NULL;  /* slugs to drop */
+  size_t ngone = 0, k = 0;
+  pt_code rc = PT_OK;
+  if (nold && (!earlier || !gone)) {
     rc = pt_error_set(err, PT_ENOMEM, "out of memory");
     goto done;
   }
-  size_t k = 0;
-  for (size_t i = 0; i < b->n; i++)
-    if (b->items[i].entry)
-      order[k++] = &b->items[i];
-  qsort(order, k, sizeof *order, cmp_entry);
-  for (size_t i = 0; i < k; i++) {
-    cJSON_AddItemToArray(list, order[i]->entry);
-    order[i]->entry = NULL;
+  for (size_t j = 0; j < st->n; j++) {
+    if (given[j])
+      continue;
+    const pt_site_archive *a = &st->archives[j];
+    pt_batch_earlier *e = &earlier[k++];
+    snprintf(e->slug, sizeof e->slug, "%s", a->slug);
+    e->state = PT_BATCH_KEPT;
+    char *dir = pt_path_join(o->site, a->slug);
+    char *marker = dir ? pt_path_join(dir, pt_outdir_marker(PT_OUTDIR_REPORT)) : NULL;
+    if (!marker) {
+      free(dir);
+      rc = pt_error_set(err, PT_ENOMEM, "out of memory");
+      goto done;
+    }
+    struct stat sb;
+    if (lstat(marker, &sb) != 0 && lstat(dir, &sb) != 0 && errno == ENOENT) {
+      e->state = PT_BATCH_GONE;
+      gone[ngone++] = a->slug;
+    } else if (o->prune && !interrupted) {
+      pt_error_clear(&e->err);
+      if (pt_outdir_remove(dir, &e->err)) {
+        e->state = PT_BATCH_PRUNE_FAILED;
+      } else {
+        e->state = PT_BATCH_PRUNED;
+        gone[ngone++] = a->slug;
+      }
+    }
+    free(marker);
+    free(dir);
   }
-  const char *date = k ? order[0]->date : "";
-  if (!cJSON_AddStringToObject(view, "title", SITE_TITLE) ||
-      !cJSON_AddNumberToObject(view, "count", (double)k) ||
-      !cJSON_AddStringToObject(view, "date", date)) {
-    rc = pt_error_set(err, PT_ENOMEM, "out of memory");
-    goto done;
+  /* drop the gone and pruned, then put in what this run published */
+  for (size_t g = 0; g < ngone; g++) {
+    ptrdiff_t at = pt_site_state_find_slug(st, gone[g]);
+    if (at >= 0)
+      pt_site_state_remove(st, (size_t)at);  /* gone[g] points into it: last use */
   }
-  if (!(tmpl = pt_template_load(&b->o->templates, 1, INDEX_TEMPLATE, err))) {
-    rc = err->code;
-    goto done;
+  for (size_t i = 0; i < b->n; i++) {
+    item *it = &b->items[i];
+    if (it->have_archive && pt_site_state_put(st, &it->archive)) {
+      rc = pt_error_set(err, PT_ENOMEM, "out of memory");
+      goto done;
+    }
+    it->have_archive = false;
   }
-  if ((rc = front_matter(&md, SITE_TITLE, date)) ||
-      (rc = pt_mustache_exec(tmpl, view, NULL, NULL, &md, err)))
-    goto done;
-  if ((rc = write_in(b->o->site, "index.md", md.data, md.len, err)))
-    goto done;
-  html.max = PAGE_MAX;
-  if ((rc = pt_html_page(b->page, md.data, md.len, b->o->site, SITE_TITLE, date, &html, err)))
-    goto done;
-  rc = write_in(b->o->site, "index.html", html.data, html.len, err);
 done:
-  pt_buf_free(&md);
-  pt_buf_free(&html);
-  pt_mustache_free(tmpl);
-  cJSON_Delete(view);
-  free(order);
+  free(gone);
+  if (out && !rc) {
+    out->earlier = earlier;
+    out->nearlier = nold;
+    earlier = NULL;
+  }
+  free(earlier);
   return rc;
 }
 
+/* --------------------------------------------------------------- the run */
+
 pt_code pt_batch_run(const char *const *inputs, size_t n, const pt_batch_opts *o,
-                     pt_batch_result *results, pt_error *err) {
+                     pt_batch_result *results, pt_batch_outcome *out, pt_error *err) {
   batch b = {o, NULL, n, 0, PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0};
+  pt_site_state st = PT_SITE_STATE_INIT;
   pt_code rc = PT_OK;
   pthread_t *threads = NULL;
+  bool *given = NULL;
+  char *site_real = NULL;
   size_t started = 0;
+  if (out)
+    memset(out, 0, sizeof *out);
   pt_html_init();
   if (!(b.items = calloc(n ? n : 1, sizeof *b.items)))
     return pt_error_set(err, PT_ENOMEM, "out of memory");
   for (size_t i = 0; i < n; i++) {
-    item *it = &b.items[i];
-    it->input = inputs[i];
-    it->res = &results[i];
-    memset(it->res, 0, sizeof *it->res);
-    it->res->state = PT_BATCH_FAILED;
-    if (!(it->title = input_title(inputs[i]))) {
-      rc = pt_error_set(err, PT_ENOMEM, "out of memory");
-      goto done;
-    }
-    /* a slug taken by an earlier input gets the first free "-N" */
-    char base[PT_BATCH_SLUG_MAX + 1];
-    pt_batch_slug(inputs[i], base, sizeof base);
-    snprintf(it->res->slug, sizeof it->res->slug, "%s", base);
-    for (unsigned k = 2;; k++) {
-      bool taken = false;
-      for (size_t j = 0; j < i && !taken; j++)
-        taken = !strcmp(results[j].slug, it->res->slug);
-      if (!taken)
-        break;
-      snprintf(it->res->slug, sizeof it->res->slug, "%s-%u", base, k);
-    }
+    b.items[i].input = inputs[i];
+    b.items[i].res = &results[i];
+    memset(&results[i], 0, sizeof results[i]);
+    results[i].state = PT_BATCH_FAILED;
   }
   /* the site root is never removed; it is written into only when it is a
-   * ptbench site (core/outdir.h), and marked as one from the start */
-  static const char *const site_files[] = {"index.html", "index.md"};
+   * ptbench site (core/outdir.h), and marked as one from the start. A site
+   * of the first layout listed an index.md, which would make a Hugo site
+   * one leaf bundle: it stays listed until it is removed, below. */
+  static const char *const site_files[] = {PT_SITE_INDEX_FILES, PT_SITE_STATE_FILE, "index.md"};
+  const size_t nsite_files = sizeof site_files / sizeof site_files[0];
   if ((rc = pt_outdir_check(o->site, PT_OUTDIR_SITE, NULL, 0, err)) ||
-      (rc = pt_mkdir_p(o->site, err)) ||
-      (rc = pt_outdir_mark(o->site, PT_OUTDIR_SITE, site_files, 2, err)) ||
-      (rc = config_hash(o, &b.config, err)))
+      (rc = pt_mkdir_p(o->site, err)))
+    goto done;
+  bool old_index = pt_outdir_lists(o->site, PT_OUTDIR_SITE, "index.md");
+  if ((rc = pt_outdir_mark(o->site, PT_OUTDIR_SITE, site_files,
+                           old_index ? nsite_files : nsite_files - 1, err)))
+    goto done;
+  if (!(site_real = realpath(o->site, NULL))) {
+    rc = pt_error_at(err, errno == ENOMEM ? PT_ENOMEM : PT_EIO, o->site, 0, 0,
+                     "cannot resolve the path: %s", strerror(errno));
+    goto done;
+  }
+  char *state_path = pt_path_join(o->site, PT_SITE_STATE_FILE);
+  bool had_state = state_path && pt_exists(state_path);
+  free(state_path);
+  if ((rc = pt_site_state_load(o->site, &st, err)))
+    goto done;
+  if (!(given = calloc(st.n ? st.n : 1, sizeof *given))) {
+    rc = pt_error_set(err, PT_ENOMEM, "out of memory");
+    goto done;
+  }
+  if ((rc = assign(&b, &st, site_real, given, err)) || (rc = config_hash(o, &b.config, err)))
     goto done;
   pt_outdir_clean_stale(o->site, time(NULL), PT_OUTDIR_STALE_SECONDS);
-  if (!(b.page = pt_template_load(&o->templates, 1, PAGE_TEMPLATE, err))) {
+  if (!(b.page = pt_html_page_template(&o->templates, 1, err))) {
     rc = err->code;
     goto done;
   }
   const char *tmp = o->tmpdir ? o->tmpdir : getenv("TMPDIR");
-  b.workdir = pt_path_join(tmp && *tmp ? tmp : "/tmp", "ptbench-batch-XXXXXX");
-  if (!b.workdir) {
-    rc = pt_error_set(err, PT_ENOMEM, "out of memory");
-    goto done;
-  }
-  if (!mkdtemp(b.workdir)) {
-    rc = pt_error_at(err, PT_EIO, b.workdir, 0, 0, "cannot create a temporary directory: %s",
-                     strerror(errno));
-    free(b.workdir);
-    b.workdir = NULL;
+  if (!tmp || !*tmp)
+    tmp = "/tmp";
+  pt_batch_clean_stale(tmp, time(NULL), PT_OUTDIR_STALE_SECONDS);
+  if (!(b.workdir = work_begin(tmp, err))) {
+    rc = err->code;
     goto done;
   }
   /* read the umask (which sets it for a moment) before any thread creates
@@ -764,24 +898,46 @@ pt_code pt_batch_run(const char *const *inputs, size_t n, const pt_batch_opts *o
     worker(&b);
   for (size_t i = 0; i < started; i++)
     pthread_join(threads[i], NULL);
-  bool any = false;
-  for (size_t i = 0; i < n; i++)
-    any = any || results[i].state != PT_BATCH_FAILED;
-  /* an interrupted batch leaves the index as it was: the archives it did
-   * publish are found unchanged and listed by the next run */
-  if (any && !(o->interrupted && *o->interrupted))
-    rc = write_index(&b, err);
+  bool interrupted = o->interrupted && *o->interrupted;
+  if ((rc = update_state(&b, &st, given, out, err)))
+    goto done;
+  if (out)
+    out->listed = st.n;
+  if ((st.n || had_state) && (rc = pt_site_state_save(o->site, &st, err)))
+    goto done;
+  /* an interrupted batch leaves the index as it was: the next run lists
+   * what this one published (the state has it) */
+  if (interrupted || !(st.n || had_state))
+    goto done;
+  if ((rc = pt_site_index_write(o->site, &st, &o->templates, 1, b.page, err)))
+    goto done;
+  if (out)
+    out->index_written = true;
+  if (old_index) {
+    char *p = pt_path_join(o->site, "index.md");
+    struct stat sb;
+    if (p && lstat(p, &sb) == 0 && S_ISREG(sb.st_mode))
+      unlink(p);
+    free(p);
+    rc = pt_outdir_mark(o->site, PT_OUTDIR_SITE, site_files, nsite_files - 1, err);
+  }
 done:
   if (b.workdir)
     pt_remove_tree(b.workdir);
   free(b.workdir);
   free(threads);
+  free(given);
+  free(site_real);
   pt_mustache_free(b.page);
   for (size_t i = 0; i < n; i++) {
     free(b.items[i].title);
-    cJSON_Delete(b.items[i].entry);
+    free(b.items[i].source);
+    pt_site_archive_free(&b.items[i].archive);
   }
   free(b.items);
+  pt_site_state_free(&st);
   pthread_mutex_destroy(&b.lock);
+  if (rc && out)
+    pt_batch_outcome_free(out);
   return rc;
 }
