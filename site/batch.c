@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -827,6 +828,7 @@ pt_code pt_batch_run(const char *const *inputs, size_t n, const pt_batch_opts *o
   pthread_t *threads = NULL;
   bool *given = NULL;
   char *site_real = NULL;
+  int site_fd = -1;
   size_t started = 0;
   if (out)
     memset(out, 0, sizeof *out);
@@ -848,6 +850,19 @@ pt_code pt_batch_run(const char *const *inputs, size_t n, const pt_batch_opts *o
   if ((rc = pt_outdir_check(o->site, PT_OUTDIR_SITE, NULL, 0, err)) ||
       (rc = pt_mkdir_p(o->site, err)))
     goto done;
+  /* one batch at a time per site: the lock goes with the descriptor */
+  if ((site_fd = open(o->site, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+    rc = pt_error_at(err, PT_EIO, o->site, 0, 0, "cannot open: %s", strerror(errno));
+    goto done;
+  }
+  if (flock(site_fd, LOCK_EX | LOCK_NB) != 0) {
+    rc = errno == EWOULDBLOCK
+             ? pt_error_at(err, PT_EIO, o->site, 0, 0,
+                           "another ptbench batch is publishing into this site: run again "
+                           "when it is done")
+             : pt_error_at(err, PT_EIO, o->site, 0, 0, "cannot lock: %s", strerror(errno));
+    goto done;
+  }
   bool old_index = pt_outdir_lists(o->site, PT_OUTDIR_SITE, "index.md");
   if ((rc = pt_outdir_mark(o->site, PT_OUTDIR_SITE, site_files,
                            old_index ? nsite_files : nsite_files - 1, err)))
@@ -922,6 +937,8 @@ pt_code pt_batch_run(const char *const *inputs, size_t n, const pt_batch_opts *o
     rc = pt_outdir_mark(o->site, PT_OUTDIR_SITE, site_files, nsite_files - 1, err);
   }
 done:
+  if (site_fd >= 0)
+    close(site_fd);  /* and the lock with it */
   if (b.workdir)
     pt_remove_tree(b.workdir);
   free(b.workdir);

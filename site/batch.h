@@ -32,7 +32,8 @@
  * matches SITE/SLUG/.source-hash is not rebuilt.
  *
  * Inputs are processed by opts->jobs threads; what is written does not
- * depend on the number of threads. A failed input leaves SITE/SLUG/ as it
+ * depend on the number of threads. One run at a time writes into a site:
+ * it holds flock() on the site directory, and a second one fails at once. A failed input leaves SITE/SLUG/ as it
  * was, and an archive published before stays in the index with its older
  * page. Only folders ptbench made are ever replaced or removed
  * (core/outdir.h).
@@ -118,7 +119,8 @@ void pt_batch_outcome_free(pt_batch_outcome *o);
  * outcome of each input, in input order; outcome (may be NULL) what became
  * of the earlier archives. Returns PT_OK when every input was handled,
  * whatever its outcome; an error (err set) only for the site as a whole:
- * the site directory refused or not creatable, an invalid state file,
+ * the site directory refused, not creatable or locked by another run, an
+ * invalid state file,
  * cannot create the temporary directory, cannot write the state or the
  * index, PT_ENOMEM. */
 pt_code pt_batch_run(const char *const *inputs, size_t n, const pt_batch_opts *opts,

@@ -511,6 +511,26 @@ expect_status 0
 [ "$(cat site-old/index.md)" = '# mine' ] && ok || fail "user's index.md removed"
 rm site-old/index.md
 
+t "one batch at a time: a site being published into is refused, left as it was"
+# a process holds the site directory's lock (flock) as a running batch does
+python3 -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
+fcntl.flock(fd, fcntl.LOCK_EX)
+open(sys.argv[2], "w").close()
+time.sleep(60)
+' site-mem "$TMP/held" & holder=$!
+for _ in $(seq 1 100); do [ -e "$TMP/held" ] && break; sleep 0.05; done
+before=$(find site-mem -type f -exec md5sum {} + | sort)
+run "$PTBENCH" batch --out site-mem 2025-05.tar.gz
+expect_status 1
+expect_err_has "ptbench: site-mem: another ptbench batch is publishing into this site: run again when it is done"
+[ "$(find site-mem -type f -exec md5sum {} + | sort)" = "$before" ] && ok || fail "site changed"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+run "$PTBENCH" batch --out site-mem 2025-07.tar.gz
+expect_status 0
+
 # --- private temporary directories -------------------------------------------
 t "stale temporary directories of killed batch runs are swept, ptbench's only"
 # a dead process: one that ran and exited (its pid is not reused this soon)
