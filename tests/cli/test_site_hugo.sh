@@ -59,8 +59,8 @@ grep -qF '<a href="../">Benchmark archives</a> · 11 Jun 2025 11:00 UTC' \
 grep -qE '<a href="(\./)?bench-june/">bench-june</a>' project/public/index.html && ok ||
   fail "the home page does not link the archive: $(grep -o '<a [^>]*>' project/public/index.html)"
 
-t "a third archive: the next build lists all three"
-make_runs src/c/runs 23 2025-07-09 6
+t "a third archive, with hostile model names: the next build lists all three, as text"
+make_runs src/c/runs 23 2025-07-09 6 '<script>alert(1)</script>' '<img src=x onerror=alert(1)>'
 tar -czf bench-july.tar.gz -C src/c runs
 run "$PTBENCH" batch --out project/content bench-july.tar.gz
 expect_status 0
@@ -69,6 +69,10 @@ expect_status 0
 run python3 "$PTBENCH_SRC/tests/check_site.py" project/content project/public --pages 4
 expect_status 0
 [ "$status" -eq 0 ] || echo "$out" >&2
+grep -rqiE '<script|<img src=x' project/public --include='*.html' &&
+  fail "markup from the data in Hugo's pages" || ok
+grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;' project/public/bench-july/index.html && ok ||
+  fail "the model name is not shown as text"
 
 t "headless Chromium shows a Hugo page with its charts"
 if need_browser; then

@@ -63,4 +63,15 @@ PY
 expect_status 0
 [ "$status" -eq 0 ] || echo "$out" >&2
 
+t "hostile model names are text in MkDocs's pages"
+make_runs src/c/runs 23 2025-07-09 6 '<script>alert(1)</script>' '<img src=x onerror=alert(1)>'
+tar -czf bench-july.tar.gz -C src/c runs
+run "$PTBENCH" batch --out project/docs bench-july.tar.gz
+expect_status 0
+run mkdocs build --strict --config-file project/mkdocs.yml
+expect_status 0
+grep -rqiE '<script>alert|<img src=x' project/site --include='*.html' &&
+  fail "markup from the data in MkDocs's pages" || ok
+grep -qF 'alert(1)' project/site/bench-july/index.html && ok || fail "the model name is missing"
+
 finish
