@@ -31,6 +31,9 @@
 #include "render/chart.h"
 #include "render/mustache.h"
 #include "render/view.h"
+#include "site/html.h"
+#include "site/index.h"
+#include "site/state.h"
 
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t k);
@@ -231,6 +234,90 @@ static pt_code chart_case(void) {
 static void test_chart_oom(void **state) {
   (void)state;
   each_failure(chart_case, "chart");
+}
+
+/* A site's memory (site/state.h): the state file read, an archive made
+ * from an analysis put in, saved, and the index written (site/index.h). */
+static char site_dir[64];
+
+static pt_code site_case(void) {
+  static const char doc_text[] =
+      "{\"schema\": \"" PT_DOC_SCHEMA_ID "\", \"environments\": [{\"name\": \"bare-metal\", "
+      "\"baseline\": true}, {\"name\": \"vm\", \"label\": \"VM\"}], \"models\": "
+      "[{\"model\": \"m\"}], \"summary\": {\"comparisons\": [{\"environment\": \"vm\", "
+      "\"mean_penalty_pct\": 1.5}]}}";
+  pt_error err;
+  pt_error_clear(&err);
+  pt_site_state st = PT_SITE_STATE_INIT;
+  pt_site_archive a;
+  memset(&a, 0, sizeof a);
+  pt_mustache *page = NULL;
+  cJSON *doc = pt_json_parse(doc_text, sizeof doc_text - 1, "analysis", &err);
+  pt_code rc = doc ? pt_site_state_load(site_dir, &st, &err) : err.code;
+  if (!rc)
+    rc = pt_site_archive_make(&a, doc, "new", "New", "../new.tar.gz", "2025-08-01T10:00Z");
+  if (!rc)
+    rc = pt_site_state_put(&st, &a);
+  if (!rc)
+    rc = pt_site_state_save(site_dir, &st, &err);
+  if (!rc && !(page = pt_html_page_template(NULL, 0, &err)))
+    rc = err.code;
+  if (!rc)
+    rc = pt_site_index_write(site_dir, &st, NULL, 0, page, &err);
+  snprintf(last_msg, sizeof last_msg, "%s", err.msg);
+  pt_mustache_free(page);
+  pt_site_archive_free(&a);
+  pt_site_state_free(&st);
+  cJSON_Delete(doc);
+  return rc;
+}
+
+static void test_site_oom(void **state) {
+  (void)state;
+  static const char text[] =
+      "{\"schema\": \"ptbench.site/1\", \"archives\": [{\"slug\": \"old\", \"title\": "
+      "\"Old\", \"source\": \"../old\", \"date\": \"2025-07-01\", \"environments\": "
+      "[\"Bare Metal\", \"VM\"], \"models\": [\"m\"], \"penalties\": [{\"environment\": "
+      "\"VM\", \"mean_penalty_pct\": null}]}]}";
+  snprintf(site_dir, sizeof site_dir, "/tmp/ptbench-alloc-site-XXXXXX");
+  assert_non_null(mkdtemp(site_dir));
+  char *p = pt_path_join(site_dir, PT_SITE_STATE_FILE);
+  FILE *fp = fopen(p, "w");
+  assert_non_null(fp);
+  fputs(text, fp);
+  fclose(fp);
+  pt_buf keep = PT_BUF_INIT;
+  pt_error err;
+  assert_int_equal(pt_read_file(p, 0, &keep, &err), PT_OK);
+  parse_oom_is_eparse = true;
+  /* every run starts from the same state file */
+  for (long n = 0;; n++) {
+    fp = fopen(p, "w");
+    assert_non_null(fp);
+    fwrite(keep.data, 1, keep.len, fp);
+    fclose(fp);
+    cJSON_Hooks hooks = {json_malloc, free};
+    cJSON_InitHooks(&hooks);
+    countdown = n;
+    failed = json_failed = false;
+    pt_code rc = site_case();
+    countdown = -1;
+    cJSON_InitHooks(NULL);
+    if (rc == PT_EPARSE && json_failed)
+      continue;
+    if (rc != PT_OK && rc != PT_ENOMEM)
+      fail_msg("site: allocation %ld failing gave code %d (%s): %s", n, rc, pt_strerror(rc),
+               last_msg);
+    if (!failed) {
+      assert_int_equal(rc, PT_OK);
+      break;
+    }
+    assert_true(n < 100000);
+  }
+  parse_oom_is_eparse = false;
+  pt_buf_free(&keep);
+  free(p);
+  pt_remove_tree(site_dir);
 }
 
 static pt_code import_case(void) {
@@ -500,6 +587,7 @@ int main(void) {
       cmocka_unit_test(test_chart_oom),
       cmocka_unit_test(test_probe_oom),
       cmocka_unit_test(test_manifest_oom),
+      cmocka_unit_test(test_site_oom),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
