@@ -27,9 +27,10 @@ FILE_DEPS := /usr/include/csv.h:libcsv-dev \
   /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core \
   /usr/share/misc/pci.ids:pci.ids
 TOOLS := cmake:cmake pkg-config:pkg-config gcc:gcc curl:curl jq:jq xmllint:libxml2-utils
-# command -> Debian package, needed only by the tests (the browser test; python3
-# for the README test and the tests that generate their inputs)
-TEST_TOOLS := chromium:chromium python3:python3
+# command -> Debian package, needed only by the tests (the browser tests; hugo and
+# mkdocs build a batch site for real; python3 for the README test and the tests
+# that generate their inputs; ansible for the Ansible example's test)
+TEST_TOOLS := chromium:chromium hugo:hugo mkdocs:mkdocs python3:python3 ansible-playbook:ansible
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # $(call install,PACKAGES): apt-get install what the shell variable names
 install = if [ -n "$(1)" ]; then \

@@ -28,6 +28,7 @@
 #include "analyze/facts.h"
 #include "analyze/lmm.h"
 #include "analyze/stats.h"
+#include "collect/manifest.h"
 #include "core/json.h"
 
 #define HIGH_CV_PCT 5.0          /* STATS.md: warn above 5 % CV */
@@ -587,7 +588,7 @@ static const char *env_label(builder *b, size_t env) {
   const pt_env_info *info = &b->ds->env_info[env];
   if (info->named)
     return info->named;  /* NAME=PATH: the manifest's label is the run's, not NAME's */
-  const char *label = pt_json_str(info->manifest, "label");
+  const char *label = pt_mf_label(info->manifest);
   return label && *label ? label : name;
 }
 
@@ -1040,9 +1041,9 @@ static void env_telemetry(const builder *b, size_t e, double *clock, double *tem
 }
 
 static pt_env_facts env_facts(const builder *b, size_t e) {
-  const cJSON *m = b->ds->env_info[e].manifest;
-  pt_env_facts f = {env_name(b, e), pt_json_get(m, "host"),
-                    pt_json_str(pt_json_get(m, "ollama"), "version"), NAN, NAN};
+  /* the run's facts: its first session's (collect/manifest.h) */
+  pt_mf_facts mf = pt_mf_facts_of(b->ds->env_info[e].manifest);
+  pt_env_facts f = {env_name(b, e), mf.host, mf.ollama_version, NAN, NAN};
   env_telemetry(b, e, &f.gpu_clock_mhz, &f.gpu_temp_max_c);
   return f;
 }
@@ -1075,10 +1076,8 @@ static void manifest_warnings(builder *b) {
     add_fact_warnings(b, &fw, name);
     if (!m)
       continue;
-    const cJSON *virtobj = pt_json_get(pt_json_get(pt_json_get(m, "host"), "virtualization"),
-                                       "detected");
-    if (cJSON_IsBool(virtobj)) {
-      bool detected = cJSON_IsTrue(virtobj);
+    bool known, detected = pt_mf_host_virtualized(fe.host, &known);
+    if (known) {
       if (detected && str_has(name, bare) && !str_has(name, virt))
         warn(b, "virtualization-mismatch", NULL, name,
              "'%s' is labelled bare metal but its manifest says a hypervisor was detected",
@@ -1089,7 +1088,7 @@ static void manifest_warnings(builder *b) {
     }
     if (e == b->base || !mb)
       continue;
-    const cJSON *oa = pt_json_get(mb, "options"), *ob = pt_json_get(m, "options");
+    const cJSON *oa = pt_mf_options(mb), *ob = pt_mf_options(m);
     if (oa && ob && !cJSON_Compare(oa, ob, true))
       warn(b, "options-mismatch", NULL, name,
            "the generation options of %s differ from those of %s", name,

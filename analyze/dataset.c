@@ -824,7 +824,7 @@ static size_t worker_count(void) {
 }
 
 static cJSON *read_manifest(pt_dataset *ds, const char *path, bool *oom) {
-  char *mpath = sibling(path, "manifest.json");
+  char *mpath = sibling(path, PT_MANIFEST_FILE);
   cJSON *manifest = NULL;
   if (!mpath)
     *oom = true;
@@ -832,7 +832,7 @@ static cJSON *read_manifest(pt_dataset *ds, const char *path, bool *oom) {
     /* a manifest that cannot be read only costs labels and metadata */
     pt_error merr;
     pt_error_clear(&merr);
-    manifest = pt_json_read_file(mpath, 16 << 20, &merr);
+    manifest = pt_manifest_load(mpath, &merr);
     if (!manifest) {
       char buf[2048], msg[2100];
       snprintf(msg, sizeof msg, "manifest ignored: %s", pt_error_format(&merr, buf, sizeof buf));
@@ -852,12 +852,10 @@ typedef struct run_facts {
 } run_facts;
 
 static run_facts facts_of(const cJSON *m) {
-  const cJSON *host = pt_json_get(m, "host");
-  const char *gpu = pt_json_str(pt_facts_primary_gpu(host), "name");
-  if (!gpu)
-    gpu = pt_json_str(pt_json_get(m, "gpu"), "model");  /* a published setup */
-  return (run_facts){pt_json_str(host, "hostname"), gpu,
-                     pt_json_str(pt_json_get(m, "ollama"), "version")};
+  pt_mf_facts f = pt_mf_facts_of(m);  /* the run's: its first session's */
+  const char *gpu = pt_json_str(pt_mf_primary_gpu(f.host), "name");
+  return (run_facts){pt_json_str(f.host, "hostname"), gpu ? gpu : f.gpu_model,
+                     f.ollama_version};
 }
 
 /* Two known values that differ. */
@@ -936,13 +934,12 @@ static pt_code refuse_json(const char *path, pt_error *err) {
     return PT_OK;
   pt_error perr;
   cJSON *doc = pt_json_read_file(path, 0, &perr);
-  const char *schema = pt_json_str(doc, "schema");  /* the manifest's */
   pt_code rc;
   if (doc && pt_doc_is_analysis(doc))
     rc = pt_error_at(err, PT_EUSAGE, path, 0, 0,
                      "an analysis document (the output of 'ptbench analyze'), not trials: "
                      "render it with 'ptbench render %s'", path);
-  else if (schema && !strcmp(schema, PT_MANIFEST_SCHEMA)) {
+  else if (doc && pt_manifest_check(doc, NULL, NULL) == PT_OK) {
     char *dir = pt_path_dir(path);
     rc = pt_error_at(err, PT_EUSAGE, path, 0, 0,
                      "a run's manifest.json, not trials: give its directory, "

@@ -3,7 +3,7 @@
  * The analysis document (README "analysis.json", docs/analyze.md) is written
  * by pt_analyze() (analyze/analysis.c) and read by the output formats of
  * `analyze` (analyze/format.c), the view model (render/view.c), the charts
- * (render/chart.c), the batch index (render/batch.c) and the CLI. They all go
+ * (render/chart.c), the batch index (site/batch.c) and the CLI. They all go
  * through this header: the schema id, the key names, typed accessors, the
  * display order of the environments and the number formats. No other file
  * spells a key of the document or its schema id, so a new field is one

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "collect/manifest.h"
 #include "core/json.h"
 
 static pt_code add(pt_fact_warnings *w, pt_error *err, const char *code, const char *fmt, ...)
@@ -48,35 +49,17 @@ void pt_fact_warnings_free(pt_fact_warnings *w) {
   memset(w, 0, sizeof *w);
 }
 
-const cJSON *pt_facts_primary_gpu(const cJSON *host) {
-  const cJSON *gpus = pt_json_get(host, "gpus"), *g, *best = NULL;
-  if (!cJSON_IsArray(gpus))
-    return NULL;
-  cJSON_ArrayForEach(g, gpus)
-    if (cJSON_IsObject(g) && pt_json_bool(g, "primary", false))
-      return g;
-  double most = 0;
-  cJSON_ArrayForEach(g, gpus) {
-    double v = pt_json_num(g, "vram_bytes");
-    if (isfinite(v) && v > most) {
-      most = v;
-      best = g;
-    }
-  }
-  return best;
-}
+const cJSON *pt_facts_primary_gpu(const cJSON *host) { return pt_mf_primary_gpu(host); }
 
 /* Two known strings that differ. */
 static bool differ(const char *a, const char *b) { return a && b && strcmp(a, b); }
 
-static bool virtualized(const cJSON *host) {
-  return pt_json_bool(pt_json_get(host, "virtualization"), "detected", false);
-}
+static bool virtualized(const cJSON *host) { return pt_mf_host_virtualized(host, NULL); }
 
 /* "AMD Radeon RX 9060 XT (1002:7590)" or what of it is known. */
 static void gpu_label(const cJSON *g, char *buf, size_t size) {
-  const char *name = pt_json_str(g, "name"), *v = pt_json_str(g, "pci_vendor"),
-             *d = pt_json_str(g, "pci_device");
+  const char *name = pt_json_str(g, PT_MF_NAME), *v = pt_json_str(g, PT_MF_PCI_VENDOR),
+             *d = pt_json_str(g, PT_MF_PCI_DEVICE);
   char ids[32] = "";
   if (v && d)
     snprintf(ids, sizeof ids, "%s:%s", v + (strncasecmp(v, "0x", 2) ? 0 : 2),
@@ -88,12 +71,12 @@ static void gpu_label(const cJSON *g, char *buf, size_t size) {
 }
 
 static bool same_ids(const cJSON *ga, const cJSON *gb, bool *known) {
-  const char *va = pt_json_str(ga, "pci_vendor"), *vb = pt_json_str(gb, "pci_vendor"),
-             *da = pt_json_str(ga, "pci_device"), *db = pt_json_str(gb, "pci_device");
+  const char *va = pt_json_str(ga, PT_MF_PCI_VENDOR), *vb = pt_json_str(gb, PT_MF_PCI_VENDOR),
+             *da = pt_json_str(ga, PT_MF_PCI_DEVICE), *db = pt_json_str(gb, PT_MF_PCI_DEVICE);
   *known = va && vb && da && db;
   if (*known)
     return !strcasecmp(va, vb) && !strcasecmp(da, db);
-  const char *na = pt_json_str(ga, "name"), *nb = pt_json_str(gb, "name");
+  const char *na = pt_json_str(ga, PT_MF_NAME), *nb = pt_json_str(gb, PT_MF_NAME);
   *known = na && nb;
   return !*known || !strcmp(na, nb);
 }
@@ -111,10 +94,10 @@ static pt_code compare_gpu(const pt_env_facts *a, const pt_env_facts *b, const c
              "virtualization layer's alone", la, a->name, lb, b->name);
 
   /* the driver, and for one that is part of the kernel, the kernel */
-  const char *da = pt_json_str(ga, "driver"), *db = pt_json_str(gb, "driver");
-  const char *va = pt_json_str(ga, "driver_version"), *vb = pt_json_str(gb, "driver_version");
-  const char *ka = pt_json_str(a->host, "kernel_release"),
-             *kb = pt_json_str(b->host, "kernel_release");
+  const char *da = pt_json_str(ga, PT_MF_DRIVER), *db = pt_json_str(gb, PT_MF_DRIVER);
+  const char *va = pt_json_str(ga, PT_MF_DRIVER_VERSION), *vb = pt_json_str(gb, PT_MF_DRIVER_VERSION);
+  const char *ka = pt_json_str(a->host, PT_MF_KERNEL_RELEASE),
+             *kb = pt_json_str(b->host, PT_MF_KERNEL_RELEASE);
   if (!rc && differ(da, db))
     rc = add(w, err, "gpu-driver-mismatch",
              "GPU driver: %s on %s, %s on %s; a different driver can change the speed by itself",
@@ -129,15 +112,15 @@ static pt_code compare_gpu(const pt_env_facts *a, const pt_env_facts *b, const c
              "change the speed by itself", da, ka, a->name, kb, b->name);
 
   /* PCIe: the slowest link between the GPU and the CPU, by its maximum */
-  double sa = pt_json_num(pt_json_get(ga, "pcie"), "path_max_speed_gts"),
-         sb = pt_json_num(pt_json_get(gb, "pcie"), "path_max_speed_gts");
-  double wa = pt_json_num(pt_json_get(ga, "pcie"), "path_max_width"),
-         wb = pt_json_num(pt_json_get(gb, "pcie"), "path_max_width");
+  double sa = pt_json_num(pt_json_get(ga, PT_MF_PCIE), PT_MF_PATH_MAX_SPEED_GTS),
+         sb = pt_json_num(pt_json_get(gb, PT_MF_PCIE), PT_MF_PATH_MAX_SPEED_GTS);
+  double wa = pt_json_num(pt_json_get(ga, PT_MF_PCIE), PT_MF_PATH_MAX_WIDTH),
+         wb = pt_json_num(pt_json_get(gb, PT_MF_PCIE), PT_MF_PATH_MAX_WIDTH);
   bool speed = isfinite(sa) && isfinite(sb) && fabs(sa - sb) > 1e-9;
   bool width = isfinite(wa) && isfinite(wb) && wa != wb;
   if (!rc && (speed || width)) {
-    const char *ta = pt_json_str(pt_json_get(ga, "pcie"), "path_max"),
-               *tb = pt_json_str(pt_json_get(gb, "pcie"), "path_max");
+    const char *ta = pt_json_str(pt_json_get(ga, PT_MF_PCIE), PT_MF_PATH_MAX),
+               *tb = pt_json_str(pt_json_get(gb, PT_MF_PCIE), PT_MF_PATH_MAX);
     bool vm = virtualized(a->host) || virtualized(b->host);
     rc = add(w, err, "pcie-link-mismatch",
              "PCIe link to the GPU: %s on %s, %s on %s; model loading and copies between "
@@ -148,11 +131,11 @@ static pt_code compare_gpu(const pt_env_facts *a, const pt_env_facts *b, const c
   }
 
   /* Resizable BAR */
-  const cJSON *ra = pt_json_get(ga, "resizable_bar"), *rb = pt_json_get(gb, "resizable_bar");
+  const cJSON *ra = pt_json_get(ga, PT_MF_RESIZABLE_BAR), *rb = pt_json_get(gb, PT_MF_RESIZABLE_BAR);
   if (!rc && cJSON_IsBool(ra) && cJSON_IsBool(rb) && cJSON_IsTrue(ra) != cJSON_IsTrue(rb)) {
     const pt_env_facts *on = cJSON_IsTrue(ra) ? a : b, *offe = cJSON_IsTrue(ra) ? b : a;
     const cJSON *goff = cJSON_IsTrue(ra) ? gb : ga;
-    double bar = pt_json_num(goff, "largest_prefetchable_bar_bytes");
+    double bar = pt_json_num(goff, PT_MF_LARGEST_PREFETCHABLE_BAR);
     char size[64] = "";
     if (isfinite(bar) && bar > 0)
       snprintf(size, sizeof size, ", a %.0f MiB window", bar / 1048576.0);
@@ -187,18 +170,18 @@ static pt_code compare_hosts(const pt_env_facts *a, const pt_env_facts *b, pt_fa
   if (!rc && ga && gb)
     rc = compare_gpu(a, b, ga, gb, w, err);
 
-  const char *ra = pt_json_str(a->host, "rocm_version"), *rb = pt_json_str(b->host, "rocm_version");
+  const char *ra = pt_json_str(a->host, PT_MF_ROCM_VERSION), *rb = pt_json_str(b->host, PT_MF_ROCM_VERSION);
   if (!rc && differ(ra, rb))
     rc = add(w, err, "rocm-mismatch",
              "ROCm %s on %s, %s on %s; the GPU libraries differ, which can change the speed by "
              "itself (Ollama may bring its own)", ra, a->name, rb, b->name);
-  const char *ca = pt_json_str(a->host, "cuda_version"), *cb = pt_json_str(b->host, "cuda_version");
+  const char *ca = pt_json_str(a->host, PT_MF_CUDA_VERSION), *cb = pt_json_str(b->host, PT_MF_CUDA_VERSION);
   if (!rc && differ(ca, cb))
     rc = add(w, err, "cuda-mismatch",
              "CUDA %s on %s, %s on %s; the GPU libraries differ, which can change the speed by "
              "itself", ca, a->name, cb, b->name);
 
-  const cJSON *fa = pt_json_get(a->host, "cpu_flags"), *fb = pt_json_get(b->host, "cpu_flags");
+  const cJSON *fa = pt_json_get(a->host, PT_MF_CPU_FLAGS), *fb = pt_json_get(b->host, PT_MF_CPU_FLAGS);
   if (!rc && cJSON_IsObject(fa) && cJSON_IsObject(fb)) {
     char miss[512];
     if (flags_only(fa, fb, miss, sizeof miss))
@@ -215,7 +198,7 @@ static pt_code compare_hosts(const pt_env_facts *a, const pt_env_facts *b, pt_fa
                                       "CPU through (e.g. QEMU -cpu host)" : "");
   }
 
-  const char *pa = pt_json_str(a->host, "governor"), *pb = pt_json_str(b->host, "governor");
+  const char *pa = pt_json_str(a->host, PT_MF_GOVERNOR), *pb = pt_json_str(b->host, PT_MF_GOVERNOR);
   if (!rc && differ(pa, pb))
     rc = add(w, err, "governor-mismatch",
              "CPU frequency governor: %s on %s, %s on %s; the CPU-side work runs at other "
@@ -247,9 +230,9 @@ pt_code pt_facts_compare(const pt_env_facts *a, const pt_env_facts *b, pt_fact_w
 
 pt_code pt_facts_check(const pt_env_facts *e, pt_fact_warnings *w, pt_error *err) {
   const cJSON *g = pt_facts_primary_gpu(e->host);
-  double crit = pt_json_num(g, "temp_crit_c");
+  double crit = pt_json_num(g, PT_MF_TEMP_CRIT_C);
   if (isfinite(crit) && isfinite(e->gpu_temp_max_c) && e->gpu_temp_max_c >= crit) {
-    const char *sensor = pt_json_str(g, "temp_sensor");
+    const char *sensor = pt_json_str(g, PT_MF_TEMP_SENSOR);
     return add(w, err, "gpu-critical-temp",
                "on %s a trial reached %.0f °C, at or above the GPU's critical temperature "
                "(%.0f °C%s%s); the GPU throttles there, so the rate measures its cooling, not "

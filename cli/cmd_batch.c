@@ -1,6 +1,8 @@
 /* cli/cmd_batch.c - `ptbench batch`: a report for every archive of runs, and
- * a site index (render/batch.h does the work; this file parses options and
+ * a site index (site/batch.h does the work; this file parses options and
  * reports each archive's outcome in input order). */
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,7 +10,7 @@
 #include "cli/cli.h"
 #include "core/interrupt.h"
 #include "core/msg.h"
-#include "render/batch.h"
+#include "site/batch.h"
 #include "render/chart.h"
 
 static int run(int argc, char **argv);
@@ -22,16 +24,47 @@ const pt_command pt_cmd_batch = {
     ".zip of one, extracted into a private temporary directory. Entries with\n"
     "absolute paths or '..', links, devices, FIFOs, more than 10000 entries,\n"
     "a file over 64 MiB or over 512 MiB in all are refused. Each ARCHIVE\n"
-    "becomes SITE/SLUG/ (README.md, table.md, analysis.json, charts,\n"
-    "index.html); SITE/index.md and SITE/index.html list them newest first.\n"
-    "An archive whose content, templates and options have not changed since\n"
-    "the last run is skipped. An archive that fails is reported and left out;\n"
-    "the exit status is then 4 when others were published.",
+    "becomes SITE/SLUG/ (index.md, analysis.json, charts, index.html): a page\n"
+    "bundle Hugo and MkDocs build as it is. The site remembers its archives\n"
+    "(SITE/.ptbench-state.json): SITE/README.md, SITE/_index.md and\n"
+    "SITE/index.html list those of earlier runs too, newest first, unless\n"
+    "--prune. An archive whose content, templates and options have not\n"
+    "changed since the last run is skipped. An archive that fails is reported\n"
+    "and its earlier page kept; the exit status is then 4 when others were\n"
+    "published.",
     run,
 };
 
+/* The earlier archives: what --prune did, and those gone. */
+static void report_earlier(const pt_batch_outcome *out, const char *site, int site_len,
+                           size_t *kept, size_t *pruned, size_t *prune_failed) {
+  for (size_t i = 0; i < out->nearlier; i++) {
+    const pt_batch_earlier *e = &out->earlier[i];
+    char msg[2048];
+    switch (e->state) {
+    case PT_BATCH_KEPT:
+      (*kept)++;
+      break;
+    case PT_BATCH_PRUNED:
+      (*pruned)++;
+      pt_notef("%.*s/%s/: pruned (not given)", site_len, site, e->slug);
+      break;
+    case PT_BATCH_GONE:
+      pt_warnf("%.*s/%s/: the folder is gone: left out of the index", site_len, site, e->slug);
+      break;
+    case PT_BATCH_PRUNE_FAILED:
+      (*prune_failed)++;
+      (*kept)++;
+      pt_errorf("%.*s/%s/: not pruned: %s", site_len, site, e->slug,
+                pt_error_format(&e->err, msg, sizeof msg));
+      break;
+    }
+  }
+}
+
 static int run(int argc, char **argv) {
   const char *site = "site", *templates = NULL, *formats = "svg";
+  bool prune = false;
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   long long jobs = cores < 1 ? 1 : cores > 256 ? 256 : cores;  /* the range --jobs takes */
   const pt_option opts[] = {
@@ -42,6 +75,8 @@ static int run(int argc, char **argv) {
        "archives processed at once (default: the number of cores)"},
       {0, "formats", PT_OPT_STRING, &formats, "LIST",
        "chart formats, comma-separated: png, svg, pdf (default: svg)"},
+      {0, "prune", PT_OPT_FLAG, &prune, NULL,
+       "remove the archives of earlier runs not given (only folders ptbench made)"},
       PT_OPT_TABLE_END,
   };
   int first, status = pt_parse_options(&pt_cmd_batch, opts, argc, argv, &first);
@@ -62,6 +97,7 @@ static int run(int argc, char **argv) {
   bo.site = site;
   bo.templates = templates;
   bo.jobs = (unsigned)jobs;
+  bo.prune = prune;
   bo.interrupted = pt_interrupt_flag();  /* caught by main() */
 
   size_t n = (size_t)(argc - first);
@@ -70,7 +106,8 @@ static int run(int argc, char **argv) {
     pt_errorf("out of memory");
     return PT_EXIT_FAILURE;
   }
-  if (pt_batch_run((const char *const *)argv + first, n, &bo, res, &err)) {
+  pt_batch_outcome out;
+  if (pt_batch_run((const char *const *)argv + first, n, &bo, res, &out, &err)) {
     status = pt_report(&err);
     free(res);
     return status;
@@ -98,6 +135,12 @@ static int run(int argc, char **argv) {
       same++;
       pt_notef("%s: unchanged, skipped", input);
       break;
+    case PT_BATCH_DUPLICATE:
+      ok++;
+      same++;
+      pt_notef("%s: the same archive as '%s', done once", input,
+               argv[first + (int)res[i].same_as]);
+      break;
     case PT_BATCH_FAILED:
       if (res[i].err.code == PT_EINTERRUPTED) {
         skipped++;
@@ -110,17 +153,30 @@ static int run(int argc, char **argv) {
       break;
     }
   }
+  size_t kept = 0, pruned = 0, prune_failed = 0;
+  report_earlier(&out, site, site_len, &kept, &pruned, &prune_failed);
+  char earlier[128] = "";
+  if (kept && pruned)
+    snprintf(earlier, sizeof earlier, "; %zu earlier archive%s kept, %zu pruned", kept,
+             kept == 1 ? "" : "s", pruned);
+  else if (kept || pruned)
+    snprintf(earlier, sizeof earlier, "; %zu earlier archive%s %s", kept + pruned,
+             kept + pruned == 1 ? "" : "s", kept ? "kept" : "pruned");
   if (same)
-    pt_notef("published %zu of %zu archives (%zu unchanged), %zu failed", ok, n, same, failed);
+    pt_notef("published %zu of %zu archives (%zu unchanged), %zu failed%s", ok, n, same, failed,
+             earlier);
   else
-    pt_notef("published %zu of %zu archives, %zu failed", ok, n, failed);
+    pt_notef("published %zu of %zu archives, %zu failed%s", ok, n, failed, earlier);
+  pt_batch_outcome_free(&out);
   free(res);
   if (skipped) {
     pt_errorf("interrupted: %zu archive%s not processed, the site index not updated", skipped,
               skipped == 1 ? "" : "s");
     return PT_EXIT_INTERRUPTED;
   }
-  if (!failed)
+  if (!failed && !prune_failed)
     return PT_EXIT_OK;
+  if (!failed)
+    return PT_EXIT_PARTIAL;
   return ok ? PT_EXIT_PARTIAL : first_fail;
 }

@@ -32,7 +32,8 @@ const char pt_exit_status_help[] =
     "  1    runtime failure (I/O, network, server, memory)\n"
     "  2    usage error (bad option or argument)\n"
     "  3    invalid input data (CSV, JSON, YAML, template, log)\n"
-    "  4    some items failed, the others were processed (batch)\n"
+    "  4    some items failed, the others were processed (batch: archives;\n"
+    "       collect: a model skipped after failing trials in a row)\n"
     "  130  interrupted (SIGINT or SIGTERM)\n";
 
 void pt_strlist_free(pt_strlist *l) {

@@ -1,16 +1,16 @@
-/* collect/manifest.c - building, writing and re-reading manifest.json (see
+/* collect/manifest.c - building, writing and reading manifest.json (see
  * collect/manifest.h and docs/collect.md "manifest.json"). */
 #include "collect/manifest.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/buf.h"
 #include "core/fs.h"
 #include "core/json.h"
 
@@ -81,30 +81,37 @@ cJSON *pt_manifest_options(const pt_plan *plan, bool stream) {
 
 /* Add item to obj under key, taking it over; false (item freed) on failure. */
 static bool take(cJSON *obj, const char *key, cJSON *item) {
-  if (item && cJSON_AddItemToObject(obj, key, item))
+  if (item && obj && cJSON_AddItemToObject(obj, key, item))
     return true;
   cJSON_Delete(item);
   return false;
 }
 
-static cJSON *models_json(const pt_manifest *m) {
+/* A copy of item (or a new null/empty object when it is NULL). */
+static cJSON *dup_or(const cJSON *item, bool object) {
+  if (item)
+    return cJSON_Duplicate(item, true);
+  return object ? cJSON_CreateObject() : cJSON_CreateNull();
+}
+
+static cJSON *models_json(const pt_model_info *models, size_t n) {
   cJSON *arr = cJSON_CreateArray();
-  for (size_t i = 0; arr && i < m->n_models; i++) {
-    const pt_model_info *mi = &m->models[i];
+  for (size_t i = 0; arr && i < n; i++) {
+    const pt_model_info *mi = &models[i];
     cJSON *o = cJSON_CreateObject(), *caps = cJSON_CreateArray();
     bool ok = o && caps && cJSON_AddItemToArray(arr, o);
     if (!ok)
       cJSON_Delete(o);
-    ok = ok && pt_json_add_str(o, "name", mi->name) &&
-         pt_json_add_str(o, "digest", mi->digest) &&
-         pt_json_add_str(o, "family", mi->family) &&
-         pt_json_add_str(o, "parameter_size", mi->parameter_size) &&
-         pt_json_add_str(o, "quantization_level", mi->quantization_level);
+    ok = ok && pt_json_add_str(o, PT_MF_NAME, mi->name) &&
+         pt_json_add_str(o, PT_MF_DIGEST, mi->digest) &&
+         pt_json_add_str(o, PT_MF_FAMILY, mi->family) &&
+         pt_json_add_str(o, PT_MF_PARAMETER_SIZE, mi->parameter_size) &&
+         pt_json_add_str(o, PT_MF_QUANTIZATION, mi->quantization_level);
     for (size_t j = 0; ok && j < mi->n_capabilities; j++) {
       cJSON *s = cJSON_CreateString(mi->capabilities[j]);
       ok = s && cJSON_AddItemToArray(caps, s);
     }
-    if (!ok || !take(o, "capabilities", caps)) {
+    if (!ok || !take(o, PT_MF_CAPABILITIES, caps)) {
       if (!ok)
         cJSON_Delete(caps);
       cJSON_Delete(arr);
@@ -114,53 +121,98 @@ static cJSON *models_json(const pt_manifest *m) {
   return arr;
 }
 
+static cJSON *trials_json(long ok, long failed, long warmup) {
+  cJSON *t = cJSON_CreateObject();
+  if (t && cJSON_AddNumberToObject(t, PT_MF_OK, (double)ok) &&
+      cJSON_AddNumberToObject(t, PT_MF_FAILED, (double)failed) &&
+      cJSON_AddNumberToObject(t, PT_MF_WARMUP, (double)warmup))
+    return t;
+  cJSON_Delete(t);
+  return NULL;
+}
+
+cJSON *pt_manifest_session_json(const pt_manifest_session *s) {
+  /* every object is attached as it is made, so a failure frees it all */
+  cJSON *o = cJSON_CreateObject(), *order = NULL, *endpoint = NULL, *ollama = NULL;
+  bool fixed = !s->order || !strcmp(s->order, PT_MF_ORDER_FIXED);
+  bool ok = o && pt_json_add_str(o, PT_MF_RUN_ID, s->run_id) &&
+            pt_json_add_str(o, PT_MF_STATUS, s->status) &&
+            pt_json_add_str(o, PT_MF_REASON, s->reason) &&
+            pt_json_add_str(o, PT_MF_STARTED_AT, s->started_at) &&
+            pt_json_add_str(o, PT_MF_ENDED_AT, s->ended_at) &&
+            pt_json_add_str(o, PT_MF_BOOT_ID, s->boot_id) &&
+            (order = cJSON_AddObjectToObject(o, PT_MF_ORDER)) != NULL &&
+            pt_json_add_str(order, PT_MF_MODE, fixed ? PT_MF_ORDER_FIXED : PT_MF_ORDER_RANDOM) &&
+            (fixed ? cJSON_AddNullToObject(order, PT_MF_SEED) != NULL
+                   : cJSON_AddNumberToObject(order, PT_MF_SEED, (double)s->order_seed) != NULL) &&
+            (endpoint = cJSON_AddObjectToObject(o, PT_MF_ENDPOINT)) != NULL &&
+            pt_json_add_str(endpoint, PT_MF_URL, s->endpoint_url) &&
+            cJSON_AddBoolToObject(endpoint, PT_MF_LOCAL, s->endpoint_local) &&
+            (ollama = cJSON_AddObjectToObject(o, PT_MF_OLLAMA)) != NULL &&
+            pt_json_add_str(ollama, PT_MF_VERSION, s->ollama_version) &&
+            take(o, PT_MF_MODELS, models_json(s->models, s->n_models)) &&
+            take(o, PT_MF_HOST, s->host_json ? cJSON_Duplicate(s->host_json, true)
+                                : s->host  ? pt_host_to_json(s->host)
+                                           : cJSON_CreateNull()) &&
+            take(o, PT_MF_NOTES, dup_or(s->notes, true)) &&
+            (!s->telemetry || take(o, PT_MF_TELEMETRY, pt_telemetry_info_json(s->telemetry))) &&
+            take(o, PT_MF_TRIALS, trials_json(s->ok, s->failed, s->warmup)) &&
+            take(o, PT_MF_SKIPPED, s->skipped ? cJSON_Duplicate(s->skipped, true)
+                                              : cJSON_CreateArray()) &&
+            take(o, PT_MF_UNLOAD, dup_or(s->unload, false)) &&
+            (!s->forced || take(o, PT_MF_FORCED, cJSON_Duplicate(s->forced, true))) &&
+            (!s->differs || take(o, PT_MF_DIFFERS, cJSON_Duplicate(s->differs, true)));
+  if (!ok) {
+    cJSON_Delete(o);
+    return NULL;
+  }
+  return o;
+}
+
+/* Copy key of from (when present) to to. */
+static bool copy_key(cJSON *to, const cJSON *from, const char *key, bool null_if_absent) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(from, key);
+  if (!v)
+    return !null_if_absent || cJSON_AddNullToObject(to, key) != NULL;
+  return take(to, key, cJSON_Duplicate(v, true));
+}
+
 cJSON *pt_manifest_to_json(const pt_manifest *m) {
-  cJSON *o = cJSON_CreateObject();
-  if (!o)
-    return NULL;
-  cJSON *tool = cJSON_CreateObject(), *endpoint = cJSON_CreateObject(),
-        *ollama = cJSON_CreateObject(), *trials = cJSON_CreateObject();
-  bool ok = tool && endpoint && ollama && trials &&
-            cJSON_AddStringToObject(tool, "name", "ptbench") &&
-            cJSON_AddStringToObject(tool, "version", PTBENCH_VERSION) &&
-            pt_json_add_str(endpoint, "url", m->endpoint_url) &&
-            cJSON_AddBoolToObject(endpoint, "local", m->endpoint_local) &&
-            pt_json_add_str(ollama, "version", m->ollama_version) &&
-            cJSON_AddNumberToObject(trials, "ok", (double)m->ok) &&
-            cJSON_AddNumberToObject(trials, "failed", (double)m->failed) &&
-            cJSON_AddNumberToObject(trials, "warmup", (double)m->warmup);
-  if (!ok) {
-    cJSON_Delete(tool);
-    cJSON_Delete(endpoint);
-    cJSON_Delete(ollama);
-    cJSON_Delete(trials);
-    cJSON_Delete(o);
-    return NULL;
+  cJSON *o = cJSON_CreateObject(), *tool = NULL;
+  cJSON *sessions = m->sessions ? cJSON_Duplicate(m->sessions, true) : cJSON_CreateArray();
+  bool ok = o && sessions && cJSON_IsArray(sessions);
+  if (ok && m->current) {
+    cJSON *cur = pt_manifest_session_json(m->current);
+    ok = cur && cJSON_AddItemToArray(sessions, cur);
+    if (!ok)
+      cJSON_Delete(cur);
   }
-  ok = cJSON_AddStringToObject(o, "schema", PT_MANIFEST_SCHEMA) && take(o, "tool", tool) &&
-       pt_json_add_str(o, "run_id", m->run_id) &&
-       pt_json_add_str(o, "environment", m->environment) &&
-       pt_json_add_str(o, "label", m->label) && pt_json_add_str(o, "status", m->status) &&
-       pt_json_add_str(o, "reason", m->reason) &&
-       pt_json_add_str(o, "started_at", m->started_at) &&
-       pt_json_add_str(o, "ended_at", m->ended_at);
-  if (!ok) {
-    cJSON_Delete(endpoint);
-    cJSON_Delete(ollama);
-    cJSON_Delete(trials);
-    cJSON_Delete(o);
-    return NULL;
-  }
-  ok = take(o, "endpoint", endpoint) && take(o, "ollama", ollama) &&
-       take(o, "options", pt_manifest_options(m->plan, m->stream)) &&
-       take(o, "plan", pt_plan_to_json(m->plan)) && take(o, "models", models_json(m)) &&
-       take(o, "host", m->host ? pt_host_to_json(m->host) : cJSON_CreateNull()) &&
-       take(o, "trials", trials) &&
-       take(o, "notes", m->notes ? cJSON_Duplicate(m->notes, true) : cJSON_CreateObject()) &&
-       (!m->telemetry || take(o, "telemetry", pt_telemetry_info_json(m->telemetry)));
-  if (!ok) {
-    /* take() freed the item it failed on; the rest not yet attached leak
-     * only on allocation failure inside cJSON, where the process is done */
+  const cJSON *first = ok ? cJSON_GetArrayItem(sessions, 0) : NULL;
+  ok = ok && cJSON_AddStringToObject(o, PT_MF_SCHEMA, PT_MANIFEST_SCHEMA) &&
+       (tool = cJSON_AddObjectToObject(o, PT_MF_TOOL)) != NULL &&
+       cJSON_AddStringToObject(tool, PT_MF_NAME, "ptbench") &&
+       cJSON_AddStringToObject(tool, PT_MF_VERSION, PTBENCH_VERSION) &&
+       copy_key(o, first, PT_MF_RUN_ID, true) &&
+       pt_json_add_str(o, PT_MF_ENVIRONMENT, m->environment) &&
+       pt_json_add_str(o, PT_MF_LABEL, m->label) && pt_json_add_str(o, PT_MF_STATUS, m->status) &&
+       pt_json_add_str(o, PT_MF_REASON, m->reason) &&
+       copy_key(o, first, PT_MF_STARTED_AT, true) &&
+       pt_json_add_str(o, PT_MF_ENDED_AT, m->ended_at) &&
+       copy_key(o, first, PT_MF_ENDPOINT, true) && copy_key(o, first, PT_MF_OLLAMA, true) &&
+       take(o, PT_MF_OPTIONS, m->options_json ? cJSON_Duplicate(m->options_json, true)
+                                              : pt_manifest_options(m->plan, m->stream)) &&
+       take(o, PT_MF_PLAN, m->plan_json ? cJSON_Duplicate(m->plan_json, true)
+                                        : pt_plan_to_json(m->plan)) &&
+       pt_json_add_str(o, PT_MF_ORDER, m->order ? m->order : PT_MF_ORDER_RANDOM) &&
+       cJSON_AddNumberToObject(o, PT_MF_SESSIONS_PLANNED, (double)m->sessions_planned) &&
+       copy_key(o, first, PT_MF_MODELS, true) && copy_key(o, first, PT_MF_HOST, true) &&
+       take(o, PT_MF_TRIALS, trials_json(m->ok, m->failed, m->warmup)) &&
+       copy_key(o, first, PT_MF_NOTES, false) && copy_key(o, first, PT_MF_TELEMETRY, false);
+  if (ok && !cJSON_GetObjectItemCaseSensitive(o, PT_MF_NOTES))
+    ok = cJSON_AddObjectToObject(o, PT_MF_NOTES) != NULL;
+  if (!ok || !take(o, PT_MF_SESSIONS, sessions)) {
+    if (!ok)
+      cJSON_Delete(sessions);
     cJSON_Delete(o);
     return NULL;
   }
@@ -222,80 +274,183 @@ pt_code pt_manifest_notes(const char *const *kv, size_t n, cJSON **out, pt_error
   return PT_OK;
 }
 
-pt_code pt_manifest_write(const char *path, const pt_manifest *m, pt_error *err) {
+pt_code pt_manifest_render(const pt_manifest *m, pt_buf *b) {
+  pt_buf_reset(b);
   cJSON *j = pt_manifest_to_json(m);
   char *s = j ? cJSON_Print(j) : NULL;
   cJSON_Delete(j);
-  pt_buf text = PT_BUF_INIT;
-  if (!s || pt_buf_puts(&text, s) || pt_buf_putc(&text, '\n')) {
-    cJSON_free(s);
-    pt_buf_free(&text);
-    return pt_error_at(err, PT_ENOMEM, path, 0, 0, "out of memory");
-  }
+  bool ok = s && !pt_buf_puts(b, s) && !pt_buf_putc(b, '\n');
   cJSON_free(s);
-  pt_code rc = pt_write_file_atomic(path, text.data, text.len, err);
-  if (rc == PT_EIO && pt_exists(path) && write_in_place(path, text.data, text.len)) {
+  return ok ? PT_OK : PT_ENOMEM;
+}
+
+pt_code pt_manifest_write_text(const char *path, const char *text, size_t len, pt_error *err) {
+  pt_code rc = pt_write_file_atomic(path, text, len, err);
+  if (rc == PT_EIO && pt_exists(path) && write_in_place(path, text, len)) {
     pt_error_clear(err);
     rc = PT_OK;
   }
+  return rc;
+}
+
+pt_code pt_manifest_write(const char *path, const pt_manifest *m, pt_error *err) {
+  pt_buf text = PT_BUF_INIT;
+  pt_code rc = pt_manifest_render(m, &text);
+  if (rc)
+    rc = pt_error_at(err, PT_ENOMEM, path, 0, 0, "out of memory");
+  else
+    rc = pt_manifest_write_text(path, text.data, text.len, err);
   pt_buf_free(&text);
   return rc;
 }
 
-pt_code pt_manifest_read_prior(const char *path, pt_manifest_prior *p, pt_error *err) {
-  memset(p, 0, sizeof *p);
-  cJSON *j = pt_json_read_file(path, 16u << 20, err);
-  if (!j)
-    return err ? err->code : PT_EPARSE;
-  pt_code rc = PT_OK;
-  const char *schema = pt_json_str(j, "schema");
-  if (!schema || strcmp(schema, PT_MANIFEST_SCHEMA)) {
-    rc = pt_error_at(err, PT_ESCHEMA, path, 0, 0, "not a ptbench manifest (schema is not "
-                                                  "\"" PT_MANIFEST_SCHEMA "\")");
-  } else if (!dup_opt(pt_json_str(j, "run_id"), &p->run_id) ||
-             !dup_opt(pt_json_str(j, "started_at"), &p->started_at) ||
-             !dup_opt(pt_json_str(j, "environment"), &p->environment)) {
-    rc = pt_error_set(err, PT_ENOMEM, "out of memory");
-  } else {
-    cJSON *o = cJSON_DetachItemFromObjectCaseSensitive(j, "options");
-    if (cJSON_IsObject(o))
-      p->options = o;
-    else
-      cJSON_Delete(o);
-    cJSON *plan = pt_json_get(j, "plan");
-    if (cJSON_IsObject(plan)) {
-      o = cJSON_DetachItemFromObjectCaseSensitive(plan, "options");
-      if (cJSON_IsObject(o))
-        p->plan_options = o;
-      else
-        cJSON_Delete(o);
-      o = cJSON_DetachItemFromObjectCaseSensitive(plan, "prompts");
-      if (cJSON_IsArray(o))
-        p->prompts = o;
-      else
-        cJSON_Delete(o);
-    }
-    o = cJSON_DetachItemFromObjectCaseSensitive(j, "notes");
-    if (cJSON_IsObject(o))
-      p->notes = o;
-    else
-      cJSON_Delete(o);
-  }
-  cJSON_Delete(j);
-  if (rc)
-    pt_manifest_prior_free(p);
-  return rc;
+/* ------------------------------------------------------------ reading */
+
+pt_code pt_manifest_check(const cJSON *m, const char *name, pt_error *err) {
+  const char *schema = pt_json_str(m, PT_MF_SCHEMA);
+  if (cJSON_IsObject(m) && schema && !strcmp(schema, PT_MANIFEST_SCHEMA))
+    return PT_OK;
+  pt_error_at(err, PT_ESCHEMA, name, 0, 0,
+              "not a ptbench manifest (schema is not \"" PT_MANIFEST_SCHEMA "\")");
+  pt_error_set_field(err, PT_MF_SCHEMA);
+  return PT_ESCHEMA;
 }
 
-void pt_manifest_prior_free(pt_manifest_prior *p) {
-  if (!p)
-    return;
-  free(p->run_id);
-  free(p->started_at);
-  free(p->environment);
-  cJSON_Delete(p->options);
-  cJSON_Delete(p->plan_options);
-  cJSON_Delete(p->prompts);
-  cJSON_Delete(p->notes);
-  memset(p, 0, sizeof *p);
+cJSON *pt_manifest_load(const char *path, pt_error *err) {
+  struct stat st;
+  if (lstat(path, &st) != 0 && errno == ENOENT) {
+    pt_error_at(err, PT_ENOTFOUND, path, 0, 0, "does not exist");
+    return NULL;
+  }
+  cJSON *j = pt_json_read_file(path, 16u << 20, err);
+  if (j && pt_manifest_check(j, path, err)) {
+    cJSON_Delete(j);
+    j = NULL;
+  }
+  return j;
+}
+
+static const char *str_of(const cJSON *o, const char *key) {
+  return cJSON_IsObject(o) ? pt_json_str(o, key) : NULL;
+}
+
+static const cJSON *obj_of(const cJSON *o, const char *key) {
+  const cJSON *v = cJSON_IsObject(o) ? pt_json_get(o, key) : NULL;
+  return cJSON_IsObject(v) ? v : NULL;
+}
+
+const char *pt_mf_environment(const cJSON *m) { return str_of(m, PT_MF_ENVIRONMENT); }
+const char *pt_mf_label(const cJSON *m) { return str_of(m, PT_MF_LABEL); }
+const char *pt_mf_status(const cJSON *o) { return str_of(o, PT_MF_STATUS); }
+const cJSON *pt_mf_options(const cJSON *m) { return obj_of(m, PT_MF_OPTIONS); }
+const cJSON *pt_mf_plan(const cJSON *m) { return obj_of(m, PT_MF_PLAN); }
+const char *pt_mf_order(const cJSON *m) { return str_of(m, PT_MF_ORDER); }
+const cJSON *pt_mf_source(const cJSON *m) { return obj_of(m, PT_MF_SOURCE); }
+
+static const cJSON *sessions_of(const cJSON *m) {
+  const cJSON *s = cJSON_IsObject(m) ? pt_json_get(m, PT_MF_SESSIONS) : NULL;
+  return cJSON_IsArray(s) ? s : NULL;
+}
+
+size_t pt_mf_session_count(const cJSON *m) {
+  const cJSON *s = sessions_of(m);
+  if (s)
+    return (size_t)cJSON_GetArraySize(s);
+  return cJSON_IsObject(m) ? 1 : 0;
+}
+
+const cJSON *pt_mf_session(const cJSON *m, size_t i) {
+  const cJSON *s = sessions_of(m);
+  if (s) {
+    const cJSON *item = i <= INT32_MAX ? cJSON_GetArrayItem(s, (int)i) : NULL;
+    return cJSON_IsObject(item) ? item : NULL;
+  }
+  return i == 0 && cJSON_IsObject(m) ? m : NULL;
+}
+
+long pt_mf_sessions_planned(const cJSON *m) {
+  long long n = cJSON_IsObject(m) ? pt_json_int(m, PT_MF_SESSIONS_PLANNED, -1) : -1;
+  long have = (long)pt_mf_session_count(m);
+  return n > 0 && n < 1000000 ? (long)n : have;
+}
+
+const char *pt_mf_run_id(const cJSON *s) { return str_of(s, PT_MF_RUN_ID); }
+const char *pt_mf_reason(const cJSON *s) { return str_of(s, PT_MF_REASON); }
+const char *pt_mf_started_at(const cJSON *s) { return str_of(s, PT_MF_STARTED_AT); }
+const char *pt_mf_ended_at(const cJSON *s) { return str_of(s, PT_MF_ENDED_AT); }
+const char *pt_mf_boot_id(const cJSON *s) { return str_of(s, PT_MF_BOOT_ID); }
+const char *pt_mf_ollama_version(const cJSON *s) {
+  return str_of(obj_of(s, PT_MF_OLLAMA), PT_MF_VERSION);
+}
+const cJSON *pt_mf_host(const cJSON *s) { return obj_of(s, PT_MF_HOST); }
+const cJSON *pt_mf_notes(const cJSON *s) { return obj_of(s, PT_MF_NOTES); }
+
+const cJSON *pt_mf_models(const cJSON *s) {
+  const cJSON *v = cJSON_IsObject(s) ? pt_json_get(s, PT_MF_MODELS) : NULL;
+  return cJSON_IsArray(v) ? v : NULL;
+}
+
+const char *pt_mf_model_digest(const cJSON *s, const char *model) {
+  const cJSON *m;
+  cJSON_ArrayForEach(m, pt_mf_models(s)) {
+    const char *name = str_of(m, PT_MF_NAME);
+    if (name && model && !strcmp(name, model))
+      return str_of(m, PT_MF_DIGEST);
+  }
+  return NULL;
+}
+
+bool pt_mf_order_seed(const cJSON *s, uint64_t *seed) {
+  const cJSON *o = obj_of(s, PT_MF_ORDER);
+  const cJSON *v = o ? pt_json_get(o, PT_MF_SEED) : NULL;
+  if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble >= 18446744073709551616.0 ||
+      v->valuedouble != floor(v->valuedouble))
+    return false;
+  *seed = (uint64_t)v->valuedouble;
+  return true;
+}
+
+pt_mf_facts pt_mf_facts_of(const cJSON *m) {
+  pt_mf_facts f;
+  memset(&f, 0, sizeof f);
+  const cJSON *first = pt_mf_session(m, 0);
+  f.host = pt_mf_host(first);
+  f.ollama_version = pt_mf_ollama_version(first);
+  if (!f.host)  /* a session that recorded none: the run's copy */
+    f.host = pt_mf_host(m);
+  if (!f.ollama_version)
+    f.ollama_version = pt_mf_ollama_version(m);
+  const cJSON *gpu = obj_of(m, PT_MF_GPU), *sw = obj_of(m, PT_MF_SOFTWARE);
+  f.gpu_model = str_of(gpu, PT_MF_GPU_MODEL);
+  f.gpu_vram = str_of(gpu, PT_MF_VRAM);
+  f.passthrough = str_of(gpu, PT_MF_PASSTHROUGH);
+  f.rocm = str_of(sw, PT_MF_ROCM);
+  f.runtime = str_of(sw, PT_MF_RUNTIME);
+  return f;
+}
+
+bool pt_mf_host_virtualized(const cJSON *host, bool *known) {
+  const cJSON *d = pt_json_get(obj_of(host, PT_MF_VIRTUALIZATION), PT_MF_DETECTED);
+  if (known)
+    *known = cJSON_IsBool(d);
+  return cJSON_IsTrue(d);
+}
+
+const cJSON *pt_mf_primary_gpu(const cJSON *host) {
+  const cJSON *gpus = cJSON_IsObject(host) ? pt_json_get(host, PT_MF_GPUS) : NULL, *g,
+              *best = NULL;
+  if (!cJSON_IsArray(gpus))
+    return NULL;
+  cJSON_ArrayForEach(g, gpus)
+    if (cJSON_IsObject(g) && pt_json_bool(g, PT_MF_PRIMARY, false))
+      return g;
+  double most = 0;
+  cJSON_ArrayForEach(g, gpus) {
+    double v = cJSON_IsObject(g) ? pt_json_num(g, PT_MF_VRAM_BYTES) : NAN;
+    if (isfinite(v) && v > most) {
+      most = v;
+      best = g;
+    }
+  }
+  return best;
 }

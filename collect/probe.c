@@ -36,6 +36,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "collect/manifest.h"
 #include "collect/subproc.h"
 #include "core/json.h"
 
@@ -299,6 +300,7 @@ static void probe_system(probe *pr, pt_host *h) {
   ssize_t n = read_small(pr, "proc/cmdline", buf, sizeof buf);
   if (n > 0 && !memchr(buf, '\0', (size_t)n))
     h->cmdline = dup_text(pr, buf, strcspn(buf, "\n"));
+  h->boot_id = read_line(pr, "proc/sys/kernel/random/boot_id");
   if (pr->real) {
     char name[256];
     if (gethostname(name, sizeof name) == 0) {
@@ -1069,7 +1071,7 @@ void pt_host_free(pt_host *h) {
   char **strs[] = {&h->hostname, &h->kernel, &h->cpu_model, &h->dmi_vendor, &h->dmi_product,
                    &h->virt_by, &h->os, &h->kernel_release, &h->cmdline, &h->governor,
                    &h->hypervisor_type, &h->thp, &h->rocm_version, &h->cuda_version,
-                   &h->nvidia_driver_version};
+                   &h->nvidia_driver_version, &h->boot_id};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
     free(*strs[i]);
   for (size_t i = 0; i < h->n_gpus; i++) {
@@ -1116,9 +1118,9 @@ static bool add_tri(cJSON *o, const char *key, int v) {
 }
 
 static bool add_link(cJSON *o, const pt_pcie_link *l) {
-  return add_num(o, "current_speed_gts", l->cur_gts) &&
-         add_int(o, "current_width", l->cur_width) &&
-         add_num(o, "max_speed_gts", l->max_gts) && add_int(o, "max_width", l->max_width);
+  return add_num(o, PT_MF_CURRENT_SPEED_GTS, l->cur_gts) &&
+         add_int(o, PT_MF_CURRENT_WIDTH, l->cur_width) &&
+         add_num(o, PT_MF_MAX_SPEED_GTS, l->max_gts) && add_int(o, PT_MF_MAX_WIDTH, l->max_width);
 }
 
 /* Add item to obj under key, taking it over; false (item freed) on failure. */
@@ -1149,14 +1151,14 @@ static cJSON *pcie_json(const pt_gpu *g) {
   for (size_t i = 0; ok && i < g->n_path; i++) {
     const pt_pcie_hop *hop = &g->path[i];
     cJSON *j = cJSON_CreateObject();
-    ok = take_arr(path, j) && cJSON_AddStringToObject(j, "address", hop->address) &&
+    ok = take_arr(path, j) && cJSON_AddStringToObject(j, PT_MF_ADDRESS, hop->address) &&
          add_link(j, &hop->link);
     slow.cur_gts = min_gts(slow.cur_gts, hop->link.cur_gts);
     slow.max_gts = min_gts(slow.max_gts, hop->link.max_gts);
     slow.cur_width = min_width(slow.cur_width, hop->link.cur_width);
     slow.max_width = min_width(slow.max_width, hop->link.max_width);
   }
-  if (!ok || !take(o, "path", path)) {
+  if (!ok || !take(o, PT_MF_PATH, path)) {
     if (!ok)
       cJSON_Delete(path);
     cJSON_Delete(o);
@@ -1165,12 +1167,12 @@ static cJSON *pcie_json(const pt_gpu *g) {
   char cur[64], max[64];
   pt_pcie_format(slow.cur_gts, slow.cur_width, cur, sizeof cur);
   pt_pcie_format(slow.max_gts, slow.max_width, max, sizeof max);
-  ok = add_num(o, "path_max_speed_gts", slow.max_gts) &&
-       add_int(o, "path_max_width", slow.max_width) &&
-       add_num(o, "path_current_speed_gts", slow.cur_gts) &&
-       add_int(o, "path_current_width", slow.cur_width) &&
-       pt_json_add_str(o, "path_max", max[0] ? max : NULL) &&
-       pt_json_add_str(o, "path_current", cur[0] ? cur : NULL);
+  ok = add_num(o, PT_MF_PATH_MAX_SPEED_GTS, slow.max_gts) &&
+       add_int(o, PT_MF_PATH_MAX_WIDTH, slow.max_width) &&
+       add_num(o, PT_MF_PATH_CURRENT_SPEED_GTS, slow.cur_gts) &&
+       add_int(o, PT_MF_PATH_CURRENT_WIDTH, slow.cur_width) &&
+       pt_json_add_str(o, PT_MF_PATH_MAX, max[0] ? max : NULL) &&
+       pt_json_add_str(o, PT_MF_PATH_CURRENT, cur[0] ? cur : NULL);
   if (!ok) {
     cJSON_Delete(o);
     return NULL;
@@ -1181,38 +1183,38 @@ static cJSON *pcie_json(const pt_gpu *g) {
 static cJSON *gpu_json(const pt_gpu *g) {
   cJSON *j = cJSON_CreateObject();
   const char *name = g->product_name ? g->product_name : g->device_name;
-  bool ok = j && pt_json_add_str(j, "card", g->card) &&
-            pt_json_add_str(j, "pci_vendor", g->pci_vendor) &&
-            pt_json_add_str(j, "pci_device", g->pci_device) &&
-            pt_json_add_str(j, "driver", g->driver) && add_int(j, "vram_bytes", g->vram_bytes) &&
-            cJSON_AddBoolToObject(j, "primary", g->primary) &&
-            pt_json_add_str(j, "name", name) &&
-            pt_json_add_str(j, "vendor_name", g->vendor_name) &&
-            pt_json_add_str(j, "device_name", g->device_name) &&
-            pt_json_add_str(j, "product_name", g->product_name) &&
-            pt_json_add_str(j, "pci_address", g->pci_address) &&
-            pt_json_add_str(j, "driver_version", g->driver_version) &&
-            add_int(j, "vram_visible_bytes", g->vram_visible_bytes) &&
-            take(j, "pcie", pcie_json(g));
+  bool ok = j && pt_json_add_str(j, PT_MF_CARD, g->card) &&
+            pt_json_add_str(j, PT_MF_PCI_VENDOR, g->pci_vendor) &&
+            pt_json_add_str(j, PT_MF_PCI_DEVICE, g->pci_device) &&
+            pt_json_add_str(j, PT_MF_DRIVER, g->driver) && add_int(j, PT_MF_VRAM_BYTES, g->vram_bytes) &&
+            cJSON_AddBoolToObject(j, PT_MF_PRIMARY, g->primary) &&
+            pt_json_add_str(j, PT_MF_NAME, name) &&
+            pt_json_add_str(j, PT_MF_VENDOR_NAME, g->vendor_name) &&
+            pt_json_add_str(j, PT_MF_DEVICE_NAME, g->device_name) &&
+            pt_json_add_str(j, PT_MF_PRODUCT_NAME, g->product_name) &&
+            pt_json_add_str(j, PT_MF_PCI_ADDRESS, g->pci_address) &&
+            pt_json_add_str(j, PT_MF_DRIVER_VERSION, g->driver_version) &&
+            add_int(j, PT_MF_VRAM_VISIBLE_BYTES, g->vram_visible_bytes) &&
+            take(j, PT_MF_PCIE, pcie_json(g));
   cJSON *bars = ok ? cJSON_CreateArray() : NULL;
   ok = ok && bars;
   for (size_t i = 0; ok && i < g->n_bars; i++) {
     const pt_bar *b = &g->bars[i];
     cJSON *o = cJSON_CreateObject();
-    ok = take_arr(bars, o) && cJSON_AddNumberToObject(o, "index", b->index) &&
-         cJSON_AddNumberToObject(o, "size_bytes", (double)b->size_bytes) &&
-         cJSON_AddStringToObject(o, "type", b->io ? "io" : b->mem64 ? "mem64" : "mem32") &&
-         cJSON_AddBoolToObject(o, "prefetchable", b->prefetchable);
+    ok = take_arr(bars, o) && cJSON_AddNumberToObject(o, PT_MF_INDEX, b->index) &&
+         cJSON_AddNumberToObject(o, PT_MF_SIZE_BYTES, (double)b->size_bytes) &&
+         cJSON_AddStringToObject(o, PT_MF_TYPE, b->io ? "io" : b->mem64 ? "mem64" : "mem32") &&
+         cJSON_AddBoolToObject(o, PT_MF_PREFETCHABLE, b->prefetchable);
   }
   if (ok)
-    ok = take(j, "bars", bars);  /* frees bars when it fails */
+    ok = take(j, PT_MF_BARS, bars);  /* frees bars when it fails */
   else
     cJSON_Delete(bars);
-  ok = ok && add_int(j, "largest_prefetchable_bar_bytes", g->largest_prefetchable_bar) &&
-       add_tri(j, "resizable_bar", g->resizable_bar) &&
-       add_int(j, "numa_node", g->numa_node) && add_int(j, "iommu_group", g->iommu_group) &&
-       pt_json_add_str(j, "temp_sensor", g->temp_sensor) &&
-       add_num(j, "temp_crit_c", g->temp_crit_c);
+  ok = ok && add_int(j, PT_MF_LARGEST_PREFETCHABLE_BAR, g->largest_prefetchable_bar) &&
+       add_tri(j, PT_MF_RESIZABLE_BAR, g->resizable_bar) &&
+       add_int(j, PT_MF_NUMA_NODE, g->numa_node) && add_int(j, PT_MF_IOMMU_GROUP, g->iommu_group) &&
+       pt_json_add_str(j, PT_MF_TEMP_SENSOR, g->temp_sensor) &&
+       add_num(j, PT_MF_TEMP_CRIT_C, g->temp_crit_c);
   if (!ok) {
     cJSON_Delete(j);
     return NULL;
@@ -1223,17 +1225,17 @@ static cJSON *gpu_json(const pt_gpu *g) {
 cJSON *pt_host_to_json(const pt_host *h) {
   cJSON *o = cJSON_CreateObject();
   cJSON *v = cJSON_CreateObject();
-  bool ok = o && v && pt_json_add_str(o, "hostname", h->hostname) &&
-            pt_json_add_str(o, "kernel", h->kernel) &&
-            pt_json_add_str(o, "cpu_model", h->cpu_model) &&
-            add_int(o, "memory_bytes", h->memory_bytes) &&
-            cJSON_AddBoolToObject(v, "detected", h->virt_detected) &&
-            cJSON_AddBoolToObject(v, "hypervisor_flag", h->hypervisor_flag) &&
-            pt_json_add_str(v, "dmi_vendor", h->dmi_vendor) &&
-            pt_json_add_str(v, "dmi_product", h->dmi_product) &&
-            pt_json_add_str(v, "by", h->virt_by) &&
-            pt_json_add_str(v, "hypervisor_type", h->hypervisor_type);
-  if (!ok || !take(o, "virtualization", v)) {
+  bool ok = o && v && pt_json_add_str(o, PT_MF_HOSTNAME, h->hostname) &&
+            pt_json_add_str(o, PT_MF_KERNEL, h->kernel) &&
+            pt_json_add_str(o, PT_MF_CPU_MODEL, h->cpu_model) &&
+            add_int(o, PT_MF_MEMORY_BYTES, h->memory_bytes) &&
+            cJSON_AddBoolToObject(v, PT_MF_DETECTED, h->virt_detected) &&
+            cJSON_AddBoolToObject(v, PT_MF_HYPERVISOR_FLAG, h->hypervisor_flag) &&
+            pt_json_add_str(v, PT_MF_DMI_VENDOR, h->dmi_vendor) &&
+            pt_json_add_str(v, PT_MF_DMI_PRODUCT, h->dmi_product) &&
+            pt_json_add_str(v, PT_MF_BY, h->virt_by) &&
+            pt_json_add_str(v, PT_MF_HYPERVISOR_TYPE, h->hypervisor_type);
+  if (!ok || !take(o, PT_MF_VIRTUALIZATION, v)) {
     if (!ok)
       cJSON_Delete(v);
     cJSON_Delete(o);
@@ -1242,7 +1244,7 @@ cJSON *pt_host_to_json(const pt_host *h) {
   cJSON *gpus = cJSON_CreateArray();
   for (size_t i = 0; gpus && ok && i < h->n_gpus; i++)
     ok = take_arr(gpus, gpu_json(&h->gpus[i]));
-  if (!ok || !take(o, "gpus", gpus)) {
+  if (!ok || !take(o, PT_MF_GPUS, gpus)) {
     if (ok)
       gpus = NULL;
     cJSON_Delete(gpus);
@@ -1260,18 +1262,18 @@ cJSON *pt_host_to_json(const pt_host *h) {
   } else {
     flags = cJSON_CreateNull();
   }
-  ok = pt_json_add_str(o, "os", h->os) &&
-       pt_json_add_str(o, "kernel_release", h->kernel_release) &&
-       pt_json_add_str(o, "cmdline", h->cmdline) && add_int(o, "cpu_count", h->cpu_count);
+  ok = pt_json_add_str(o, PT_MF_OS, h->os) &&
+       pt_json_add_str(o, PT_MF_KERNEL_RELEASE, h->kernel_release) &&
+       pt_json_add_str(o, PT_MF_CMDLINE, h->cmdline) && add_int(o, PT_MF_CPU_COUNT, h->cpu_count);
   if (!ok)
     cJSON_Delete(flags);
-  ok = ok && take(o, "cpu_flags", flags) && pt_json_add_str(o, "governor", h->governor) &&
-       add_int(o, "hugepages_total", h->hugepages_total) &&
-       add_int(o, "hugepage_bytes", h->hugepage_bytes) &&
-       pt_json_add_str(o, "transparent_hugepages", h->thp) &&
-       pt_json_add_str(o, "rocm_version", h->rocm_version) &&
-       pt_json_add_str(o, "cuda_version", h->cuda_version) &&
-       pt_json_add_str(o, "nvidia_driver_version", h->nvidia_driver_version);
+  ok = ok && take(o, PT_MF_CPU_FLAGS, flags) && pt_json_add_str(o, PT_MF_GOVERNOR, h->governor) &&
+       add_int(o, PT_MF_HUGEPAGES_TOTAL, h->hugepages_total) &&
+       add_int(o, PT_MF_HUGEPAGE_BYTES, h->hugepage_bytes) &&
+       pt_json_add_str(o, PT_MF_THP, h->thp) &&
+       pt_json_add_str(o, PT_MF_ROCM_VERSION, h->rocm_version) &&
+       pt_json_add_str(o, PT_MF_CUDA_VERSION, h->cuda_version) &&
+       pt_json_add_str(o, PT_MF_NVIDIA_DRIVER_VERSION, h->nvidia_driver_version);
   if (!ok) {
     cJSON_Delete(o);
     return NULL;

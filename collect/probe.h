@@ -121,6 +121,8 @@ typedef struct pt_host {
   char *rocm_version;       /* /opt/rocm/.info/version */
   char *cuda_version;       /* "CUDA Version" of nvidia-smi -q */
   char *nvidia_driver_version;  /* /proc/driver/nvidia/version, else nvidia-smi */
+  char *boot_id;            /* proc/sys/kernel/random/boot_id: changes at every boot (not
+                               in pt_host_to_json: the manifest has it per session) */
 } pt_host;
 
 /* Name of CPU flag bit i (PT_CPU_FLAG_MAP order). */

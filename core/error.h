@@ -36,7 +36,8 @@ enum {
   PT_EXIT_FAILURE = 1,       /* runtime failure: I/O, network, server, memory */
   PT_EXIT_USAGE = 2,         /* bad command line */
   PT_EXIT_DATA = 3,          /* invalid input data: CSV, JSON, YAML, template, log */
-  PT_EXIT_PARTIAL = 4,       /* batch: some archives failed, the rest published */
+  PT_EXIT_PARTIAL = 4,       /* batch: some archives failed, the rest published;
+                                collect: a model skipped, the others' trials done */
   PT_EXIT_INTERRUPTED = 130  /* SIGINT or SIGTERM */
 };
 

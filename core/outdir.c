@@ -434,6 +434,77 @@ static void remove_listed(const char *dir) {
   rmdir(dir);  /* fails, leaving it, when it holds what ptbench did not write */
 }
 
+bool pt_outdir_lists(const char *dir, pt_outdir_kind kind, const char *name) {
+  char *mp = pt_path_join(dir, marker_names[kind]);
+  struct stat st;
+  marker m;
+  bool listed = false;
+  if (mp && lstat(mp, &st) == 0 && S_ISREG(st.st_mode) && !marker_read(mp, &m, NULL)) {
+    listed = m.kind == kind && marker_lists(&m, name);
+    marker_free(&m);
+  }
+  free(mp);
+  return listed;
+}
+
+pt_code pt_outdir_remove(const char *dir, pt_error *err) {
+  struct stat st;
+  if (lstat(dir, &st) != 0)
+    return errno == ENOENT ? PT_OK
+                           : pt_error_at(err, PT_EIO, dir, 0, 0, "cannot access: %s",
+                                         strerror(errno));
+  if (!S_ISDIR(st.st_mode))
+    return pt_error_at(err, PT_EUNSAFE, dir, 0, 0, "refusing to remove it: it is %s",
+                       S_ISLNK(st.st_mode) ? "a symbolic link" : "not a directory");
+  const char *mname = marker_names[PT_OUTDIR_REPORT];
+  char *mpath = pt_path_join(dir, mname);
+  char **names = NULL;
+  size_t n = 0;
+  marker m = {0};
+  pt_code rc = PT_OK;
+  if (!mpath) {
+    rc = pt_error_at(err, PT_ENOMEM, dir, 0, 0, "out of memory");
+    goto done;
+  }
+  if (lstat(mpath, &st) != 0 || !S_ISREG(st.st_mode)) {
+    rc = pt_error_at(err, PT_EUNSAFE, dir, 0, 0,
+                     "refusing to remove it: it has no %s marker, so ptbench did not make it",
+                     mname);
+    goto done;
+  }
+  if ((rc = marker_read(mpath, &m, err)) || (rc = pt_list_dir_all(dir, &names, &n, err)))
+    goto done;
+  if (m.kind != PT_OUTDIR_REPORT) {
+    rc = invalid(err, mpath, "it marks a %s", kind_names[m.kind]);
+    goto done;
+  }
+  for (size_t i = 0; i < n && !rc; i++) {
+    if (!strcmp(names[i], mname))
+      continue;
+    char *p = pt_path_join(dir, names[i]);
+    if (!p) {
+      rc = pt_error_at(err, PT_ENOMEM, dir, 0, 0, "out of memory");
+      break;
+    }
+    bool ours = marker_lists(&m, names[i]) && lstat(p, &st) == 0 && S_ISREG(st.st_mode);
+    free(p);
+    if (!ours)
+      rc = pt_error_at(err, PT_EUNSAFE, dir, 0, 0,
+                       "refusing to remove it: it holds '%s', which ptbench did not write "
+                       "there; move that elsewhere first", names[i]);
+  }
+  if (rc)
+    goto done;
+  remove_listed(dir);
+  if (rmdir(dir) != 0 && errno != ENOENT)
+    rc = pt_error_at(err, PT_EIO, dir, 0, 0, "cannot remove the directory: %s", strerror(errno));
+done:
+  marker_free(&m);
+  pt_free_names(names, n);
+  free(mpath);
+  return rc;
+}
+
 pt_code pt_outdir_commit(const char *tmp, const char *target, pt_error *err) {
   char *t = trim(target);
   size_t len = t ? strlen(t) : 0;

@@ -82,6 +82,17 @@ pt_code pt_outdir_commit(const char *tmp, const char *target, pt_error *err);
 pt_code pt_outdir_mark(const char *dir, pt_outdir_kind kind, const char *const *files,
                        size_t n, pt_error *err);
 
+/* Does dir hold a valid marker of kind that lists name? False when it has
+ * no marker, an invalid one, or one of another kind. */
+bool pt_outdir_lists(const char *dir, pt_outdir_kind kind, const char *name);
+
+/* Remove the report directory dir (`batch --prune`): the regular files its
+ * marker lists, then the marker, then the directory. Only a directory that
+ * holds a valid report marker and nothing but the regular files it lists
+ * is touched; anything else fails with PT_EUNSAFE naming what is in the way
+ * and nothing is removed. A dir that does not exist is PT_OK. */
+pt_code pt_outdir_remove(const char *dir, pt_error *err);
+
 /* Remove from parent every directory "NAME.tmp-XXXXXX" or "NAME.old-XXXXXX"
  * (X: a letter or digit, as mkdtemp makes them) that is not a link, belongs
  * to this user, holds a valid report marker, and was last modified more than

@@ -225,8 +225,9 @@ static pt_code write_in(const char *dir, const char *name, const char *data, siz
 static pt_code fill(const char *dir, const cJSON *analysis, const cJSON *view,
                     const pt_report_opts *opts, const pt_buf *readme, const pt_buf *table,
                     pt_error *err) {
-  pt_code rc = write_in(dir, "README.md", readme->data, readme->len, err);
-  if (!rc)
+  const char *readme_name = opts->readme_name ? opts->readme_name : "README.md";
+  pt_code rc = *readme_name ? write_in(dir, readme_name, readme->data, readme->len, err) : PT_OK;
+  if (!rc && !opts->no_table)
     rc = write_in(dir, "table.md", table->data, table->len, err);
   if (!rc) {
     char *json = cJSON_Print(analysis);
@@ -291,7 +292,7 @@ pt_code pt_report_write(const cJSON *analysis, const pt_report_opts *opts, const
     rc = pt_view_set_charts(view, opts->chart_formats, err);
   if (!rc)
     rc = render(&s, name, view, &readme, err);
-  if (!rc)
+  if (!rc && !opts->no_table)
     rc = render(&s, PT_REPORT_TABLE_TEMPLATE, view, &table, err);
   if (!rc)
     rc = pt_outdir_check(outdir, PT_OUTDIR_REPORT, opts->inputs, opts->ninputs, err);

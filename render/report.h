@@ -3,8 +3,10 @@
  * pt_report_write() renders the view model (render/view.h) through a
  * Mustache template and writes, into a fresh directory beside the target
  * that is then renamed into place (core/fs.h):
- *   README.md      the main template ("report.md", "article.md", ...)
- *   table.md       the results table (template "table.md")
+ *   README.md      the main template ("report.md", "article.md", ...);
+ *                  opts->readme_name names it otherwise
+ *   table.md       the results table (template "table.md"), unless
+ *                  opts->no_table
  *   analysis.json  the analysis document as given
  *   throughput.EXT, penalty.EXT   the charts, one file per format asked for
  *   .ptbench-report  the marker listing every file written (core/outdir.h)
@@ -62,6 +64,10 @@ typedef struct pt_report_opts {
   bool keep_stale;                    /* do not sweep stale temporary
                                          directories beside outdir (the
                                          caller did) */
+  const char *readme_name;            /* file the main template is written
+                                         to; NULL = "README.md", "" = none
+                                         (the finish hook writes its own) */
+  bool no_table;                      /* do not write table.md */
 } pt_report_opts;
 
 /* Defaults: report.md, no extra template dirs, every chart format. */

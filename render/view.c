@@ -17,6 +17,7 @@
 
 #include "analyze/analysis.h"
 #include "analyze/doc.h"
+#include "collect/manifest.h"
 #include "core/buf.h"
 #include "core/json.h"
 #include "render/chart.h"
@@ -153,41 +154,41 @@ static void about(builder *b, cJSON *env, cJSON *list, const char *field, const 
   set_md(b, env, md_field, value);
 }
 
-/* What the manifest says about the machine, for the environments table. */
+/* What the manifest says about the machine, for the environments table:
+ * the run's facts (its first session's, collect/manifest.h). */
 static void env_about(builder *b, cJSON *env, const cJSON *man) {
   cJSON *list = add_array(b, env, "about");
   if (!list)
     return;
-  const cJSON *host = pt_json_get(man, "host"), *gpu = pt_json_get(man, "gpu");
-  const cJSON *virt = pt_json_get(host, "virtualization"), *sw = pt_json_get(man, "software");
+  pt_mf_facts f = pt_mf_facts_of(man);
+  const cJSON *host = f.host;
   char buf[512];
-  const char *ollama = pt_json_str(pt_json_get(man, "ollama"), "version");
-  about(b, env, list, "ollama_version", "Ollama", ollama);
-  about(b, env, list, "hostname", "Host", pt_json_str(host, "hostname"));
-  about(b, env, list, "os", "OS", pt_json_str(host, "os"));
-  about(b, env, list, "kernel", "Kernel", pt_json_str(host, "kernel"));
-  about(b, env, list, "cpu", "CPU", pt_json_str(host, "cpu_model"));
-  double mem = pt_json_num(host, "memory_bytes");
+  about(b, env, list, "ollama_version", "Ollama", f.ollama_version);
+  about(b, env, list, "hostname", "Host", pt_json_str(host, PT_MF_HOSTNAME));
+  about(b, env, list, "os", "OS", pt_json_str(host, PT_MF_OS));
+  about(b, env, list, "kernel", "Kernel", pt_json_str(host, PT_MF_KERNEL));
+  about(b, env, list, "cpu", "CPU", pt_json_str(host, PT_MF_CPU_MODEL));
+  double mem = pt_json_num(host, PT_MF_MEMORY_BYTES);
   if (isfinite(mem) && mem > 0)
     about(b, env, list, "memory", "Memory", fmt_bytes(mem, buf, sizeof buf));
   /* a published setup names the GPU; a probed host lists its cards */
-  const char *model = pt_json_str(gpu, "model"), *vram = pt_json_str(gpu, "vram");
-  if (model) {
-    snprintf(buf, sizeof buf, "%s%s%s", model, vram ? " " : "", vram ? vram : "");
+  if (f.gpu_model) {
+    snprintf(buf, sizeof buf, "%s%s%s", f.gpu_model, f.gpu_vram ? " " : "",
+             f.gpu_vram ? f.gpu_vram : "");
     about(b, env, list, "gpu", "GPU", buf);
   } else {
     pt_buf cards = PT_BUF_INIT;
     const cJSON *g;
-    cJSON_ArrayForEach(g, pt_json_get(host, "gpus")) {
+    cJSON_ArrayForEach(g, pt_json_get(host, PT_MF_GPUS)) {
       char v[64] = "";
-      double vb = pt_json_num(g, "vram_bytes");
+      double vb = pt_json_num(g, PT_MF_VRAM_BYTES);
       if (isfinite(vb) && vb > 0)
         fmt_bytes(vb, v, sizeof v);
-      const char *drv = pt_json_str(g, "driver");
+      const char *drv = pt_json_str(g, PT_MF_DRIVER), *card = pt_json_str(g, PT_MF_CARD),
+                 *vendor = pt_json_str(g, PT_MF_PCI_VENDOR),
+                 *device = pt_json_str(g, PT_MF_PCI_DEVICE);
       if (pt_buf_printf(&cards, "%s%s %s:%s%s%s%s%s%s", cards.len ? ", " : "",
-                        pt_json_str(g, "card") ? pt_json_str(g, "card") : "gpu",
-                        pt_json_str(g, "pci_vendor") ? pt_json_str(g, "pci_vendor") : "?",
-                        pt_json_str(g, "pci_device") ? pt_json_str(g, "pci_device") : "?",
+                        card ? card : "gpu", vendor ? vendor : "?", device ? device : "?",
                         drv || *v ? " (" : "", drv ? drv : "", drv && *v ? ", " : "", v,
                         drv || *v ? ")" : ""))
         b->ok = false;
@@ -196,18 +197,20 @@ static void env_about(builder *b, cJSON *env, const cJSON *man) {
       about(b, env, list, "gpu", "GPU", cards.data);
     pt_buf_free(&cards);
   }
-  about(b, env, list, "passthrough", "GPU passthrough", pt_json_str(gpu, "passthrough"));
-  about(b, env, list, "hypervisor_host", "Hypervisor host", pt_json_str(host, "hypervisor_host"));
-  if (cJSON_IsBool(pt_json_get(virt, "detected"))) {
-    const char *by = pt_json_str(virt, "by");
-    if (cJSON_IsTrue(pt_json_get(virt, "detected")))
+  about(b, env, list, "passthrough", "GPU passthrough", f.passthrough);
+  about(b, env, list, "hypervisor_host", "Hypervisor host",
+        pt_json_str(host, PT_MF_HYPERVISOR_HOST));
+  bool known, detected = pt_mf_host_virtualized(host, &known);
+  if (known) {
+    const char *by = pt_json_str(pt_json_get(host, PT_MF_VIRTUALIZATION), PT_MF_BY);
+    if (detected)
       snprintf(buf, sizeof buf, "yes%s%s%s", by ? " (" : "", by ? by : "", by ? ")" : "");
     else
       snprintf(buf, sizeof buf, "no");
     about(b, env, list, "virtualization", "Virtualization", buf);
   }
-  about(b, env, list, "rocm", "ROCm", pt_json_str(sw, "rocm"));
-  about(b, env, list, "runtime", "Runtime", pt_json_str(sw, "runtime"));
+  about(b, env, list, "rocm", "ROCm", f.rocm);
+  about(b, env, list, "runtime", "Runtime", f.runtime);
   set_bool(b, env, "has_about", cJSON_GetArraySize(list) > 0);
 }
 
@@ -539,7 +542,7 @@ static void top_level(builder *b, cJSON *view, const env_ref *envs, size_t nenv)
   set_md(b, view, "baseline_label_md", base);
   cJSON *bcopy = nenv && base ? cJSON_Duplicate(envs[0].env, true) : cJSON_CreateObject();
   set_item(b, view, "baseline_env", bcopy);
-  const cJSON *src = nenv ? pt_json_get(pt_doc_env_manifest(envs[0].env), "source") : NULL;
+  const cJSON *src = nenv ? pt_mf_source(pt_doc_env_manifest(envs[0].env)) : NULL;
   set_item(b, view, "source", cJSON_IsObject(src) ? cJSON_Duplicate(src, true)
                                                    : cJSON_CreateObject());
 

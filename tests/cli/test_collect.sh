@@ -33,7 +33,9 @@ csv_whole() {
   [ "$(tail -c 2 "$1" | od -An -c | tr -d ' ')" = '\r\n' ] &&
     awk -F, 'NR == 1 { n = NF } NF != n { bad = 1 } END { exit bad }' "$1"
 }
-json_status() { sed -n 's/^[[:space:]]*"status":[[:space:]]*"\([a-z]*\)".*/\1/p' "$1"; }
+# the run's status: the first "status" of the manifest (the top level's;
+# each session's follows in "sessions")
+json_status() { sed -n 's/^[[:space:]]*"status":[[:space:]]*"\([a-z]*\)".*/\1/p' "$1" | head -1; }
 
 # ---------------------------------------------------------------- rows
 t "rows equal what the server reported"
@@ -51,8 +53,11 @@ R=$TMP/r1/trials.csv
 [ "$(col load_duration_ns "$R" | tr '\n' ' ')" = "500000000     " ] && ok ||
   fail "load_duration_ns: only the first request loads the model"
 [ "$(col done_reason "$R" | sort -u)" = stop ] && ok || fail "done_reason"
-[ "$(col prompt_id "$R" | tr '\n' ' ')" = "p1 p1 p1 p2 p2 " ] && ok || fail "prompt ids"
-[ "$(col trial "$R" | tr '\n' ' ')" = "1 1 2 1 2 " ] && ok || fail "trial numbers"
+# the warm-up first, then the 4 trials in the session's random order
+[ "$(col prompt_id "$R" | head -1)" = p1 ] && ok || fail "the warm-up runs the first prompt"
+[ "$(paste -d' ' <(col prompt_id "$R") <(col trial "$R") | tail -n +2 | sort | tr '\n' ' ')" = \
+  "p1 1 p1 2 p2 1 p2 2 " ] && ok || fail "prompts x trials: $(paste -d' ' <(col prompt_id "$R") <(col trial "$R"))"
+[ "$(col seq "$R" | tr '\n' ' ')" = "1 2 3 4 5 " ] && ok || fail "seq: $(col seq "$R" | tr '\n' ' ')"
 size=$(col size_bytes "$R" | sort -u) vram=$(col size_vram_bytes "$R" | sort -u)
 d=$((2 * ${vram:-0} - ${size:-0}))
 [ -n "$size" ] && [ "${d#-}" -le 1 ] && ok || fail "size $size, vram $vram (50%, rounded)"
@@ -64,8 +69,8 @@ grep -q '"dmi_vendor":[[:space:]]*"QEMU"' "$M" && ok || fail "host probe from PT
 grep -q '"local":[[:space:]]*true' "$M" && ok || fail "endpoint is local"
 grep -q '"version":[[:space:]]*"0.12.6"' "$M" && ok || fail "ollama version"
 grep -q '"label":[[:space:]]*null' "$M" && ok || fail "no label"
-expect_err_has "tiny:1b"
-expect_err_has "40.00 tokens/s (mean of 4)"
+expect_err_has "ptbench: vm: 1 session (complete), 1 run now; 4 trials ok, 0 failed, 1 warm-ups"
+expect_err_has "ptbench:   tiny:1b       40.00       4       0"
 
 t "requests carry the default options"
 grep '"/api/generate"' "$TMP/log1" | head -1 >"$TMP/req"
@@ -197,13 +202,39 @@ t "stall past --timeout 1"
 fault_run fstall --fault generate:4:stall:1:3
 expect_status 0
 expect_rows "ok ok ok timeout " "no data for 1 s"
-t "3 failures in a row stop the run"
-fault_run f3 --fault generate:2-4:500
+t "a model that always fails is skipped after 3 in a row; the others complete; exit 4"
+start_fake --model 'a:1b:50,tokens=20' --model 'b:1b:50,tokens=20' --model 'c:1b:50,tokens=20' \
+  --fault model=b:1b:500 || exit 1
+run "$PTBENCH" collect --env vm --host "$FAKE_URL" -m a:1b -m b:1b -m c:1b \
+  --prompts "$TMP/prompts.txt" -n 3 --warmup 0 --out "$TMP/skip"
+stop_fake
+R=$TMP/skip/trials.csv
+expect_status 4
+expect_err_has "ptbench: warning: skipping 'b:1b' for the rest of session "
+expect_err_has ": 3 trials in a row failed; the last (prompt '"
+[ "$(awk -F, 'NR > 1 { print $5, $10 }' "$R" | sort | uniq -c | awk '{ print $1, $2, $3 }' | tr '\n' ' ')" = \
+  "6 a:1b ok 3 b:1b error 6 c:1b ok " ] && ok || fail "rows: $(cat "$R")"
+csv_whole "$R" && ok || fail "CSV not whole"
+[ "$(json_status "$TMP/skip/manifest.json")" = partial ] && ok || fail "manifest status: $(json_status "$TMP/skip/manifest.json")"
+[ "$(jq -r '.sessions[0].skipped_models[0].model' "$TMP/skip/manifest.json")" = b:1b ] && ok ||
+  fail "skipped_models: $(jq -c '.sessions[0].skipped_models' "$TMP/skip/manifest.json")"
+# the summary: one aligned table, the skipped model said so
+expect_err_has "ptbench: vm: 1 session (partial), 1 run now; 12 trials ok, 3 failed, 0 warm-ups"
+expect_err_has "ptbench:   model    tokens/s      ok  failed"
+expect_err_has "ptbench:   a:1b        50.00       6       0"
+expect_err_has "ptbench:   b:1b            -       0       3  skipped in 1 session: 3 trials in a row failed; the last (prompt '"
+expect_err_has "ptbench:   c:1b        50.00       6       0"
+expect_err_has "ptbench: warning: some models were skipped after 3 failed trials in a row"
+
+t "every model skipped: the session fails, exit 1"
+start_fake --model 'a:1b:50,tokens=20' --model 'b:1b:50,tokens=20' --fault generate:500 || exit 1
+run "$PTBENCH" collect --env vm --host "$FAKE_URL" -m a:1b -m b:1b --prompts "$TMP/prompts.txt" \
+  -n 2 --warmup 0 --max-failures 2 --out "$TMP/f3"
+stop_fake
 expect_status 1
-expect_err_has "3 trials in a row failed"
-expect_err_has "ptbench: http://127.0.0.1:"
-expect_rows "ok error error error " "HTTP 500"
+expect_err_has "ptbench: http://127.0.0.1:$FAKE_PORT: every model with trials to run was skipped; the last, 'b:1b': 2 trials in a row failed"
 [ "$(json_status "$TMP/f3/manifest.json")" = failed ] && ok || fail "manifest status failed"
+[ "$(rows "$TMP/f3/trials.csv")" = 4 ] && ok || fail "rows: 2 per model, then skipped"
 
 # ---------------------------------------------------------------- interrupt
 t "SIGINT mid-run: exit 130, whole rows, manifest interrupted"

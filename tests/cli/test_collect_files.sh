@@ -130,9 +130,8 @@ cp -r "$TMP/base" "$TMP/mixed"
 cp "$TMP/second/trials.csv" "$TMP/mixed/trials.csv"
 collect "$TMP/mixed" --resume -n 3
 expect_status 3
-run_id=$(json_field run_id "$TMP/mixed/manifest.json")
-expect_err_has "trials.csv:2: row of run '"
-expect_err_has "describes run '$run_id': the files are not of one run; refusing to resume"
+second_id=$(json_field run_id "$TMP/second/manifest.json")
+expect_err_has "trials.csv:2: row of session '$second_id', which $TMP/mixed/manifest.json does not list: the files are not of one run; refusing to write to them"
 cmp -s "$TMP/mixed/trials.csv" "$TMP/second.before" && ok || fail "the copy was written to"
 
 # ---------------------------------------------------------------- old files

@@ -20,7 +20,7 @@ SRC=${PTBENCH_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$SRC/tests/lib/cli.sh"
 # shellcheck source=../lib/fake.sh
 . "$SRC/tests/lib/fake.sh"
-export PTBENCH_SYSROOT="$SRC/tests/data/sysroot-vm"
+export PTBENCH_SYSROOT="$SRC/tests/data/sysroot/amd-vm"
 unset OLLAMA_HOST
 
 echo 'Say hello.' >"$TMP/prompt.txt"
@@ -99,6 +99,12 @@ expect_status 0
 wall=$(field wall_ns "$TMP/drip/trials.csv")
 # (libcurl's clock may fire a few microseconds before ours reads 13 s)
 [ -n "$wall" ] && [ "$wall" -ge 12900000000 ] && ok || fail "wall_ns $wall: the deadline is 13 s"
+# the row is whole and the manifest true: the session ended, its trial failed
+[ "$(awk 'END { print NR }' "$TMP/drip/trials.csv")" = 2 ] && ok || fail "rows"
+[ "$(jq -r '[.status, .sessions[0].status, .sessions[0].trials.failed, .trials.failed] | join(" ")' \
+  "$TMP/drip/manifest.json")" = "complete complete 1 1" ] && ok ||
+  fail "manifest: $(jq -c '[.status, .sessions[0].status, .sessions[0].trials]' "$TMP/drip/manifest.json")"
+grep -q '"dmi_vendor":[[:space:]]*"QEMU"' "$TMP/drip/manifest.json" && ok || fail "the probe read the test root"
 
 t "an error page in ISO-8859-1 is stored as valid UTF-8"
 collect_one latin1

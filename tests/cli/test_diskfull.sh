@@ -63,10 +63,17 @@ n=$(ok_trials "$R" | wc -l)
 [ "$n" -gt 10 ] && [ "$n" -lt 1000 ] && ok || fail "$n ok rows"
 [ "$(ok_trials "$R" | sort -u | wc -l)" = "$n" ] && ok || fail "a trial twice"
 
-t "the manifest says failed, and why"
-grep -q '"status":[[:space:]]*"failed"' "$M" && ok || fail "manifest: $(grep '"status"' "$M")"
-grep -q "\"reason\":[[:space:]]*\"$R: cannot write a row: No space left on device" "$M" && ok ||
-  fail "no reason in the manifest: $(grep '"reason"' "$M")"
+t "the manifest says failed, and why: the run and its session"
+[ "$(jq -r '.status, .sessions[0].status' "$M" | tr '\n' ' ')" = "failed failed " ] && ok ||
+  fail "manifest: $(grep '"status"' "$M")"
+for where in .reason .sessions[0].reason; do
+  case "$(jq -r "$where" "$M")" in
+    "$R: cannot write a row: No space left on device"*) ok ;;
+    *) fail "no reason at $where: $(jq -r "$where" "$M")" ;;
+  esac
+done
+[ "$(jq -r '.sessions[0].trials.ok' "$M")" = "$n" ] && ok || fail "the session's count: $(jq -c .sessions[0].trials "$M")"
+SID=$(jq -r '.sessions[0].run_id' "$M")
 
 t "the rows it has are analyzed"
 run "$PTBENCH" analyze --format csv "$DISK/run"
@@ -81,8 +88,10 @@ expect_err_has "resuming: $n trials already ok, $((1000 - n)) to run"
 [ "$(ok_trials "$R" | wc -l)" = 1000 ] && ok || fail "ok trials: $(ok_trials "$R" | wc -l)"
 [ "$(ok_trials "$R" | sort -u | wc -l)" = 1000 ] && ok || fail "a trial ran twice"
 whole "$R" && ok || fail "trials.csv is not whole rows"
-grep -q '"status":[[:space:]]*"complete"' "$M" && ok || fail "manifest not complete"
-grep -q '"reason":[[:space:]]*null' "$M" && ok || fail "a reason after completing"
+[ "$(jq -r '.status, .sessions[0].status, (.sessions | length)' "$M" | tr '\n' ' ')" = "complete complete 1 " ] &&
+  ok || fail "manifest not complete: $(jq -c '[.status, .sessions[].status]' "$M")"
+[ "$(jq -r '.sessions[0].run_id' "$M")" = "$SID" ] && ok || fail "the session kept its run_id"
+[ "$(jq -r '.reason, .sessions[0].reason' "$M" | tr '\n' ' ')" = "null null " ] && ok || fail "a reason after completing"
 
 t "a disk full before the header: an empty trials.csv, taken as new by the next run"
 rm -rf "$DISK/run"

@@ -166,7 +166,7 @@ expect_err_has "ptbench: $TMP/in/vm: $TMP/site/vm: refusing to replace a directo
 [ -f "$TMP/site/article/.ptbench-report" ] && [ -f "$TMP/site/.ptbench-site" ] && ok ||
   fail "markers missing: $(ls -A "$TMP/site" "$TMP/site/article")"
 [ "$(jq -r '.files | join(" ")' "$TMP/site/article/.ptbench-report")" = \
-  ".source-hash README.md analysis.json index.html penalty.svg table.md throughput.svg" ] && ok ||
+  ".source-hash analysis.json index.html index.md penalty.svg throughput.svg" ] && ok ||
   fail "archive marker: $(cat "$TMP/site/article/.ptbench-report")"
 
 t "batch into a directory that is not a site"
@@ -179,8 +179,11 @@ expect_err_has "ptbench: $TMP/docs: refusing to write a site into a directory th
 [ "$(tree "$TMP/docs")" = "$before" ] && ok || fail "docs changed"
 
 t "batch into a site of an earlier ptbench"
+# what ptbench 0.1.0 wrote before markers: index.md, index.html and report folders
 cp -r "$TMP/site" "$TMP/oldsite"
-rm "$TMP/oldsite/.ptbench-site" "$TMP/oldsite/article/.ptbench-report"
+rm "$TMP/oldsite/.ptbench-site" "$TMP/oldsite/article/.ptbench-report" \
+  "$TMP/oldsite/.ptbench-state.json" "$TMP/oldsite/README.md" "$TMP/oldsite/_index.md"
+echo '# Benchmark archives' >"$TMP/oldsite/index.md"
 run "$PTBENCH" batch --out "$TMP/oldsite" "$TMP/in/article"
 expect_status 3
 expect_err_has "ptbench: $TMP/oldsite: looks like a site of an earlier ptbench (it has no .ptbench-site marker), so nothing is written into it: remove it yourself, or choose another --out"

@@ -1,5 +1,5 @@
 /* tests/fuzz/fuzz_archive.c - libFuzzer harness for safe extraction
- * (render/archive.h): any bytes, read as a tar/tar.gz/tar.xz/zip archive
+ * (site/archive.h): any bytes, read as a tar/tar.gz/tar.xz/zip archive
  * with small caps, must give files inside a fresh directory or an error,
  * never a crash, a leak, or a file outside that directory. */
 #include <stdint.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "core/fs.h"
-#include "render/archive.h"
+#include "site/archive.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

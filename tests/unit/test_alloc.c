@@ -20,6 +20,8 @@
 #include "analyze/design.h"
 #include "analyze/facts.h"
 #include "analyze/lmm.h"
+#include "collect/collect.h"
+#include "collect/manifest.h"
 #include "collect/import.h"
 #include "collect/plan.h"
 #include "collect/probe.h"
@@ -30,6 +32,9 @@
 #include "render/chart.h"
 #include "render/mustache.h"
 #include "render/view.h"
+#include "site/html.h"
+#include "site/index.h"
+#include "site/state.h"
 
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t k);
@@ -278,6 +283,90 @@ static void test_chart_oom(void **state) {
   each_failure(chart_case, "chart");
 }
 
+/* A site's memory (site/state.h): the state file read, an archive made
+ * from an analysis put in, saved, and the index written (site/index.h). */
+static char site_dir[64];
+
+static pt_code site_case(void) {
+  static const char doc_text[] =
+      "{\"schema\": \"" PT_DOC_SCHEMA_ID "\", \"environments\": [{\"name\": \"bare-metal\", "
+      "\"baseline\": true}, {\"name\": \"vm\", \"label\": \"VM\"}], \"models\": "
+      "[{\"model\": \"m\"}], \"summary\": {\"comparisons\": [{\"environment\": \"vm\", "
+      "\"mean_penalty_pct\": 1.5}]}}";
+  pt_error err;
+  pt_error_clear(&err);
+  pt_site_state st = PT_SITE_STATE_INIT;
+  pt_site_archive a;
+  memset(&a, 0, sizeof a);
+  pt_mustache *page = NULL;
+  cJSON *doc = pt_json_parse(doc_text, sizeof doc_text - 1, "analysis", &err);
+  pt_code rc = doc ? pt_site_state_load(site_dir, &st, &err) : err.code;
+  if (!rc)
+    rc = pt_site_archive_make(&a, doc, "new", "New", "../new.tar.gz", "2025-08-01T10:00Z");
+  if (!rc)
+    rc = pt_site_state_put(&st, &a);
+  if (!rc)
+    rc = pt_site_state_save(site_dir, &st, &err);
+  if (!rc && !(page = pt_html_page_template(NULL, 0, &err)))
+    rc = err.code;
+  if (!rc)
+    rc = pt_site_index_write(site_dir, &st, NULL, 0, page, &err);
+  snprintf(last_msg, sizeof last_msg, "%s", err.msg);
+  pt_mustache_free(page);
+  pt_site_archive_free(&a);
+  pt_site_state_free(&st);
+  cJSON_Delete(doc);
+  return rc;
+}
+
+static void test_site_oom(void **state) {
+  (void)state;
+  static const char text[] =
+      "{\"schema\": \"ptbench.site/1\", \"archives\": [{\"slug\": \"old\", \"title\": "
+      "\"Old\", \"source\": \"../old\", \"date\": \"2025-07-01\", \"environments\": "
+      "[\"Bare Metal\", \"VM\"], \"models\": [\"m\"], \"penalties\": [{\"environment\": "
+      "\"VM\", \"mean_penalty_pct\": null}]}]}";
+  snprintf(site_dir, sizeof site_dir, "/tmp/ptbench-alloc-site-XXXXXX");
+  assert_non_null(mkdtemp(site_dir));
+  char *p = pt_path_join(site_dir, PT_SITE_STATE_FILE);
+  FILE *fp = fopen(p, "w");
+  assert_non_null(fp);
+  fputs(text, fp);
+  fclose(fp);
+  pt_buf keep = PT_BUF_INIT;
+  pt_error err;
+  assert_int_equal(pt_read_file(p, 0, &keep, &err), PT_OK);
+  parse_oom_is_eparse = true;
+  /* every run starts from the same state file */
+  for (long n = 0;; n++) {
+    fp = fopen(p, "w");
+    assert_non_null(fp);
+    fwrite(keep.data, 1, keep.len, fp);
+    fclose(fp);
+    cJSON_Hooks hooks = {json_malloc, free};
+    cJSON_InitHooks(&hooks);
+    countdown = n;
+    failed = json_failed = false;
+    pt_code rc = site_case();
+    countdown = -1;
+    cJSON_InitHooks(NULL);
+    if (rc == PT_EPARSE && json_failed)
+      continue;
+    if (rc != PT_OK && rc != PT_ENOMEM)
+      fail_msg("site: allocation %ld failing gave code %d (%s): %s", n, rc, pt_strerror(rc),
+               last_msg);
+    if (!failed) {
+      assert_int_equal(rc, PT_OK);
+      break;
+    }
+    assert_true(n < 100000);
+  }
+  parse_oom_is_eparse = false;
+  pt_buf_free(&keep);
+  free(p);
+  pt_remove_tree(site_dir);
+}
+
 static pt_code import_case(void) {
   static const char log_text[] =
       "model_name =    mistral:7b\n"
@@ -467,6 +556,72 @@ static void test_lmm_oom(void **state) {
   each_failure(lmm_case, "session model");
 }
 
+/* The manifest of a run with an earlier session and a live one: rendered,
+ * parsed back and read through the accessors; and a session's order. */
+static pt_code manifest_case(void) {
+  pt_error err;
+  pt_error_clear(&err);
+  pt_host h;
+  pt_plan plan;
+  pt_plan_init(&plan);
+  const char *models[] = {"m:1b"};
+  pt_code rc = pt_host_probe("tests/data/sysroot/amd-vm", &h, &err);
+  if (rc)
+    return rc;
+  if (!(rc = pt_plan_set_models(&plan, models, 1, &err)))
+    rc = pt_plan_finish(&plan, &err);
+  pt_model_info mi = {.name = "m:1b", .digest = "d"};
+  pt_manifest_session s = {.run_id = "r1", .status = "complete", .started_at = "t0",
+                           .ended_at = "t1", .boot_id = "b", .order = PT_MF_ORDER_RANDOM,
+                           .order_seed = 5, .endpoint_url = "http://127.0.0.1:1",
+                           .ollama_version = "0.12.6", .models = &mi, .n_models = 1,
+                           .host = &h, .ok = 1};
+  cJSON *first = rc ? NULL : pt_manifest_session_json(&s);
+  cJSON *sessions = cJSON_CreateArray();
+  if (!rc && (!first || !sessions || !cJSON_AddItemToArray(sessions, first))) {
+    if (first && (!sessions || !first->prev))
+      cJSON_Delete(first);
+    rc = PT_ENOMEM;
+  }
+  pt_buf text = PT_BUF_INIT;
+  cJSON *back = NULL;
+  if (!rc) {
+    s.run_id = "r2";
+    s.status = "running";
+    s.ended_at = NULL;
+    pt_manifest m = {.environment = "vm", .status = "running", .plan = &plan, .stream = true,
+                     .order = PT_MF_ORDER_RANDOM, .sessions_planned = 2, .sessions = sessions,
+                     .current = &s};
+    rc = pt_manifest_render(&m, &text);
+  }
+  if (!rc && !(back = pt_json_parse(text.data, text.len, "manifest", &err)))
+    rc = err.code;
+  if (!rc) {
+    pt_mf_facts f = pt_mf_facts_of(back);
+    if (pt_mf_session_count(back) != 2 || !f.host || !pt_mf_primary_gpu(f.host))
+      rc = PT_EINTERNAL;
+  }
+  pt_order_item *order = NULL;
+  size_t n;
+  if (!rc)
+    rc = pt_session_order(5, 5, false, 42, 0, &order, &n, &err);
+  free(order);
+  cJSON_Delete(back);
+  pt_buf_free(&text);
+  cJSON_Delete(sessions);
+  pt_plan_free(&plan);
+  pt_host_free(&h);
+  snprintf(last_msg, sizeof last_msg, "%s", err.msg);
+  return rc;
+}
+
+static void test_manifest_oom(void **state) {
+  (void)state;
+  parse_oom_is_eparse = true;
+  each_failure(manifest_case, "manifest");
+  parse_oom_is_eparse = false;
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_analyze_oom),
@@ -479,6 +634,8 @@ int main(void) {
       cmocka_unit_test(test_lmm_oom),
       cmocka_unit_test(test_chart_oom),
       cmocka_unit_test(test_probe_oom),
+      cmocka_unit_test(test_manifest_oom),
+      cmocka_unit_test(test_site_oom),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

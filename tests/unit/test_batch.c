@@ -1,6 +1,6 @@
 /* tests/unit/test_batch.c - the pieces of `ptbench batch`: slugs, the FNV-1a
- * hash, front matter, Markdown to HTML (render/html.h) and safe extraction
- * with small caps (render/archive.h). Archives are written here with
+ * hash, source paths, front matter, Markdown to HTML (site/html.h) and safe extraction
+ * with small caps (site/archive.h). Archives are written here with
  * libarchive's writer into a temporary directory, then extracted; each case
  * states the outcome and, for a refusal, the words of the message.
  */
@@ -19,9 +19,9 @@
 
 #include "core/buf.h"
 #include "core/fs.h"
-#include "render/archive.h"
-#include "render/batch.h"
-#include "render/html.h"
+#include "site/archive.h"
+#include "site/batch.h"
+#include "site/html.h"
 
 /* ------------------------------------------------------------------ slugs */
 
@@ -137,6 +137,12 @@ static void test_html(void **state) {
       {"[r](runs-1/README.md) [i](index.md)\n",
        "<a href=\"runs-1/index.html\">r</a> <a href=\"index.html\">i</a>", "README.md"},
       {"[n](NOTREADME.md)\n", "<a href=\"NOTREADME.md\">", "index.html"},
+      /* directory links, as a site's pages link for Hugo and MkDocs */
+      {"[i](../) [s](runs-1/) [x](https://a/) [r](/abs/)\n",
+       "<a href=\"../index.html\">i</a> <a href=\"runs-1/index.html\">s</a> "
+       "<a href=\"https://a/\">x</a> <a href=\"/abs/\">r</a>", "/abs/index.html"},
+      {"[q](a/?x/) [f](a/#x/)\n", "<a href=\"a/?x/\">q</a> <a href=\"a/#x/\">f</a>",
+       "index.html"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     pt_buf out = PT_BUF_INIT;
@@ -162,6 +168,29 @@ static void test_html(void **state) {
   pt_mustache_free(page);
   pt_remove_tree(dir);
   free(dir);
+}
+
+/* ---------------------------------------------------------- source paths */
+
+static void test_relative_path(void **state) {
+  (void)state;
+  /* expected values from Python's os.path.relpath(to, from) */
+  static const struct {
+    const char *from, *to, *rel;
+  } cases[] = {
+      {"/a/b", "/a/c/d", "../c/d"}, {"/a/b", "/a/b", "."},       {"/a/b", "/a/b/c", "c"},
+      {"/a/bc", "/a/b", "../b"},    {"/", "/x/y", "x/y"},        {"/x/y", "/", "../.."},
+      {"/a/b/c", "/a/x", "../../x"},
+      {"/work/s/site", "/work/s/runs.tar.gz", "../runs.tar.gz"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *rel = pt_batch_relative_path(cases[i].from, cases[i].to);
+    assert_non_null(rel);
+    if (strcmp(rel, cases[i].rel))
+      fail_msg("from %s to %s: '%s', expected '%s'", cases[i].from, cases[i].to, rel,
+               cases[i].rel);
+    free(rel);
+  }
 }
 
 /* ------------------------------------------------------------- extraction */
@@ -348,7 +377,7 @@ int main(void) {
       cmocka_unit_test(test_slug),    cmocka_unit_test(test_fnv1a),
       cmocka_unit_test(test_front_matter), cmocka_unit_test(test_html),
       cmocka_unit_test(test_extract), cmocka_unit_test(test_extract_contents),
-      cmocka_unit_test(test_suffix),
+      cmocka_unit_test(test_suffix),  cmocka_unit_test(test_relative_path),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

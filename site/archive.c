@@ -1,8 +1,8 @@
-/* render/archive.c - safe extraction of untrusted run archives (see
+/* site/archive.c - safe extraction of untrusted run archives (see
  * archive.h). libarchive only reads; every directory and file is created here
  * with *at() calls under a descriptor of the destination, never following a
  * symbolic link, so a hostile entry cannot reach outside it. */
-#include "render/archive.h"
+#include "site/archive.h"
 
 #include <archive.h>
 #include <archive_entry.h>

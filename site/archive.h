@@ -1,4 +1,4 @@
-/* render/archive.h - safe extraction of untrusted run archives.
+/* site/archive.h - safe extraction of untrusted run archives.
  *
  * `ptbench batch` reads archives of run directories (.tar.gz, .tgz, .tar.xz,
  * .txz, .tar, .zip) that may come from anyone. pt_archive_extract() reads one

@@ -1,5 +1,5 @@
-/* render/html.c - Markdown to static HTML pages with cmark-gfm (see html.h). */
-#include "render/html.h"
+/* site/html.c - Markdown to static HTML pages with cmark-gfm (see html.h). */
+#include "site/html.h"
 
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/fs.h"
+#include "render/report.h"
 
 #define URL_MAX 1024  /* longest image or link URL rewritten */
 
@@ -93,9 +94,22 @@ static pt_code fix_image(cmark_node *img, const char *dir) {
   return PT_OK;
 }
 
-/* Links to a Markdown page of the site point to its HTML page. */
+/* A relative link to a directory: "../", "SLUG/", "./" (no scheme, query
+ * or fragment). */
+static bool is_local_dir(const char *url) {
+  size_t n = strlen(url);
+  return n && n < URL_MAX && url[n - 1] == '/' && url[0] != '/' && !strpbrk(url, ":?#\\");
+}
+
+/* Links to a Markdown page of the site, or to a directory of it (as the
+ * site's pages link for Hugo and MkDocs), point to its HTML page. */
 static pt_code fix_link(cmark_node *link) {
   const char *url = cmark_node_get_url(link);
+  if (url && is_local_dir(url)) {
+    char buf[URL_MAX + 16];
+    snprintf(buf, sizeof buf, "%sindex.html", url);
+    return cmark_node_set_url(link, buf) ? PT_OK : PT_ENOMEM;
+  }
   if (!url || !is_local_name(url))
     return PT_OK;
   size_t n = strlen(url);
@@ -176,4 +190,8 @@ pt_code pt_html_page(const pt_mustache *page, const char *md, size_t len, const 
   cJSON_Delete(view);
   pt_buf_free(&body);
   return rc;
+}
+
+pt_mustache *pt_html_page_template(const char *const *dirs, size_t ndirs, pt_error *err) {
+  return pt_template_load(dirs, ndirs, "page.html", err);
 }
