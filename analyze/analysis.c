@@ -676,12 +676,39 @@ static const char *method_of(pt_lmm_status s) {
   }
 }
 
-/* The session model's fields of a comparison or summary comparison
- * (STATS.md 18-21): estimate, penalty and its interval, test, verdict,
- * sessions and variance components. p_adjusted is NAN for the summary
- * (one test: no family to adjust). */
-static void model_fields(builder *b, cJSON *o, const pt_lmm_comparison *c, double p_adjusted,
-                         bool adjusted, bool failed, double *penalty_out) {
+/* For an undetermined verdict of environment e against the baseline, what
+ * it means and what to do, into out (STATS.md 20): why the fit could not
+ * give one, or which side has a single session. "" when determined. */
+static void verdict_note(const builder *b, const pt_lmm_comparison *c, bool failed, size_t e,
+                         char *out, size_t size) {
+  out[0] = '\0';
+  if (failed)
+    snprintf(out, size, "the session model could not be fitted (the model-fit-failed "
+                        "warning says why); " PT_DOC_ABAB_ADVICE);
+  else if (!pt_lmm_status_determined(c->status))
+    snprintf(out, size, "%s", pt_lmm_status_text(c->status));
+  else if (!pt_lmm_comparison_determined(c)) {
+    const char *a = env_name(b, b->base), *z = env_name(b, e);
+    size_t na = c->sessions_baseline, nz = c->sessions_compared;
+    if (na < PT_LMM_MIN_SESSIONS && nz < PT_LMM_MIN_SESSIONS)
+      snprintf(out, size, "%s and %s have a single session each", a, z);
+    else
+      snprintf(out, size, "%s has a single session (%s has %zu)", na < nz ? a : z,
+               na < nz ? z : a, na < nz ? nz : na);
+    size_t len = strlen(out);
+    snprintf(out + len, size - len,
+             ": that session's own deviation cannot be told from the environment's effect, "
+             "so the interval and p-value are not a verdict; " PT_DOC_ABAB_ADVICE);
+  }
+}
+
+/* The session model's fields of a comparison or summary comparison of
+ * environment e (STATS.md 18-21): estimate, penalty and its interval,
+ * test, verdict and what an undetermined one means, sessions and variance
+ * components. p_adjusted is NAN for the summary (one test: no family to
+ * adjust). */
+static void model_fields(builder *b, cJSON *o, size_t e, const pt_lmm_comparison *c,
+                         double p_adjusted, bool adjusted, bool failed, double *penalty_out) {
   bool hib = b->ds->metric->higher_is_better;
   double pen, lo, hi;
   pt_lmm_penalty(&c->env, b->opts->confidence, hib, &pen, &lo, &hi);
@@ -698,12 +725,15 @@ static void model_fields(builder *b, cJSON *o, const pt_lmm_comparison *c, doubl
   double p_verdict = adjusted ? p_adjusted : c->env.p;
   if (adjusted)
     num(b, o, PT_DOC_P_ADJUSTED, p_adjusted);
-  pt_verdict v = pt_lmm_verdict(c->status, c->env.estimate, p_verdict, b->opts->alpha, hib);
+  pt_verdict v = pt_lmm_comparison_verdict(c, p_verdict, b->opts->alpha, hib);
   if (v == PT_VERDICT_UNDETERMINED)
     add(b, o, PT_DOC_SIGNIFICANT, cJSON_CreateNull());
   else
     flag(b, o, PT_DOC_SIGNIFICANT, v != PT_VERDICT_NO_DIFFERENCE);
   str(b, o, PT_DOC_VERDICT, pt_verdict_name(v));
+  char note[512];
+  verdict_note(b, c, failed, e, note, sizeof note);
+  str(b, o, PT_DOC_VERDICT_NOTE, v == PT_VERDICT_UNDETERMINED && note[0] ? note : NULL);
   str(b, o, PT_DOC_METHOD, failed ? PT_DOC_METHOD_ESTIMATE : method_of(c->status));
   str(b, o, PT_DOC_FIT, failed ? "failed" : pt_lmm_status_name(c->status));
   cJSON *ss = object(b, o, PT_DOC_SESSIONS);
@@ -733,7 +763,7 @@ static cJSON *comparison_json(builder *b, size_t m, size_t e, double *penalty) {
     return NULL;
   str(b, o, PT_DOC_ENVIRONMENT, env_name(b, e));
   str(b, o, PT_DOC_BASELINE, env_name(b, b->base));
-  model_fields(b, o, &f->c, f->p_adjusted, true, f->failed, penalty);
+  model_fields(b, o, e, &f->c, f->p_adjusted, true, f->failed, penalty);
   /* descriptive extras: trials as independent samples (STATS.md 11-12) */
   const pt_summary *sa = &ra->sum, *sb = &rb->sum;
   pt_test welch, mw;
@@ -966,23 +996,44 @@ static void order_warning(builder *b, size_t e) {
        a, count[early], z, count[!early]);
 }
 
-/* What every undetermined verdict of environment e shares, said once. */
+/* What the undetermined verdicts of environment e's models mean, said once
+ * per meaning, with how many models it is. */
 static void undetermined_warning(builder *b, size_t e) {
-  size_t count[PT_LMM_EXACT + 1] = {0}, total = 0;
+  typedef struct cause {
+    char text[512];
+    size_t count;
+  } cause;
+  cause *causes = NULL;
+  size_t n = 0, cap = 0, total = 0;
   for (size_t m = 0; m < b->nmodel; m++) {
     const fit_res *f = &b->fits[m * b->nenv + e];
     if (!f->present || f->failed)
       continue;
     total++;
-    if (!pt_lmm_status_determined(f->c.status))
-      count[f->c.status]++;
+    char note[512];
+    verdict_note(b, &f->c, false, e, note, sizeof note);
+    if (!note[0])
+      continue;
+    size_t i = 0;
+    while (i < n && strcmp(causes[i].text, note))
+      i++;
+    if (i == n) {
+      cause *c = pt_grow_array(causes, &cap, n + 1, sizeof *c);
+      if (!c) {
+        b->oom = true;
+        break;
+      }
+      causes = c;
+      memcpy(causes[n].text, note, sizeof note);
+      causes[n++].count = 0;
+    }
+    causes[i].count++;
   }
-  for (int s = 0; s <= PT_LMM_EXACT; s++)
-    if (count[s])
-      warn(b, "undetermined", NULL, env_name(b, e),
-           "%s against %s: the verdict of %zu of %zu model%s is undetermined: %s", env_name(b, e),
-           env_name(b, b->base), count[s], total, total == 1 ? "" : "s",
-           pt_lmm_status_text((pt_lmm_status)s));
+  for (size_t i = 0; i < n; i++)
+    warn(b, "undetermined", NULL, env_name(b, e),
+         "%s against %s: the verdict of %zu of %zu model%s is undetermined: %s", env_name(b, e),
+         env_name(b, b->base), causes[i].count, total, total == 1 ? "" : "s", causes[i].text);
+  free(causes);
 }
 
 /* Warnings about one comparison's fit. */
@@ -1197,7 +1248,7 @@ static void summary_json(builder *b, cJSON *scomps, size_t e, const double *pena
          env_name(b, e), env_name(b, b->base), msg);
     return;
   }
-  model_fields(b, o, &c, NAN, false, false, NULL);
+  model_fields(b, o, e, &c, NAN, false, false, NULL);
 }
 
 /* ------------------------------------------------------------ pt_analyze */
@@ -1206,7 +1257,7 @@ static void summary_json(builder *b, cJSON *scomps, size_t e, const double *pena
 static pt_code adjust_family(builder *b, size_t e, double *p, pt_error *err) {
   for (size_t m = 0; m < b->nmodel; m++) {
     const fit_res *f = &b->fits[m * b->nenv + e];
-    p[m] = f->present && !f->failed && pt_lmm_status_determined(f->c.status) ? f->c.env.p : NAN;
+    p[m] = f->present && !f->failed && pt_lmm_comparison_determined(&f->c) ? f->c.env.p : NAN;
   }
   if (b->opts->adjust == PT_ADJUST_HOLM) {
     pt_code rc = pt_holm(p, b->nmodel, p, err);

@@ -142,6 +142,9 @@ bool pt_doc_undetermined(const cJSON *comparison) {
 const char *pt_doc_verdict_note(const cJSON *comparison) {
   if (!pt_doc_undetermined(comparison))
     return NULL;
+  const char *note = pt_json_str(comparison, PT_DOC_VERDICT_NOTE);
+  if (note && *note)
+    return note;
   const char *fit = pt_json_str(comparison, PT_DOC_FIT);
   for (int s = PT_LMM_OK; fit && s <= PT_LMM_EXACT; s++)
     if (!strcmp(fit, pt_lmm_status_name((pt_lmm_status)s)) &&

@@ -118,6 +118,7 @@
 #define PT_DOC_BETWEEN_SD_PCT "between_session_sd_pct"
 #define PT_DOC_P_ADJUSTED "p_adjusted"
 #define PT_DOC_VERDICT "verdict"           /* pt_verdict_name: worse, better, ... */
+#define PT_DOC_VERDICT_NOTE "undetermined_note" /* undetermined: why, what to do; else null */
 /* summary.comparisons[] */
 #define PT_DOC_MEAN_PENALTY_PCT "mean_penalty_pct"
 #define PT_DOC_GEOMEAN_PENALTY_PCT "geomean_penalty_pct"
@@ -228,10 +229,11 @@ const char *pt_doc_prompt_id(const cJSON *prompt);
  * "no_difference", "undetermined", or NULL when it has none. */
 const char *pt_doc_verdict(const cJSON *comparison);
 bool pt_doc_undetermined(const cJSON *comparison);
-/* For an undetermined verdict, what it means and what to do, in words
- * (from its "fit": "one session per environment: ... collect at least 3
- * sessions per environment, alternating A B A B"); NULL otherwise. A static
- * string. */
+/* For an undetermined verdict, what it means and what to do, in words: its
+ * "undetermined_note" ("bare-metal has a single session (vm has 3): ... collect
+ * at least 3 sessions per environment, alternating A B A B"), or for a
+ * document without one the words of its "fit"; NULL otherwise. Points into
+ * the document or is static: valid as long as the document. */
 const char *pt_doc_verdict_note(const cJSON *comparison);
 /* The advice every undetermined verdict ends with. */
 #define PT_DOC_ABAB_ADVICE \

@@ -259,10 +259,11 @@ static void set_cells(text_cell *row, const char *const *v, size_t n) {
 }
 
 /* The notes said once under a table: what each distinct undetermined
- * verdict means and what to do. */
+ * verdict means and what to do. The texts point into the document. */
 typedef struct notes {
-  const char *items[8];
-  size_t n;
+  const char **items;
+  size_t n, cap;
+  bool oom;
 } notes;
 
 static void note_add(notes *ns, const char *note) {
@@ -271,14 +272,21 @@ static void note_add(notes *ns, const char *note) {
   for (size_t i = 0; i < ns->n; i++)
     if (ns->items[i] == note || !strcmp(ns->items[i], note))
       return;
-  if (ns->n < sizeof ns->items / sizeof *ns->items)  /* the notes are few static texts */
-    ns->items[ns->n++] = note;
+  const char **items = pt_grow_array(ns->items, &ns->cap, ns->n + 1, sizeof *items);
+  if (!items) {
+    ns->oom = true;
+    return;
+  }
+  ns->items = items;
+  ns->items[ns->n++] = note;
 }
 
-static pt_code notes_write(const notes *ns, pt_buf *out) {
-  pt_code rc = PT_OK;
+static pt_code notes_write(notes *ns, pt_buf *out) {
+  pt_code rc = ns->oom ? PT_ENOMEM : PT_OK;
   for (size_t i = 0; i < ns->n && !rc; i++)
     rc = pt_buf_printf(out, "%sundetermined: %s\n", i ? "" : "\n", ns->items[i]);
+  free(ns->items);
+  ns->items = NULL;
   return rc;
 }
 
@@ -316,7 +324,7 @@ pt_code pt_analysis_text(const cJSON *doc, pt_buf *out) {
   const char *adjust = pt_doc_adjust(doc);
   bool holm = adjust && !strcmp(adjust, PT_DOC_ADJUST_HOLM);
   text_table t = {NULL, T_COLS, 0, 0};
-  notes ns = {{0}, 0};
+  notes ns = {NULL, 0, 0, false};
   pt_code rc = PT_OK;
   text_cell *row = table_row(&t);
   if (!row)
@@ -386,7 +394,11 @@ pt_code pt_analysis_text(const cJSON *doc, pt_buf *out) {
     note_add(&ns, pt_doc_verdict_note(s));
   }
   /* the warnings go to stderr (cli/analyze_opts.c), as for every format */
-  return rc ? rc : notes_write(&ns, out);
+  if (rc) {
+    free(ns.items);
+    return rc;
+  }
+  return notes_write(&ns, out);
 }
 
 /* ------------------------------------------------------ per prompt (--by) */

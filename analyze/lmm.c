@@ -72,6 +72,16 @@
  *        (1 - e^x) 100 (higher is better) or (e^x - 1) 100.
  *  (L12) Holm: p_(i) sorted ascending over the m non-missing values,
  *        adj_(i) = max_{j <= i} min(1, (m - j + 1) p_(j)).
+ *  (L13) Verdict (STATS.md 20): undetermined unless the status gives one
+ *        (L8) and each environment has at least 2 sessions; else worse or
+ *        better when the adjusted p < alpha (by the sign), no_difference
+ *        otherwise. With one session on a side its random effect is
+ *        aliased with the environment's and sigma_b rests on the other
+ *        side's sessions alone; a singular fit then tests against the
+ *        trials as independent (df = n - p), which on A/A data of 1
+ *        session against 2 is "significant" about 9 % of the time at
+ *        alpha = 5 % (lmerTest gives the same: the numbers are right, the
+ *        design cannot carry a verdict).
  */
 #include "analyze/lmm.h"
 
@@ -123,6 +133,11 @@ const char *pt_lmm_status_text(pt_lmm_status s) {
 
 bool pt_lmm_status_determined(pt_lmm_status s) {
   return s == PT_LMM_OK || s == PT_LMM_ROWS_ARE_SESSIONS;
+}
+
+bool pt_lmm_comparison_determined(const pt_lmm_comparison *c) {
+  return pt_lmm_status_determined(c->status) && c->sessions_baseline >= PT_LMM_MIN_SESSIONS &&
+         c->sessions_compared >= PT_LMM_MIN_SESSIONS;
 }
 
 static const char *const verdict_names[] = {"worse", "better", "no_difference",
@@ -1219,6 +1234,13 @@ pt_verdict pt_lmm_verdict(pt_lmm_status status, double log_ratio, double p_adjus
     return PT_VERDICT_NO_DIFFERENCE;
   bool worse = higher_is_better ? log_ratio < 0.0 : log_ratio > 0.0;
   return worse ? PT_VERDICT_WORSE : PT_VERDICT_BETTER;
+}
+
+pt_verdict pt_lmm_comparison_verdict(const pt_lmm_comparison *c, double p_adjusted,
+                                     double alpha, bool higher_is_better) {
+  if (!pt_lmm_comparison_determined(c))
+    return PT_VERDICT_UNDETERMINED;  /* (L13) */
+  return pt_lmm_verdict(c->status, c->env.estimate, p_adjusted, alpha, higher_is_better);
 }
 
 typedef struct pv {

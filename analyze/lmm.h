@@ -168,6 +168,19 @@ const char *pt_verdict_name(pt_verdict v);
  * NO_WITHIN and EXACT are undetermined. */
 bool pt_lmm_status_determined(pt_lmm_status s);
 
+/* Sessions every environment of a comparison needs for a verdict (STATS.md
+ * 20). With a single session on one side, that session's own deviation is
+ * confounded with the environment effect, and a singular fit falls back to
+ * the trials as independent (df = n - p): an A/A comparison of one session
+ * against two is "significant" about 9 % of the time at alpha = 5 %, in
+ * lmerTest as here. The numbers stay lmerTest's; the verdict does not
+ * follow them. */
+#define PT_LMM_MIN_SESSIONS 2
+
+/* Does the comparison give a verdict? Its status does and each environment
+ * has at least PT_LMM_MIN_SESSIONS sessions. */
+bool pt_lmm_comparison_determined(const pt_lmm_comparison *c);
+
 /* Penalty % of a log ratio (B / A) and its CI from log_ratio +- t(1 -
  * alpha/2, df) se, mapped as STATS.md 9 (positive = B worse; low <= high).
  * The bounds are NAN when se or df is not finite and positive, or
@@ -182,6 +195,12 @@ void pt_lmm_penalty(const pt_lmm_test *t, double confidence, bool higher_is_bett
  * UNDETERMINED. */
 pt_verdict pt_lmm_verdict(pt_lmm_status status, double log_ratio, double p_adjusted,
                           double alpha, bool higher_is_better);
+
+/* The verdict of a comparison: pt_lmm_verdict of its status and estimate,
+ * and UNDETERMINED unless pt_lmm_comparison_determined. What every caller
+ * with a whole comparison uses. */
+pt_verdict pt_lmm_comparison_verdict(const pt_lmm_comparison *c, double p_adjusted,
+                                     double alpha, bool higher_is_better);
 
 /* Holm's step-down adjustment of p[0..n-1] into adjusted[] (may alias p),
  * as R's p.adjust(p, "holm"): NAN entries are not part of the family and

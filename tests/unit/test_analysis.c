@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "analyze/analysis.h"
+#include "analyze/doc.h"
+#include "core/buf.h"
 #include "core/json.h"
 
 /* Write text to a temporary trials.csv and analyze it. */
@@ -282,6 +284,111 @@ static void test_formats(void **state) {
   }
 }
 
+/* Sessions of an A/A study written as trials: env[s] is session s's
+ * environment; two prompts 5 % apart, three trials each; session sd 1 %,
+ * trial noise 0.5 % from a fixed table (no randomness needed: only the
+ * design decides the verdict here). */
+static char *sessions_text(const char *const *env, size_t n, const char *model) {
+  static const double u[] = {0.004, -0.011, 0.007, -0.002, 0.009, -0.006};
+  static const double e[] = {0.003, -0.004, 0.001, -0.006, 0.005, 0.002};
+  pt_buf b = PT_BUF_INIT;
+  pt_buf_puts(&b, "run_id,model,environment,prompt_id,eval_rate\n");
+  for (size_t s = 0; s < n; s++)
+    for (int p = 0; p < 2; p++)
+      for (int t = 0; t < 3; t++)
+        pt_buf_printf(&b, "s%zu,%s,%s,p%d,%.4f\n", s, model, env[s], p + 1,
+                      50 * (p ? 1.05 : 1.0) * (1 + u[s % 6] + e[(s + 2 * p + t) % 6]));
+  return pt_buf_detach(&b, NULL);
+}
+
+/* STATS.md 20: no verdict unless each environment has 2 sessions or more;
+ * the numbers stay the model's, and the note says which side has one. */
+static void test_single_session_side_undetermined(void **state) {
+  (void)state;
+  static const char *const one_two[] = {"bare-metal", "vm", "vm"};
+  static const char *const three_one[] = {"bare-metal", "vm", "bare-metal", "bare-metal"};
+  static const char *const two_two[] = {"bare-metal", "vm", "bare-metal", "vm"};
+  static const struct {
+    const char *const *env;
+    size_t n;
+    bool determined;
+    const char *note;
+  } cases[] = {
+      {one_two, 3, false, "bare-metal has a single session (vm has 2): "},
+      {three_one, 4, false, "vm has a single session (bare-metal has 3): "},
+      {two_two, 4, true, NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    char *text = sessions_text(cases[i].env, cases[i].n, "m");
+    pt_error err;
+    cJSON *doc = analyze_text(text, "eval_rate", NULL, &err);
+    free(text);
+    assert_non_null(doc);
+    const cJSON *c = pt_doc_comparison_of(cJSON_GetArrayItem(pt_doc_models(doc), 0), "vm");
+    const cJSON *s = cJSON_GetArrayItem(pt_doc_summary_comparisons(doc), 0);
+    for (int k = 0; k < 2; k++) {
+      const cJSON *o = k ? s : c;
+      assert_string_equal(pt_json_str(o, PT_DOC_FIT), "ok");  /* lmerTest's numbers */
+      assert_true(isfinite(pt_json_num(o, PT_DOC_P_VALUE)));
+      assert_true(isfinite(pt_json_num(o, PT_DOC_PENALTY_CI_LOW)));
+      if (cases[i].determined) {
+        assert_true(cJSON_IsBool(pt_json_get(o, PT_DOC_SIGNIFICANT)));
+        assert_null(pt_doc_verdict_note(o));
+        assert_true(cJSON_IsNull(pt_json_get(o, PT_DOC_VERDICT_NOTE)));
+        continue;
+      }
+      assert_string_equal(pt_doc_verdict(o), PT_DOC_UNDETERMINED);
+      assert_true(cJSON_IsNull(pt_json_get(o, PT_DOC_SIGNIFICANT)));
+      const char *note = pt_doc_verdict_note(o);
+      assert_non_null(note);
+      assert_ptr_equal(strstr(note, cases[i].note), note);
+      assert_non_null(strstr(note, PT_DOC_ABAB_ADVICE));
+    }
+    if (!cases[i].determined) {
+      assert_true(cJSON_IsNull(pt_json_get(c, PT_DOC_P_ADJUSTED)));  /* not in the family */
+      assert_true(has_warning(doc, "undetermined"));
+      /* the text format says it in words under the table */
+      pt_buf b = PT_BUF_INIT;
+      assert_int_equal(pt_analysis_text(doc, &b), PT_OK);
+      assert_non_null(strstr(b.data, "undetermined: "));
+      assert_non_null(strstr(b.data, cases[i].note));
+      pt_buf_free(&b);
+    }
+    cJSON_Delete(doc);
+  }
+}
+
+/* The Holm family of a comparison leaves out the models without a verdict:
+ * a model with one session a side does not dilute the others' p-values. */
+static void test_holm_family_determined_only(void **state) {
+  (void)state;
+  static const char *const good[] = {"bare-metal", "vm", "bare-metal", "vm", "bare-metal", "vm"};
+  static const char *const bad[] = {"bare-metal", "vm", "vm", "vm"};
+  char *a = sessions_text(good, 6, "m1"), *b = sessions_text(bad, 4, "m2");
+  /* m2's sessions are its own (run_ids of their own) */
+  pt_buf t = PT_BUF_INIT;
+  pt_buf_puts(&t, a);
+  for (const char *p = strchr(b, '\n') + 1; *p; p++) {
+    if (*p == 's' && (p == b || p[-1] == '\n'))
+      pt_buf_putc(&t, 'x');
+    pt_buf_putc(&t, *p);
+  }
+  free(a);
+  free(b);
+  pt_error err;
+  cJSON *doc = analyze_text(t.data, "eval_rate", NULL, &err);
+  pt_buf_free(&t);
+  assert_non_null(doc);
+  const cJSON *c1 = pt_doc_comparison_of(cJSON_GetArrayItem(pt_doc_models(doc), 0), "vm");
+  const cJSON *c2 = pt_doc_comparison_of(cJSON_GetArrayItem(pt_doc_models(doc), 1), "vm");
+  assert_string_equal(pt_doc_model_name(cJSON_GetArrayItem(pt_doc_models(doc), 1)), "m2");
+  assert_true(pt_doc_undetermined(c2));
+  assert_false(pt_doc_undetermined(c1));
+  /* a family of one: Holm leaves its p as it is */
+  assert_true(pt_json_num(c1, PT_DOC_P_ADJUSTED) == pt_json_num(c1, PT_DOC_P_VALUE));
+  cJSON_Delete(doc);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_group_statistics),
@@ -292,6 +399,8 @@ int main(void) {
       cmocka_unit_test(test_formats),
       cmocka_unit_test(test_drop_outliers_counted),
       cmocka_unit_test(test_zero_duration_invalid),
+      cmocka_unit_test(test_single_session_side_undetermined),
+      cmocka_unit_test(test_holm_family_determined_only),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
