@@ -75,27 +75,75 @@ static void gres_free(gres *r) {
   free(r->slow);
 }
 
-/* Summary of one group; drops outliers first when asked (STATS.md 7),
- * keeping the trials' other arrays in step. Leaves the sorted values in
- * g->sorted for the tests. Returns false when out of memory. */
+/* A trial's value and prompt, for judging outliers within prompt. */
+typedef struct by_prompt {
+  uint32_t prompt, idx;
+  double v;
+} by_prompt;
+
+static int cmp_by_prompt(const void *pa, const void *pb) {
+  const by_prompt *a = pa, *b = pb;
+  if (a->prompt != b->prompt)
+    return a->prompt < b->prompt ? -1 : 1;
+  return a->v < b->v ? -1 : a->v > b->v;
+}
+
+/* Flag the outliers of g into out[0..n): judged within each prompt of the
+ * group (STATS.md 7 and 17: prompts are blocks, a slower prompt is not an
+ * outlier of the faster ones). Returns how many, or SIZE_MAX when out of
+ * memory. */
+static size_t flag_outliers(const pt_group *g, bool *out) {
+  size_t n = g->n, count = 0;
+  by_prompt *t = malloc((n ? n : 1) * sizeof *t);
+  double *v = malloc((n ? n : 1) * sizeof *v);
+  if (!t || !v) {
+    free(t);
+    free(v);
+    return SIZE_MAX;
+  }
+  for (size_t i = 0; i < n; i++)
+    t[i] = (by_prompt){g->prompt[i], (uint32_t)i, g->values[i]};
+  qsort(t, n, sizeof *t, cmp_by_prompt);
+  for (size_t a = 0, b; a < n; a = b) {
+    for (b = a; b < n && t[b].prompt == t[a].prompt; b++)
+      v[b - a] = t[b].v;
+    pt_outlier_rule rule;
+    pt_outlier_rule_of(v, b - a, &rule);
+    for (size_t i = a; i < b; i++)
+      count += out[t[i].idx] = pt_outlier_rule_flags(&rule, t[i].v);
+  }
+  free(t);
+  free(v);
+  return count;
+}
+
+/* Summary of one group, its outliers judged within prompt; drops them
+ * first when asked (STATS.md 7), keeping the trials' other arrays in step.
+ * Leaves the sorted values in g->sorted for the tests. Returns false when
+ * out of memory. */
 static bool summarize(const pt_analyze_opts *opts, pt_group *g, pt_summary *s,
                       size_t *dropped) {
   *dropped = 0;
   double *x = malloc((g->n ? g->n : 1) * sizeof *x);
-  if (!x) {
+  bool *flag = calloc(g->n ? g->n : 1, sizeof *flag);
+  if (!x || !flag) {
+    free(x);
+    free(flag);
     memset(s, 0, sizeof *s);
     return false;
   }
   free(g->sorted);
   g->sorted = x;
-  if (g->n)
-    memcpy(x, g->values, g->n * sizeof *x);
-  pt_summarize(x, g->n, opts->confidence, s);
-  if (opts->drop_outliers && s->outliers > 0) {
-    double scale = s->outlier_scale;  /* of x, sorted by pt_summarize */
+  size_t outliers = flag_outliers(g, flag);
+  if (outliers == SIZE_MAX) {
+    free(flag);
+    memset(s, 0, sizeof *s);
+    return false;
+  }
+  if (opts->drop_outliers && outliers > 0) {
     size_t k = 0;
     for (size_t i = 0; i < g->n; i++)
-      if (!pt_is_outlier(g->values[i], s->median, scale)) {
+      if (!flag[i]) {
         g->values[k] = g->values[i];
         g->session[k] = g->session[i];
         g->prompt[k] = g->prompt[i];
@@ -105,11 +153,13 @@ static bool summarize(const pt_analyze_opts *opts, pt_group *g, pt_summary *s,
       }
     *dropped = g->n - k;
     g->n = k;
-    if (k)
-      memcpy(x, g->values, k * sizeof *x);
-    pt_summarize(x, k, opts->confidence, s);
-    s->outliers = 0;
+    outliers = 0;
   }
+  free(flag);
+  if (g->n)
+    memcpy(x, g->values, g->n * sizeof *x);
+  pt_summarize(x, g->n, opts->confidence, s);
+  s->outliers = outliers;  /* within prompt, not pt_summarize's across them */
   return true;
 }
 
@@ -932,12 +982,12 @@ static void group_warnings(builder *b, const pt_group *g, const gres *r) {
          model, env, s->cv_pct, HIGH_CV_PCT);
   if (s->outliers > 0)
     warn(b, "outliers", model, env,
-         "%s on %s has %zu outlier%s (modified z-score above 14.826); kept, "
+         "%s on %s has %zu outlier%s (modified z-score above 14.826 within its prompt); kept, "
          "use --drop-outliers to leave them out",
          model, env, s->outliers, s->outliers == 1 ? "" : "s");
   if (r->dropped > 0)
     warn(b, "outliers-dropped", model, env,
-         "%s on %s: %zu outlier%s (modified z-score above 14.826) left out by "
+         "%s on %s: %zu outlier%s (modified z-score above 14.826 within its prompt) left out by "
          "--drop-outliers",
          model, env, r->dropped, r->dropped == 1 ? "" : "s");
   if (g->offloaded > 0)

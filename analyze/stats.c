@@ -26,9 +26,17 @@
  *        makes it estimate sigma, as 1.4826 does for the MAD (Iglewicz and
  *        Hoaglin's modified z-score, "How to Detect and Handle Outliers",
  *        1993, and IBM SPSS's: M = (x - median) / (1.253314 MeanAD) when
- *        MAD = 0). When that is 0 too every value equals the median and
- *        nothing is an outlier. hyperfine instead divides by DBL_EPSILON, so
- *        any value off the median would count.
+ *        MAD = 0). The value judged is left out of that mean, or it would
+ *        inflate its own scale: one value at 1 among eleven at 50 has a
+ *        whole-sample z of at most (n - 1) / 1.2533 < 10 for n <= 13, and
+ *        could never be flagged. The scale is then at least the data's
+ *        resolution, the coarsest step 10^k every value lies on (1 for
+ *        whole tokens/s, 0.01 for two decimals): values known to one step
+ *        cannot be told apart more finely, so 49 among 50s (one step) is
+ *        never flagged, while 1 among 50s (49 steps) is. Two equal outliers
+ *        still mask each other. No value is flagged with n < 3. hyperfine
+ *        instead divides by DBL_EPSILON, so any value off the median would
+ *        count.
  *   (9)  penalty %: (1 - B/A) 100 when higher is better, (B/A - 1) 100 when
  *        lower is better.
  *   (10) CI of B/A: ln R +- t(df) sqrt(vA + vB), v = s^2 / (n mean^2),
@@ -131,6 +139,59 @@ double pt_outlier_scale_sorted(const double *sorted, size_t n) {
   for (size_t i = 0; i < n; i++)
     sum += fabs(sorted[i] - med);
   return PT_MEANAD_TO_MAD * (sum / (double)n);  /* (7) MAD = 0: mean deviation */
+}
+
+double pt_resolution(const double *x, size_t n) {
+  double top = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    if (!isfinite(x[i]))
+      return NAN;
+    top = fmax(top, fabs(x[i]));
+  }
+  if (n == 0)
+    return NAN;
+  if (top == 0.0)
+    return 0.0;
+  int lead = (int)floor(log10(top));
+  for (int k = lead; k > lead - 12; k--) {
+    double q = pow(10.0, k);
+    if (!(q > 0.0) || !isfinite(q))
+      continue;  /* (7) 10^k outside the doubles: no such step */
+    size_t i = 0;
+    for (; i < n; i++) {
+      double u = x[i] / q;
+      if (fabs(u - nearbyint(u)) > 1e-3)
+        break;
+    }
+    if (i == n)
+      return q;  /* (7) every value on the grid of step q */
+  }
+  double q = pow(10.0, lead - 12);
+  return q > 0.0 ? q : DBL_TRUE_MIN;
+}
+
+void pt_outlier_rule_of(const double *sorted, size_t n, pt_outlier_rule *r) {
+  r->n = n;
+  r->median = pt_quantile_sorted(sorted, n, 0.5);
+  r->mad = pt_mad_sorted(sorted, n);
+  r->sum_dev = 0.0;
+  for (size_t i = 0; i < n; i++)
+    r->sum_dev += fabs(sorted[i] - r->median);
+  r->resolution = pt_resolution(sorted, n);
+}
+
+bool pt_outlier_rule_flags(const pt_outlier_rule *r, double x) {
+  if (r->n < 3 || isnan(r->mad))
+    return false;
+  double d = fabs(x - r->median);
+  if (r->mad > 0.0)
+    return d / r->mad > PT_OUTLIER_Z;  /* (7) the MAD */
+  if (d == 0.0)
+    return false;
+  /* (7) MAD = 0: the others' mean deviation, at least the resolution */
+  double rest = fmax(r->sum_dev - d, 0.0) / (double)(r->n - 1);
+  double scale = fmax(PT_MEANAD_TO_MAD * rest, r->resolution);
+  return scale > 0.0 && d / scale > PT_OUTLIER_Z;
 }
 
 bool pt_is_outlier(double x, double median, double scale) {
@@ -529,8 +590,10 @@ void pt_summarize(double *x, size_t n, double confidence, pt_summary *out) {
   }
   out->mad = pt_mad_sorted(x, n);  /* (7) */
   out->outlier_scale = pt_outlier_scale_sorted(x, n);
+  pt_outlier_rule rule;
+  pt_outlier_rule_of(x, n, &rule);
   for (size_t i = 0; i < n; i++)
-    out->outliers += pt_is_outlier(x[i], out->median, out->outlier_scale);
+    out->outliers += pt_outlier_rule_flags(&rule, x[i]);
 }
 
 /* ---- (9)-(10) penalty and its CI ---- */

@@ -45,7 +45,7 @@ typedef struct pt_summary {
   double median_ci_level;                     /* 6: achieved confidence, or NAN */
   double mad;                                 /* 7: median |x - median| */
   double outlier_scale;                       /* 7: pt_outlier_scale_sorted */
-  size_t outliers;                            /* 7: |x - median| / scale > PT_OUTLIER_Z */
+  size_t outliers;                            /* 7: pt_outlier_rule_flags */
 } pt_summary;
 
 /* Summarise x[0..n-1] (1-7). Sorts x in place (callers pass their own copy).
@@ -66,6 +66,26 @@ double pt_outlier_scale_sorted(const double *sorted, size_t n);
 /* 7: is x an outlier, |x - median| / scale > PT_OUTLIER_Z, scale from
  * pt_outlier_scale_sorted? A scale of 0 or NAN: false (nothing is). */
 bool pt_is_outlier(double x, double median, double scale);
+/* 7: the outlier rule of one sample, from pt_outlier_rule_of; judge each
+ * value with pt_outlier_rule_flags. */
+typedef struct pt_outlier_rule {
+  double median;
+  double mad;         /* median |x - median|; when > 0 it is the scale */
+  double sum_dev;     /* sum |x - median| (the MAD = 0 fallback) */
+  double resolution;  /* the coarsest decimal step every value lies on */
+  size_t n;
+} pt_outlier_rule;
+/* 7: the rule of sorted x[0..n). O(n), no allocation. */
+void pt_outlier_rule_of(const double *sorted, size_t n, pt_outlier_rule *r);
+/* 7: is x, one of the rule's values, an outlier? With MAD > 0,
+ * |x - median| / MAD > PT_OUTLIER_Z; with MAD = 0, the scale leaves x out
+ * (PT_MEANAD_TO_MAD times the mean |x_j - median| of the others) and is at
+ * least the data's resolution. Never with n < 3. */
+bool pt_outlier_rule_flags(const pt_outlier_rule *r, double x);
+/* 7: the coarsest step 10^k (k from the largest value's leading digit down
+ * 12 places) on which every value of x[0..n) lies, within 1e-3 of a step;
+ * 10^(lead - 12) when none does; NAN when n == 0 or a value is not finite. */
+double pt_resolution(const double *x, size_t n);
 /* 7: median absolute deviation (unscaled) of sorted x about its median.
  * O(n), no allocation: merges the two monotone halves. NAN when n == 0. */
 double pt_mad_sorted(const double *sorted, size_t n);

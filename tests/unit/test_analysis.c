@@ -159,6 +159,49 @@ static void test_drop_outliers_counted(void **state) {
   cJSON_Delete(doc);
 }
 
+/* STATS.md 7 and 17: outliers are judged within prompt. Five prompts, one
+ * 10 % slower than the rest, nine tight trials each (sd 0.2 % by a fixed
+ * table): the slow prompt is no outlier, and --drop-outliers keeps it.
+ * Before, all 9 x 3 of its bare-metal trials were "outliers" and dropped. */
+static void test_outliers_within_prompt(void **state) {
+  (void)state;
+  static const double noise[] = {0.001, -0.002, 0.0005, 0.0015, -0.001,
+                                 0.002, -0.0005, 0.0, -0.0015};
+  static const struct {
+    const char *id;
+    double rate;
+  } prompts[] = {{"explain", 50}, {"code", 50.1}, {"summarize", 49.9},
+                 {"creative", 50.05}, {"reason", 45}};
+  pt_buf b = PT_BUF_INIT;
+  pt_buf_puts(&b, "run_id,model,environment,prompt_id,eval_rate\n");
+  for (int s = 0; s < 6; s++)
+    for (size_t p = 0; p < 5; p++)
+      for (int t = 0; t < 9; t++)
+        pt_buf_printf(&b, "s%d,m,%s,%s,%.3f\n", s, s % 2 ? "vm" : "bare-metal", prompts[p].id,
+                      prompts[p].rate * (1 + noise[(t + s + p) % 9]) * (s % 2 ? 0.99 : 1));
+  /* and one real outlier: a trial of `code` at a fifth of the rate */
+  pt_buf_puts(&b, "s0,m,bare-metal,code,10.0\n");
+  for (int drop = 0; drop < 2; drop++) {
+    pt_error err;
+    cJSON *doc = analyze_text_drop(b.data, "eval_rate", NULL, drop, &err);
+    assert_non_null(doc);
+    const cJSON *g = first_group(doc, 0, 0);
+    assert_string_equal(pt_json_str(g, "environment"), "bare-metal");
+    if (drop) {
+      assert_int_equal(pt_json_int(g, "n", 0), 27 * 5);
+      assert_int_equal(pt_json_int(pt_json_get(g, "excluded"), "outliers", -1), 1);
+      /* every prompt is still there */
+      const cJSON *prompts_json = pt_json_get(cJSON_GetArrayItem(pt_doc_models(doc), 0), "prompts");
+      assert_int_equal(cJSON_GetArraySize(prompts_json), 5);
+    } else {
+      assert_int_equal(pt_json_int(g, "outliers", -1), 1);
+      assert_int_equal(pt_json_int(first_group(doc, 0, 1), "outliers", -1), 0);
+    }
+    cJSON_Delete(doc);
+  }
+  pt_buf_free(&b);
+}
+
 /* STATS.md 8: a duration of 0 is degenerate for duration metrics too (it made
  * the baseline mean 0 and the penalty a division by zero). */
 static void test_zero_duration_invalid(void **state) {
@@ -398,6 +441,7 @@ int main(void) {
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_formats),
       cmocka_unit_test(test_drop_outliers_counted),
+      cmocka_unit_test(test_outliers_within_prompt),
       cmocka_unit_test(test_zero_duration_invalid),
       cmocka_unit_test(test_single_session_side_undetermined),
       cmocka_unit_test(test_holm_family_determined_only),

@@ -252,6 +252,17 @@ static void test_outliers(void **state) {
       /* the shipped llm-benchmark log (tests/data/import/llm-benchmark):
        * quantised rates, MAD = 0, nothing is ten deviations away */
       {{443 / 8.99201, 50, 50, 49, 50}, 5, 0},
+      /* the same log as written (two decimals): none either */
+      {{49.27, 50, 50, 49, 50}, 5, 0},
+      /* MAD = 0 and n <= 18: the value judged is left out of its own scale,
+       * floored at the resolution (1 here): 1 among eleven 50s is 49 steps
+       * off (the whole-sample scale made it z = 49 / (1.2533 * 49 / 12) =
+       * 9.6 < 10, never an outlier); 49 among them is one step off */
+      {{50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 1}, 12, 1},
+      {{50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 49}, 12, 0},
+      {{50.00, 50.00, 50.00, 50.00, 50.00, 49.99}, 6, 0},  /* one step of 0.01 */
+      {{70, 70, 1}, 3, 1},
+      {{70, 1}, 2, 0},  /* two values: neither is the odd one */
       /* MAD = 0, and one value far off the rest: still found */
       {{50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 49, 49, 49, 49, 25}, 20, 1},
   };
@@ -291,6 +302,31 @@ static void test_outlier_scale(void **state) {
   };
   for (size_t i = 0; i < COUNT(cases); i++)
     check(pt_outlier_scale_sorted(cases[i].x, cases[i].n), cases[i].want, 1e-12, "scale", i);
+}
+
+/* STATS.md 7: the resolution the MAD = 0 scale is floored at, by hand:
+ * the coarsest power of ten every value is a multiple of. */
+static void test_resolution(void **state) {
+  (void)state;
+  static const struct {
+    double x[6];
+    size_t n;
+    double want;
+  } cases[] = {
+      {{50, 49, 50}, 3, 1},
+      {{10, 100}, 2, 10},
+      {{49.27, 50, 49}, 3, 0.01},
+      {{0.5, 0.25}, 2, 0.01},                 /* 0.25 = 25 x 0.01 */
+      {{1e-300, 2e-300}, 2, 1e-300},
+      {{1.5e308, 1e308}, 2, 1e307},
+      {{443 / 8.99201, 50}, 2, 1e-11},        /* no step: 12 digits below 10^1 */
+      {{0, 0}, 2, 0},
+  };
+  for (size_t i = 0; i < COUNT(cases); i++)
+    check(pt_resolution(cases[i].x, cases[i].n), cases[i].want, 1e-12, "resolution", i);
+  assert_true(isnan(pt_resolution(NULL, 0)));
+  double inf = INFINITY;
+  assert_true(isnan(pt_resolution(&inf, 1)));
 }
 
 /* ---- distributions ---- */
@@ -761,6 +797,7 @@ int main(void) {
       cmocka_unit_test(test_summarize),       cmocka_unit_test(test_summarize_empty),
       cmocka_unit_test(test_summarize_large), cmocka_unit_test(test_outliers),
       cmocka_unit_test(test_outlier_scale),
+      cmocka_unit_test(test_resolution),
       cmocka_unit_test(test_betainc),         cmocka_unit_test(test_t_cdf),
       cmocka_unit_test(test_t_quantile),      cmocka_unit_test(test_t_roundtrip),
       cmocka_unit_test(test_normal),          cmocka_unit_test(test_binom_half),
