@@ -182,6 +182,7 @@ static pt_code fit_model(pt_dataset *ds, size_t m, pt_design_row *row, pt_error 
   row->status = fit.status;
   row->sigma_b = fit.sigma_b;
   row->sigma_w = fit.sigma_w;
+  row->sigma_b_df = sessions > row->envs ? sessions - row->envs : 0;
   row->estimable = fit.status == PT_LMM_OK;
   if (!row->estimable) {
     row->sigma_b = NAN;
@@ -240,7 +241,7 @@ pt_code pt_design_from(pt_dataset *ds, const pt_design_opts *o, pt_design *out, 
   for (size_t m = 0; m < nm && !rc; m++) {
     pt_design_row *row = &out->rows[m];
     row->model = pt_ds_model(ds, m);
-    row->sigma_b = row->sigma_w = NAN;
+    row->sigma_b = row->sigma_w = row->sigma_b_upper = NAN;
     if ((rc = fit_model(ds, m, row, err)) || !row->estimable)
       continue;
     pt_error perr;
@@ -251,6 +252,17 @@ pt_code pt_design_from(pt_dataset *ds, const pt_design_opts *o, pt_design *out, 
       snprintf(row->reason, sizeof row->reason, "%s", perr.msg);
       continue;
     }
+    /* the conservative design: sigma_b at its upper bound (design.h) */
+    double per = (double)row->trials_per_session, nu = (double)row->sigma_b_df;
+    double w2 = row->sigma_w * row->sigma_w / per;
+    double tau2 = row->sigma_b * row->sigma_b + w2;
+    double tau2_up = nu * tau2 / pt_chisq_quantile(1.0 - PT_DESIGN_UPPER_LEVEL, nu);
+    row->sigma_b_upper = sqrt(fmax(tau2_up - w2, row->sigma_b * row->sigma_b));
+    if (!isfinite(row->sigma_b_upper) ||
+        pt_power_sessions(row->sigma_b_upper, row->sigma_w, row->trials_per_session,
+                          out->delta, o->alpha, o->power, row->wall_seconds, o->max_sessions,
+                          &row->conservative, NULL))
+      row->sigma_b_upper = NAN;  /* conservative.sessions stays 0: shown as unknown */
     for (size_t a = 0; a < PT_DESIGN_ALTS; a++)
       pt_power_sessions(row->sigma_b, row->sigma_w, pt_design_alt_trials[a], out->delta,
                         o->alpha, o->power, row->wall_seconds, o->max_sessions, &row->alt[a],

@@ -7,7 +7,14 @@
  * and within-session sd sigma_w; analyze/power.h then gives the fewest
  * sessions per environment that detect the effect with the asked power, at
  * the pilot's trials per session and at a few others, with the GPU time
- * each design costs (from the trials' wall_ns). When the pilot cannot
+ * each design costs (from the trials' wall_ns). A small pilot's sigma_b is
+ * uncertain (3 sessions a side give it 4 df): the conservative design
+ * plans with an upper confidence bound of it instead, from the chi-square
+ * of the session means' variance,
+ *   tau^2 = sigma_b^2 + sigma_w^2 / m,  nu = sessions - environments,
+ *   tau_U^2 = nu tau^2 / chi2(1 - level; nu),  sigma_b,U^2 = tau_U^2 - sigma_w^2 / m,
+ * so it reaches the power asked for whenever the true sigma_b is below the
+ * bound (about `level` of pilots). When the pilot cannot
  * estimate both (one session per environment, one trial per session,
  * identical values) the model's row says why and nothing is assumed.
  *
@@ -33,6 +40,10 @@ typedef struct pt_design_opts {
 
 void pt_design_opts_init(pt_design_opts *o);  /* 1 %, 0.8, 0.05, 1000 */
 
+/* The one-sided confidence of the upper bound of sigma_b the conservative
+ * design plans with. */
+#define PT_DESIGN_UPPER_LEVEL 0.8
+
 /* Trials per session tried besides the pilot's own. */
 #define PT_DESIGN_ALTS 4
 extern const size_t pt_design_alt_trials[PT_DESIGN_ALTS];  /* 5, 10, 20, 40 */
@@ -46,6 +57,9 @@ typedef struct pt_design_row {
   pt_lmm_status status;     /* of the variance fit */
   bool estimable;           /* sigma_b and sigma_w known: the designs are filled */
   double sigma_b, sigma_w;  /* log scale; NAN when not estimable */
+  size_t sigma_b_df;        /* sessions - environments: the df sigma_b rests on */
+  double sigma_b_upper;     /* its one-sided PT_DESIGN_UPPER_LEVEL upper bound */
+  pt_power_design conservative; /* at trials_per_session, planned with sigma_b_upper */
   double wall_seconds;      /* mean wall time of a trial, or NAN (no wall_ns) */
   pt_power_design design;   /* at trials_per_session */
   pt_power_design alt[PT_DESIGN_ALTS];  /* at pt_design_alt_trials */

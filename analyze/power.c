@@ -20,8 +20,9 @@
  *        mass not yet used). For nu > 4e5 or d^2 > 1415 (where the Poisson
  *        weights underflow), Abramowitz & Stegun 26.7.10:
  *          F(t) ~ Phi((t (1 - 1/(4 nu)) - d) / sqrt(1 + t^2 / (2 nu))).
- *   (P5) Sessions needed: power is increasing in k, so the smallest k with
- *        power >= target is found by doubling, then bisection.
+ *   (P5) Sessions needed: power is increasing in k, so the smallest k >= 3
+ *        (PT_POWER_MIN_SESSIONS) with power >= target is found by
+ *        doubling, then bisection.
  */
 #include "analyze/power.h"
 
@@ -129,19 +130,21 @@ pt_code pt_power_sessions(double sigma_b, double sigma_w, size_t trials, double 
     return pt_error_set(err, PT_EDATA, "the effect to detect must be a nonzero number");
   if (!(alpha > 0.0 && alpha < 1.0) || !(target > 0.0 && target < 1.0))
     return pt_error_set(err, PT_EDATA, "alpha and the target power must be in (0, 1)");
-  if (max_sessions < 2)
-    return pt_error_set(err, PT_EDATA, "at least 2 sessions per environment are needed");
+  if (max_sessions < PT_POWER_MIN_SESSIONS)
+    return pt_error_set(err, PT_EDATA, "at least %d sessions per environment are needed",
+                        PT_POWER_MIN_SESSIONS);
   double tau = sqrt(sigma_b * sigma_b + sigma_w * sigma_w / (double)trials);  /* (P1) */
   out->sd_session_mean = tau;
   if (!(tau > 0.0)) {
     /* no noise at all: any design detects any effect */
-    out->sessions = 2;
+    out->sessions = PT_POWER_MIN_SESSIONS;
     out->reached = true;
     out->power = 1.0;
   } else {
-    /* (P5) doubling, then bisection on [lo, hi] with power(lo) < target */
-    size_t lo = 1, hi = 2;
-    double ph = pt_power_t2(2.0, tau, delta, alpha);
+    /* (P5) doubling, then bisection on [lo, hi] with power(lo) < target;
+     * never fewer than PT_POWER_MIN_SESSIONS */
+    size_t lo = PT_POWER_MIN_SESSIONS - 1, hi = PT_POWER_MIN_SESSIONS;
+    double ph = pt_power_t2((double)hi, tau, delta, alpha);
     while (!(ph >= target) && hi < max_sessions) {
       lo = hi;
       hi = hi > max_sessions / 2 ? max_sessions : 2 * hi;

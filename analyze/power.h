@@ -43,13 +43,19 @@ typedef struct pt_power_design {
   double gpu_seconds;     /* 2 k m wall_seconds: measured trials of both sides */
 } pt_power_design;
 
-/* The smallest k in [2, max_sessions] with power >= target for effect
+/* The fewest sessions per environment ever advised: with 2, one odd
+ * session decides the verdict, and analyze's own advice is "at least 3
+ * sessions per environment, alternating A B A B". */
+#define PT_POWER_MIN_SESSIONS 3
+
+/* The smallest k in [PT_POWER_MIN_SESSIONS, max_sessions] with power >= target for effect
  * delta (log ratio, either sign) at level alpha, given the variance
  * components (log-scale sd) and m trials per session; wall_seconds is the
  * mean wall time of one trial (NAN: gpu_seconds NAN). PT_EDATA, with a
  * message saying what is missing, when sigma_b or sigma_w is not finite or
  * negative (e.g. not estimable from one session per environment), m == 0,
- * delta == 0, alpha or target outside (0, 1), or max_sessions < 2. */
+ * delta == 0, alpha or target outside (0, 1), or max_sessions below
+ * PT_POWER_MIN_SESSIONS. */
 pt_code pt_power_sessions(double sigma_b, double sigma_w, size_t trials, double delta,
                           double alpha, double target, double wall_seconds,
                           size_t max_sessions, pt_power_design *out, pt_error *err);

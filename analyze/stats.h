@@ -106,6 +106,16 @@ double pt_t_quantile(double p, double df);
  * the quantile is -inf/+inf at p = 0/1 and NAN outside [0, 1]. */
 double pt_normal_cdf(double z);
 double pt_normal_quantile(double p);
+/* Regularized lower incomplete gamma P(a, x) = gamma(a, x) / Gamma(a),
+ * a > 0, x >= 0: its series for x < a + 1, the continued fraction of
+ * Q = 1 - P above (Numerical Recipes' gser / gcf), ~1e-14 relative. NAN
+ * outside the domain. */
+double pt_gammainc(double a, double x);
+/* Chi-square with df > 0 degrees of freedom: CDF P(a = df/2, x/2) and
+ * quantile (x with CDF p, by bisection then Newton on the CDF; 0 at p = 0,
+ * +inf at p = 1, NAN outside [0, 1] or df <= 0). */
+double pt_chisq_cdf(double x, double df);
+double pt_chisq_quantile(double p, double df);
 /* Binomial(n, 0.5) CDF P(X <= k): exact integer sum for n <= 60, incomplete
  * beta above. 0 for k < 0, 1 for k >= n, NAN for n < 0. */
 double pt_binom_half_cdf(long k, long n);

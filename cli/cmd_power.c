@@ -25,9 +25,11 @@ const pt_command pt_cmd_power = {
     "A B A B, that detect a penalty of --effect with --power at --alpha, with\n"
     "the pilot's trials per session and with 5, 10, 20 and 40, and the GPU\n"
     "time of the measured trials of both environments (from wall_ns; warm-ups,\n"
-    "model loads and reboots come on top). A pilot with one session per\n"
-    "environment cannot tell the spread between sessions: the model's line says\n"
-    "so, and nothing is assumed.",
+    "model loads and reboots come on top). The spread between sessions of a\n"
+    "small pilot is uncertain: the \"upper\" columns plan with its one-sided 80%\n"
+    "upper bound. Never fewer than 3 sessions per environment. A pilot with one\n"
+    "session per environment cannot tell the spread between sessions: the\n"
+    "model's line says so, and nothing is assumed.",
     run,
 };
 
@@ -99,9 +101,11 @@ static pt_code report(const pt_design *d, const pt_design_opts *o, const pt_metr
                              "probability %g at alpha %g\n\n",
                              o->effect_pct, m->name, m->unit,
                              m->higher_is_better ? "higher" : "lower", o->power, o->alpha);
-  static const char *const head[] = {"model",      "pilot sessions", "trials/session",
-                                     "within sd",  "between sd",     "sessions needed",
-                                     "power",      "GPU time"};
+  static const char *const head[] = {"model",           "pilot sessions", "trials/session",
+                                     "within sd",       "between sd",     "df",
+                                     "sessions needed", "power",          "GPU time",
+                                     "between sd 80% upper", "sessions needed (upper)",
+                                     "GPU time (upper)"};
   enum { NC = sizeof head / sizeof *head, NA = PT_DESIGN_ALTS + 1 };
   cell *main_t = calloc((d->n + 1) * NC, sizeof *main_t);
   cell *alt_t = calloc((d->n + 1) * NA, sizeof *alt_t);
@@ -133,9 +137,20 @@ static pt_code report(const pt_design *d, const pt_design_opts *o, const pt_metr
         snprintf(row[c], sizeof row[0], "%s", PT_DASH);
       continue;
     }
-    snprintf(row[5], sizeof row[0], "%s", sessions(&r->design, o->max_sessions, a, sizeof a));
-    snprintf(row[6], sizeof row[0], "%.2f", r->design.power);
-    snprintf(row[7], sizeof row[0], "%s", duration(r->design.gpu_seconds, b, sizeof b));
+    snprintf(row[5], sizeof row[0], "%zu", r->sigma_b_df);
+    snprintf(row[6], sizeof row[0], "%s", sessions(&r->design, o->max_sessions, a, sizeof a));
+    snprintf(row[7], sizeof row[0], "%.2f", r->design.power);
+    snprintf(row[8], sizeof row[0], "%s", duration(r->design.gpu_seconds, b, sizeof b));
+    pt_fmt_pct(100 * r->sigma_b_upper, row[9], sizeof row[0]);
+    if (r->conservative.sessions) {
+      snprintf(row[10], sizeof row[0], "%s",
+               sessions(&r->conservative, o->max_sessions, a, sizeof a));
+      snprintf(row[11], sizeof row[0], "%s",
+               duration(r->conservative.gpu_seconds, b, sizeof b));
+    } else {
+      snprintf(row[10], sizeof row[0], "%s", PT_DASH);
+      snprintf(row[11], sizeof row[0], "%s", PT_DASH);
+    }
     cell *alt = alt_t + nalt++ * NA;
     snprintf(alt[0], sizeof alt[0], "%s", r->model);
     for (size_t k = 0; k < PT_DESIGN_ALTS; k++) {
@@ -157,8 +172,13 @@ static pt_code report(const pt_design *d, const pt_design_opts *o, const pt_metr
       rc = table(out, alt_t, nalt, NA);
   }
   if (!rc && nalt > 1)
-    rc = pt_buf_puts(out, "\nsessions alternate A B A B; within sd and between sd are 100 x "
-                          "the sd of log(metric)\n");
+    rc = pt_buf_puts(out,
+                     "\nsessions alternate A B A B, at least 3 per environment; within sd and "
+                     "between sd are 100 x the sd of log(metric)\n"
+                     "between sd rests on df = pilot sessions - environments: a small pilot "
+                     "can be far off, so \"upper\" plans with its one-sided 80% upper bound, "
+                     "which reaches the power asked for in about 80% of pilots; the point "
+                     "design, about half of the time\n");
   bool first = true;
   for (size_t i = 0; i < d->n && !rc; i++)
     if (!d->rows[i].estimable) {
@@ -197,9 +217,9 @@ static int run(int argc, char **argv) {
   if (!(a.metric = pt_metric_find(metric)))
     return pt_usage_error(&pt_cmd_power, "unknown metric '%s' (known: %s)", metric,
                           pt_metric_names);
-  if (max_sessions < 2 || max_sessions > 1000000)
-    return pt_usage_error(&pt_cmd_power, "--max-sessions must be from 2 to 1000000, got %lld",
-                          max_sessions);
+  if (max_sessions < PT_POWER_MIN_SESSIONS || max_sessions > 1000000)
+    return pt_usage_error(&pt_cmd_power, "--max-sessions must be from %d to 1000000, got %lld",
+                          PT_POWER_MIN_SESSIONS, max_sessions);
   o.max_sessions = (size_t)max_sessions;
   pt_design d = {0};
   pt_buf out = PT_BUF_INIT;

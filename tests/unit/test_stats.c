@@ -331,6 +331,38 @@ static void test_resolution(void **state) {
 
 /* ---- distributions ---- */
 
+/* R 4.2.2: qchisq(p, df), pchisq(x, df), pgamma(x, a) (options(digits=17)). */
+static void test_chisq(void **state) {
+  (void)state;
+  static const struct {
+    double p, df, q;
+  } quantiles[] = {
+      {0.2, 1, 0.064184754667301613},  {0.2, 2, 0.446287102628419530},
+      {0.2, 3, 1.005174013052349213},  {0.2, 5, 2.342534305841120545},
+      {0.1, 4, 1.063623216779224112},  {0.9, 10, 15.987179172105262737},
+      {0.2, 100, 87.945335922750984992},
+  };
+  for (size_t i = 0; i < COUNT(quantiles); i++)
+    check(pt_chisq_quantile(quantiles[i].p, quantiles[i].df), quantiles[i].q, 1e-9,
+          "qchisq", i);
+  static const struct {
+    double x, df, p;
+  } cdfs[] = {
+      {0.5, 1, 0.52049987781304652},
+      {3, 4, 0.44217459962892536},
+      {30, 10, 0.99914335878922467},
+      {200, 150, 0.99602681402917836},
+  };
+  for (size_t i = 0; i < COUNT(cdfs); i++)
+    check(pt_chisq_cdf(cdfs[i].x, cdfs[i].df), cdfs[i].p, 1e-12, "pchisq", i);
+  check(pt_gammainc(0.5, 0.1), 0.34527915398142295, 1e-12, "pgamma", 0);
+  check(pt_gammainc(7, 5), 0.23781653702706132, 1e-12, "pgamma", 1);
+  check(pt_gammainc(40, 50), 0.93542963107886701, 1e-12, "pgamma", 2);
+  assert_true(pt_chisq_quantile(0, 3) == 0 && isinf(pt_chisq_quantile(1, 3)));
+  assert_true(isnan(pt_chisq_quantile(0.5, 0)) && isnan(pt_chisq_quantile(1.5, 3)));
+  assert_true(isnan(pt_gammainc(-1, 1)) && pt_chisq_cdf(-1, 3) == 0);
+}
+
 /* R: pbeta(x, a, b) */
 static void test_betainc(void **state) {
   (void)state;
@@ -798,6 +830,7 @@ int main(void) {
       cmocka_unit_test(test_summarize_large), cmocka_unit_test(test_outliers),
       cmocka_unit_test(test_outlier_scale),
       cmocka_unit_test(test_resolution),
+      cmocka_unit_test(test_chisq),
       cmocka_unit_test(test_betainc),         cmocka_unit_test(test_t_cdf),
       cmocka_unit_test(test_t_quantile),      cmocka_unit_test(test_t_roundtrip),
       cmocka_unit_test(test_normal),          cmocka_unit_test(test_binom_half),

@@ -1,0 +1,1 @@
+ptbench power --effect 2 tests/data/sessions
