@@ -50,7 +50,7 @@ typedef struct cell {
   uint32_t session, prompt;
   size_t n;
   double mean, m2;  /* of log(value) */
-  double sum;       /* of the values */
+  double sum;       /* of the values times 2^scale (gres): 1e308s do not overflow */
 } cell;
 
 /* A session whose first measured trial was slow. */
@@ -66,6 +66,7 @@ typedef struct gres {
   cell *cells;
   size_t ncells;
   size_t sessions;  /* distinct sessions */
+  int scale;        /* the cells' sums are of the values times 2^scale */
   slow_first *slow;
   size_t nslow;
 } gres;
@@ -292,6 +293,11 @@ static bool group_cells(const pt_group *g, bool higher_is_better, gres *r, scrat
   if (!r->cells || !r->slow)
     return false;
   r->sessions = nsessions;
+  /* a power of two that brings the largest value to about 1 when it is
+   * huge (1e308: a sum of two would overflow); exact, and 0 otherwise so
+   * ordinary sums are as they were */
+  double big = r->sum.max;
+  r->scale = isfinite(big) && big > 0x1p500 ? -ilogb(big) : 0;
   /* STATS.md 16-17: the cells the session model takes, log values */
   for (size_t a = 0, b; a < n; a = b) {
     pt_acc acc;
@@ -300,7 +306,7 @@ static bool group_cells(const pt_group *g, bool higher_is_better, gres *r, scrat
     for (b = a; b < n && refs[b].key == refs[a].key; b++) {
       double v = g->values[refs[b].idx];
       pt_acc_push(&acc, log(v));
-      sum += v;
+      sum += ldexp(v, r->scale);
     }
     uint32_t k = refs[a].idx;
     r->cells[r->ncells++] = (cell){g->session[k], g->prompt[k], acc.n, acc.mean, acc.m2, sum};
@@ -672,7 +678,7 @@ static cJSON *group_json(builder *b, const pt_group *g, const gres *r) {
     return NULL;
   pt_summary sum = r->sum;
   const pt_summary *s = &sum;
-  if (sum.n >= 2 && sum.variance == 0) {
+  if (sum.n >= 2 && sum.stddev == 0) {
     /* identical values: an interval of width 0 would claim certainty that
      * two trials cannot give (issue 8): none */
     sum.ci_low = sum.ci_high = sum.median_ci_low = sum.median_ci_high = NAN;
@@ -817,7 +823,17 @@ static cJSON *comparison_json(builder *b, size_t m, size_t e, double *penalty) {
   /* descriptive extras: trials as independent samples (STATS.md 11-12) */
   const pt_summary *sa = &ra->sum, *sb = &rb->sum;
   pt_test welch, mw;
-  pt_welch(sa->mean, sa->variance, sa->n, sb->mean, sb->variance, sb->n, &welch);
+  /* scaled by a common power of two, so the variances neither underflow
+   * (1e-300) nor overflow (1e308); the test does not depend on the scale */
+  if (!isnan(sa->variance) && !isnan(sb->variance)) {
+    pt_welch(sa->mean, sa->variance, sa->n, sb->mean, sb->variance, sb->n, &welch);
+  } else {
+    double big = fmax(fabs(sa->mean), fabs(sb->mean));
+    int k = isfinite(big) && big > 0 ? -ilogb(big) : 0;
+    double sda = ldexp(sa->stddev, k), sdb = ldexp(sb->stddev, k);
+    pt_welch(ldexp(sa->mean, k), sda * sda, sa->n, ldexp(sb->mean, k), sdb * sdb, sb->n,
+             &welch);
+  }
   /* README: a comparison's test is null when a side has n < 2 */
   if (ga->n >= 2 && gb->n >= 2)
     pt_mann_whitney(ga->sorted, ga->n, gb->sorted, gb->n, &mw);
@@ -840,8 +856,9 @@ static cJSON *prompts_json(builder *b, size_t m) {
   uint32_t *seen = calloc(np ? np : 1, sizeof *seen);
   double *base_mean = malloc((np ? np : 1) * sizeof *base_mean);
   size_t *cnt = calloc((np ? np : 1) * b->nenv, sizeof *cnt);
-  double *sum = calloc((np ? np : 1) * b->nenv, sizeof *sum);
-  if (!seen || !base_mean || !cnt || !sum) {
+  double *sum = calloc((np ? np : 1) * b->nenv, sizeof *sum);  /* times 2^scale[e] */
+  int *scale = calloc(b->nenv ? b->nenv : 1, sizeof *scale);
+  if (!seen || !base_mean || !cnt || !sum || !scale) {
     b->oom = true;
     goto out;
   }
@@ -856,6 +873,7 @@ static cJSON *prompts_json(builder *b, size_t m) {
       cnt[c->prompt * b->nenv + e] += c->n;
       sum[c->prompt * b->nenv + e] += c->sum;
     }
+    scale[e] = r->scale;
   }
   for (size_t p = 0; p < np; p++) {
     if (!seen[p])
@@ -866,7 +884,7 @@ static cJSON *prompts_json(builder *b, size_t m) {
     str(b, po, PT_DOC_PROMPT_ID, pt_ds_prompt(ds, p));
     cJSON *gs = array(b, po, PT_DOC_GROUPS);
     size_t bn = cnt[p * b->nenv + b->base];
-    base_mean[p] = bn ? sum[p * b->nenv + b->base] / (double)bn : NAN;
+    base_mean[p] = bn ? ldexp(sum[p * b->nenv + b->base] / (double)bn, -scale[b->base]) : NAN;
     /* baseline first, then the others in environment order */
     for (size_t k = 0; k < b->nenv && gs; k++) {
       size_t e = k == 0 ? b->base : k <= b->base ? k - 1 : k;
@@ -876,7 +894,7 @@ static cJSON *prompts_json(builder *b, size_t m) {
       cJSON *go = push_object(b, gs);
       if (!go)
         break;
-      double mean = sum[p * b->nenv + e] / (double)n;
+      double mean = ldexp(sum[p * b->nenv + e] / (double)n, -scale[e]);
       str(b, go, PT_DOC_ENVIRONMENT, env_name(b, e));
       num(b, go, PT_DOC_N, (double)n);
       num(b, go, PT_DOC_MEAN, mean);
@@ -890,6 +908,7 @@ out:
   free(base_mean);
   free(cnt);
   free(sum);
+  free(scale);
   return arr;
 }
 

@@ -6,8 +6,10 @@
  * numbered as in STATS.md and cited where the code does them:
  *
  *   (1)  n, mean, min, max.
- *   (2)  sample variance s^2 = sum (x - mean)^2 / (n - 1) by Welford's update;
- *        NAN when n < 2.
+ *   (2)  sample variance s^2 = sum (x - mean)^2 / (n - 1) by Welford's update
+ *        on the values scaled by a power of two to about 1 (so 1e-300 and
+ *        1e308 keep their spread); NAN when n < 2, and the variance alone
+ *        NAN when a double cannot hold it (s^2 of 1e-300s underflows).
  *   (3)  CV% = 100 s / mean, SE = s / sqrt(n).
  *   (4)  percentiles by Hyndman-Fan type 7: h = (n - 1) p,
  *        Q = x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h]).
@@ -630,17 +632,25 @@ void pt_summarize(double *x, size_t n, double confidence, pt_summary *out) {
     qsort(x, n, sizeof *x, cmp_double);
   else
     sort_doubles(x, n);
+  /* (2) Welford on the values scaled by 2^e to about 1 (exact: a power of
+   * two), so that neither 1e-300 (whose squares underflow) nor 1e308
+   * (whose squares overflow) loses the spread */
+  double big = fmax(fabs(x[0]), fabs(x[n - 1]));
+  int e = isfinite(big) && big > 0.0 ? -ilogb(big) : 0;
   pt_acc acc;
   pt_acc_init(&acc);
   for (size_t i = 0; i < n; i++)
-    pt_acc_push(&acc, x[i]);
-  out->mean = acc.mean;             /* (1) */
+    pt_acc_push(&acc, ldexp(x[i], e));
+  out->mean = ldexp(acc.mean, -e);  /* (1) */
   out->min = x[0];
   out->max = x[n - 1];
-  out->variance = pt_acc_variance(&acc);  /* (2) */
-  out->stddev = sqrt(out->variance);
-  if (out->mean != 0.0)
-    out->cv_pct = 100.0 * out->stddev / out->mean;  /* (3) */
+  double var = pt_acc_variance(&acc);  /* (2), scaled by 2^2e */
+  out->stddev = ldexp(sqrt(var), -e);
+  /* the variance itself, when a double can hold it (1e-300's cannot) */
+  double v = ldexp(var, -2 * e);
+  out->variance = isfinite(v) && (v > 0.0 || var == 0.0) ? v : NAN;
+  if (acc.mean != 0.0)
+    out->cv_pct = 100.0 * sqrt(var) / acc.mean;  /* (3) */
   out->se = out->stddev / sqrt((double)n);
   out->median = pt_quantile_sorted(x, n, 0.5);  /* (4) */
   out->p90 = pt_quantile_sorted(x, n, 0.90);

@@ -38,7 +38,8 @@ double pt_acc_variance(const pt_acc *a);
 /* Summary of one group (STATS.md 1-7). */
 typedef struct pt_summary {
   size_t n;
-  double mean, variance, stddev, cv_pct, se;  /* NAN where undefined */
+  double mean, variance, stddev, cv_pct, se;  /* NAN where undefined (the variance
+                                                 also where a double cannot hold it) */
   double min, median, max, p90, p99;
   double ci_low, ci_high;                     /* 5: t interval of the mean */
   double median_ci_low, median_ci_high;       /* 6: order-statistic interval */

@@ -907,8 +907,10 @@ pt_code pt_row_double(const pt_row *row, pt_column c, double *out, bool *present
   double v = strtod(s, &end);
   if (end == s || end != s + row->f[c].len || !plain_number(s))
     return field_error(row, c, err, "is not a number");
-  if (!isfinite(v) || errno == ERANGE)
+  if (!isfinite(v))
     return field_error(row, c, err, "is not a finite number");
+  if (errno == ERANGE && v == 0.0)  /* subnormals are fine; 1e-400 is not 0 */
+    return field_error(row, c, err, "is too small for a double (below 4.9e-324)");
   if (v < 0)
     return field_error(row, c, err, "is negative");
   *out = v;

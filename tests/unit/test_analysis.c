@@ -202,6 +202,47 @@ static void test_outliers_within_prompt(void **state) {
   pt_buf_free(&b);
 }
 
+/* Finding 10: values near the ends of the doubles give finite, sane
+ * statistics: 1e-300s keep their CV (their variance underflowed to 0: CV
+ * 0 %), 1e308s their mean and per-prompt mean (a sum overflowed), and a
+ * subnormal is read as the number it is. */
+static void test_extreme_values(void **state) {
+  (void)state;
+  static const struct {
+    const char *text;
+    double cv_pct;  /* of the first group (bare-metal): sd / mean by hand */
+    double penalty;
+  } cases[] = {
+      {"model,environment,eval_rate\nm,bare-metal,1e-300\nm,bare-metal,1.1e-300\n"
+       "m,bare-metal,1.05e-300\nm,vm,1e-300\nm,vm,1.1e-300\nm,vm,1.05e-300\n",
+       100 * 0.05 / 1.05, 0},
+      {"model,environment,eval_rate\nm,bare-metal,1.5e308\nm,bare-metal,1.5e308\n"
+       "m,vm,1e308\nm,vm,1e308\n",
+       0, 100.0 / 3},
+      {"model,environment,eval_rate\nm,bare-metal,2e-308\nm,bare-metal,2e-308\n"
+       "m,vm,1e-308\nm,vm,1e-308\n",
+       0, 50},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    pt_error err;
+    cJSON *doc = analyze_text(cases[i].text, "eval_rate", NULL, &err);
+    if (!doc)
+      fail_msg("case %zu: %s", i, err.msg);
+    const cJSON *g = first_group(doc, 0, 0);
+    assert_string_equal(pt_json_str(g, "environment"), "bare-metal");
+    NEAR(pt_json_num(g, "cv_pct"), cases[i].cv_pct, 1e-9);
+    assert_true(isfinite(pt_json_num(g, "mean")));
+    const cJSON *m = cJSON_GetArrayItem(pt_doc_models(doc), 0);
+    const cJSON *c = pt_doc_comparison_of(m, "vm");
+    NEAR(pt_json_num(c, PT_DOC_PENALTY_PCT), cases[i].penalty, 1e-9);
+    /* the per-prompt means are finite too */
+    const cJSON *p = cJSON_GetArrayItem(pt_json_get(m, "prompts"), 0);
+    const cJSON *pg;
+    cJSON_ArrayForEach(pg, pt_json_get(p, "groups")) assert_true(isfinite(pt_json_num(pg, "mean")));
+    cJSON_Delete(doc);
+  }
+}
+
 /* STATS.md 8: a duration of 0 is degenerate for duration metrics too (it made
  * the baseline mean 0 and the penalty a division by zero). */
 static void test_zero_duration_invalid(void **state) {
@@ -442,6 +483,7 @@ int main(void) {
       cmocka_unit_test(test_formats),
       cmocka_unit_test(test_drop_outliers_counted),
       cmocka_unit_test(test_outliers_within_prompt),
+      cmocka_unit_test(test_extreme_values),
       cmocka_unit_test(test_zero_duration_invalid),
       cmocka_unit_test(test_single_session_side_undetermined),
       cmocka_unit_test(test_holm_family_determined_only),

@@ -181,6 +181,32 @@ static void test_summarize(void **state) {
   }
 }
 
+/* Finding 10: extreme magnitudes keep their spread. The references are
+ * those of the same values times 1e300 (or 1e-308), exact by hand:
+ * {1, 1.1, 1.05}: mean 1.05, sd 0.05, CV 4.7619 %; {1, 1.5}: mean 1.25,
+ * sd 0.5 / sqrt 2. The variance itself is not a double there: NAN. */
+static void test_summarize_extremes(void **state) {
+  (void)state;
+  double tiny[] = {1e-300, 1.1e-300, 1.05e-300};
+  pt_summary s;
+  pt_summarize(tiny, 3, 0.95, &s);
+  check(s.mean, 1.05e-300, 1e-14, "mean", 0);
+  check(s.stddev, 0.05e-300, 1e-12, "stddev", 0);
+  check(s.cv_pct, 100 * 0.05 / 1.05, 1e-12, "cv_pct", 0);
+  assert_true(isnan(s.variance));  /* 2.5e-603 underflows */
+  assert_true(s.ci_low < s.mean && s.mean < s.ci_high);
+  double sub[] = {1e-320, 2e-320, 3e-320};  /* subnormals */
+  pt_summarize(sub, 3, 0.95, &s);
+  check(s.mean, 2e-320, 1e-3, "mean", 1);
+  check(s.cv_pct, 50, 1e-3, "cv_pct", 1);  /* sd 1, mean 2: as exact as 1e-320 is */
+  double huge[] = {1e308, 1.5e308};
+  pt_summarize(huge, 2, 0.95, &s);
+  check(s.mean, 1.25e308, 1e-15, "mean", 2);
+  check(s.stddev, 0.5e308 / sqrt(2.0), 1e-14, "stddev", 2);
+  check(s.cv_pct, 100 * 0.5 / sqrt(2.0) / 1.25, 1e-14, "cv_pct", 2);
+  assert_true(isnan(s.variance));  /* 1.25e615 overflows */
+}
+
 static void test_summarize_empty(void **state) {
   (void)state;
   pt_summary s;
@@ -830,6 +856,7 @@ int main(void) {
       cmocka_unit_test(test_summarize_large), cmocka_unit_test(test_outliers),
       cmocka_unit_test(test_outlier_scale),
       cmocka_unit_test(test_resolution),
+      cmocka_unit_test(test_summarize_extremes),
       cmocka_unit_test(test_chisq),
       cmocka_unit_test(test_betainc),         cmocka_unit_test(test_t_cdf),
       cmocka_unit_test(test_t_quantile),      cmocka_unit_test(test_t_roundtrip),

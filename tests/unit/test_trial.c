@@ -312,6 +312,9 @@ static const struct {
     {"nan", PT_EDATA, PT_EDATA, 0, 0, false},
     {"inf", PT_EDATA, PT_EDATA, 0, 0, false},
     {"1e999", PT_EDATA, PT_EDATA, 0, 0, false},
+    {"1e-308", PT_EDATA, PT_OK, 0, 1e-308, true},  /* subnormal: finite, as strtod reads it */
+    {"4.9e-324", PT_EDATA, PT_OK, 0, 4.9e-324, true},
+    {"1e-400", PT_EDATA, PT_EDATA, 0, 0, false},   /* underflows to 0: not what was written */
     {"99999999999999999999", PT_EDATA, PT_OK, 0, 1e20, true},
     {" 5", PT_OK, PT_OK, 5, 5, true},  /* libcsv trims unquoted blanks */
     {"\" 5\"", PT_EDATA, PT_EDATA, 0, 0, false},  /* a quoted blank: strtod would skip it */
