@@ -209,6 +209,9 @@ void pt_doc_envs_free(pt_doc_envs *envs) {
 const char *pt_fmt_num(double v, int decimals, char *buf, size_t size) {
   if (!isfinite(v))
     return snprintf(buf, size, "%s", PT_DASH), buf;
+  double a = fabs(v);
+  if (a >= PT_FMT_SCI_ABOVE || (a > 0 && a < PT_FMT_SCI_BELOW))
+    return snprintf(buf, size, "%.3e", v), buf;  /* bounded: 1e300 is not 301 digits */
   snprintf(buf, size, "%.*f", decimals, v);
   /* no "-0.00": a value that rounds to zero has no sign */
   if (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1))

@@ -269,7 +269,11 @@ void pt_doc_envs_free(pt_doc_envs *envs);
 #define PT_DASH "\xE2\x80\x94"
 
 /* Each writes into buf (at least 32 bytes) and returns it. */
-/* v with decimals digits, "—" when not finite; never "-0.00". */
+/* Magnitudes pt_fmt_num writes in scientific notation (zero aside). */
+#define PT_FMT_SCI_ABOVE 1e15
+#define PT_FMT_SCI_BELOW 1e-6
+/* v with decimals digits, "—" when not finite; never "-0.00"; "%.3e"
+ * ("1.500e+308") when |v| >= PT_FMT_SCI_ABOVE or 0 < |v| < PT_FMT_SCI_BELOW. */
 const char *pt_fmt_num(double v, int decimals, char *buf, size_t size);
 /* v with two decimals and "%": "1.66%"; "—" when not finite. */
 const char *pt_fmt_pct(double v, char *buf, size_t size);

@@ -191,19 +191,36 @@ static pt_code pad(pt_buf *out, const char *s, size_t w, bool right) {
   return rc;
 }
 
-/* Copy text into a table cell of size bytes, cut at a character boundary
- * with "…" when it does not fit. */
+/* Copy text into a table cell of size bytes, control characters escaped
+ * ("\n", "\x1b": a newline in a model name would break the alignment), cut
+ * at a character boundary with "…" when it does not fit. */
 static void copy_cell(char *dst, size_t size, const char *src) {
-  size_t n = strlen(src);
-  if (n < size) {
-    memcpy(dst, src, n + 1);
-    return;
+  size_t k = 0, start = 0;  /* start: where the current character began in dst */
+  for (const char *p = src; *p; p++) {
+    unsigned char ch = (unsigned char)*p;
+    char esc[8] = {(char)ch};
+    size_t len = 1;
+    if (ch == '\n' || ch == '\t' || ch == '\r') {
+      esc[0] = '\\';
+      esc[1] = ch == '\n' ? 'n' : ch == '\t' ? 't' : 'r';
+      len = 2;
+    } else if (ch < 0x20 || ch == 0x7F) {
+      len = (size_t)snprintf(esc, sizeof esc, "\\x%02x", ch);
+    }
+    if ((ch & 0xC0) != 0x80)
+      start = k;
+    if (k + len + 4 > size && (p[1] || k + len + 1 > size)) {
+      /* no room for this and "…" (3 bytes) and the NUL: cut before it,
+       * not inside a UTF-8 sequence */
+      if ((ch & 0xC0) == 0x80)
+        k = start;
+      memcpy(dst + k, "\xE2\x80\xA6", 4);
+      return;
+    }
+    memcpy(dst + k, esc, len);
+    k += len;
   }
-  n = size - 4;  /* room for "…" (3 bytes) and the NUL */
-  while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-    n--;  /* not inside a UTF-8 sequence */
-  memcpy(dst, src, n);
-  memcpy(dst + n, "\xE2\x80\xA6", 4);
+  dst[k] = '\0';
 }
 
 /* A table of text cells grown row by row, written aligned: the first

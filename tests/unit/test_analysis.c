@@ -243,6 +243,40 @@ static void test_extreme_values(void **state) {
   }
 }
 
+/* Finding 12: a model name with a newline and a mean of 1e300 keep the
+ * text table aligned and bounded: every row's environment under the
+ * header's, the name escaped, the mean in scientific notation. */
+static void test_text_table_bounded(void **state) {
+  (void)state;
+  pt_error err;
+  cJSON *doc = analyze_text("model,environment,eval_rate\n"
+                            "\"two\nlines\",bare-metal,1e300\n\"two\nlines\",vm,0.9e300\n"
+                            "m,bare-metal,50\nm,vm,49\n",
+                            "eval_rate", NULL, &err);
+  assert_non_null(doc);
+  pt_buf b = PT_BUF_INIT;
+  assert_int_equal(pt_analysis_text(doc, &b), PT_OK);
+  assert_non_null(strstr(b.data, "two\\nlines"));
+  assert_non_null(strstr(b.data, "1.000e+300"));
+  assert_null(strstr(b.data, "1000000000000000"));
+  /* the table: from the header line to the first blank line */
+  const char *t = strstr(b.data, "\nmodel");
+  assert_non_null(t);
+  t++;
+  size_t env_col = (size_t)(strstr(t, "environment") - t), rows = 0;
+  for (const char *line = t; *line && *line != '\n'; rows++) {
+    size_t len = strcspn(line, "\n");
+    /* every row's environment starts under the header's (ASCII here) */
+    if (rows && (len <= env_col || line[env_col - 1] != ' ' ||
+                 (strncmp(line + env_col, "bare-metal", 10) && strncmp(line + env_col, "vm", 2))))
+      fail_msg("row %zu is not aligned:\n%s", rows, b.data);
+    line += len + (line[len] == '\n');
+  }
+  assert_int_equal(rows, 5);  /* header, 2 models x 2 environments */
+  pt_buf_free(&b);
+  cJSON_Delete(doc);
+}
+
 /* STATS.md 8: a duration of 0 is degenerate for duration metrics too (it made
  * the baseline mean 0 and the penalty a division by zero). */
 static void test_zero_duration_invalid(void **state) {
@@ -484,6 +518,7 @@ int main(void) {
       cmocka_unit_test(test_drop_outliers_counted),
       cmocka_unit_test(test_outliers_within_prompt),
       cmocka_unit_test(test_extreme_values),
+      cmocka_unit_test(test_text_table_bounded),
       cmocka_unit_test(test_zero_duration_invalid),
       cmocka_unit_test(test_single_session_side_undetermined),
       cmocka_unit_test(test_holm_family_determined_only),

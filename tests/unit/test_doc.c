@@ -176,6 +176,11 @@ static void test_formats(void **state) {
       {0, 0, "0", "0.00%"},
       {NAN, 2, "\xE2\x80\x94", "\xE2\x80\x94"},
       {INFINITY, 2, "\xE2\x80\x94", "\xE2\x80\x94"},
+      /* bounded (finding 12): 1e300 was 301 digits, 1e-300 "0.00" */
+      {1e300, 2, "1.000e+300", "1.000e+300%"},
+      {-1.5e308, 2, "-1.500e+308", "-1.500e+308%"},
+      {1.05e-300, 2, "1.050e-300", "1.050e-300%"},
+      {123456789012.345, 2, "123456789012.35", "123456789012.35%"},  /* ns stay plain */
   };
   char buf[64];
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
