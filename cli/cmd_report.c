@@ -20,7 +20,7 @@ const pt_command pt_cmd_report = {
 };
 
 static int run(int argc, char **argv) {
-  pt_analyze_cli a = PT_ANALYZE_CLI_INIT;
+  pt_analyze_cli a = PT_ANALYZE_CLI_INIT_ALL;
   pt_render_cli r = PT_RENDER_CLI_INIT;
   const pt_option opts[] = {
       PT_ANALYZE_CLI_OPTIONS(&a),
