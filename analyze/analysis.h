@@ -105,6 +105,11 @@ pt_code pt_dataset_add_as(pt_dataset *ds, const char *input, const char *env, pt
 bool pt_input_split(const char *arg, const char **path, char *name, size_t size);
 pt_code pt_dataset_add_input(pt_dataset *ds, const char *arg, pt_error *err);
 
+/* From now on, an input without the metric's column is no error: its rows
+ * have no value (counted as invalid). For analyses of every metric the
+ * data may have (--metric all). */
+void pt_dataset_metric_optional(pt_dataset *ds);
+
 /* Number of trials (rows) read so far. */
 size_t pt_dataset_rows(const pt_dataset *ds);
 

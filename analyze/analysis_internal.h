@@ -80,6 +80,7 @@ typedef struct pt_mru {
 
 struct pt_dataset {
   const pt_metric *metric;
+  bool metric_optional;     /* a file without the metric's column is no error */
   pt_strtab models, envs, sessions, prompts;
   pt_strtab group_keys;     /* (model, env) as 8 bytes -> group index */
   pt_group *groups;

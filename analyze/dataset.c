@@ -150,6 +150,8 @@ void pt_dataset_free(pt_dataset *ds) {
 
 size_t pt_dataset_rows(const pt_dataset *ds) { return ds->rows; }
 
+void pt_dataset_metric_optional(pt_dataset *ds) { ds->metric_optional = true; }
+
 const pt_metric *pt_dataset_metric(const pt_dataset *ds) { return ds->metric; }
 size_t pt_dataset_model_count(const pt_dataset *ds) { return pt_ds_nmodels(ds); }
 const char *pt_dataset_model_name(const pt_dataset *ds, size_t model) {
@@ -459,6 +461,10 @@ static pt_code on_header(void *ctx, const pt_row *h, pt_error *err) {
   const pt_metric *m = rc->ds->metric;
   bool has_value = h->present[m->column];
   bool can_derive = m->count != COL_NONE && h->present[m->count] && h->present[m->duration];
+  if (!has_value && !can_derive && rc->ds->metric_optional) {
+    rc->file->derive = false;  /* every row: no value, left out as invalid */
+    return PT_OK;
+  }
   if (!has_value && !can_derive) {
     if (m->count != COL_NONE)
       return pt_error_at(err, PT_EDATA, h->path, h->line, 0,
@@ -1057,6 +1063,8 @@ static pt_code read_file(pt_dataset *ds, const char *path, const char *env, pt_e
     ctxs[k] = &ctx[k];
     if (!(ctx[k].ds = pt_dataset_new(ds->metric)))
       rc = pt_error_set(err, PT_ENOMEM, "out of memory");
+    else
+      ctx[k].ds->metric_optional = ds->metric_optional;
   }
   warn_sink sink = {ds, false};
   pt_read_cfg cfg = {.path = file.path, .on_header = on_header, .on_row = on_row,

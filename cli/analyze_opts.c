@@ -70,6 +70,8 @@ static cJSON *analyze_one(const pt_analyze_cli *a, const pt_metric *m, char *con
     pt_error_set(err, PT_ENOMEM, "out of memory");
     return NULL;
   }
+  if (a->all_metrics)
+    pt_dataset_metric_optional(*ds);
   for (int i = 0; i < n; i++)
     if (pt_dataset_add_input(*ds, inputs[i], err))
       return NULL;

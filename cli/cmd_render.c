@@ -52,7 +52,7 @@ static int run(int argc, char **argv) {
     status = pt_report(&err);
     goto done;
   }
-  status = pt_render_cli_write(&r, doc, (const char *const *)argv + first, 1);
+  status = pt_render_cli_write(&r, doc, NULL, 0, (const char *const *)argv + first, 1);
 done:
   cJSON_Delete(doc);
   pt_render_cli_free(&r);

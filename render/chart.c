@@ -1678,6 +1678,13 @@ pt_code pt_chart_write_formats(const cJSON *analysis, pt_chart_kind kind, unsign
   return rc;
 }
 
+pt_code pt_chart_save_formats(const pt_chart *chart, unsigned formats, const char *stem,
+                              pt_error *err) {
+  if (!formats || (formats & ~(unsigned)PT_CHART_ALL_FORMATS))
+    return pt_error_set(err, PT_EUSAGE, "invalid chart format mask %#x", formats);
+  return chart_save_formats(chart, formats, stem, err);
+}
+
 pt_code chart_save_formats(const pt_chart *c, unsigned formats, const char *stem,
                            pt_error *err) {
   static const pt_chart_format all[] = {PT_CHART_PNG, PT_CHART_SVG, PT_CHART_PDF};
