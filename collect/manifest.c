@@ -573,3 +573,52 @@ pt_mf_gpu_info pt_mf_gpu_info_of(const cJSON *gpu) {
 
 const char *pt_mf_rocm_version(const cJSON *host) { return str_of(host, PT_MF_ROCM_VERSION); }
 const char *pt_mf_cuda_version(const cJSON *host) { return str_of(host, PT_MF_CUDA_VERSION); }
+
+/* ---------------------------------------------------------------- import */
+
+/* Attach item under key (freed when it cannot be); NULL items are skipped. */
+static bool attach_opt(cJSON *o, const char *key, cJSON **item) {
+  if (!*item)
+    return true;
+  bool ok = cJSON_AddItemToObject(o, key, *item);
+  if (!ok)
+    cJSON_Delete(*item);
+  *item = NULL;
+  return ok;
+}
+
+cJSON *pt_manifest_import_json(pt_manifest_import *m) {
+  cJSON *j = cJSON_CreateObject(), *tool = NULL, *source = NULL, *trials = NULL;
+  bool ok = j && pt_json_add_str(j, PT_MF_SCHEMA, PT_MANIFEST_SCHEMA) &&
+            (tool = cJSON_AddObjectToObject(j, PT_MF_TOOL)) &&
+            pt_json_add_str(tool, PT_MF_NAME, "ptbench") &&
+            pt_json_add_str(tool, PT_MF_VERSION, PTBENCH_VERSION) &&
+            pt_json_add_str(j, PT_MF_RUN_ID, m->run_id) &&
+            pt_json_add_str(j, PT_MF_ENVIRONMENT, m->environment) &&
+            pt_json_add_str(j, PT_MF_LABEL, m->label) &&
+            pt_json_add_str(j, PT_MF_STATUS, PT_MF_STATUS_COMPLETE) &&
+            (source = cJSON_AddObjectToObject(j, PT_MF_SOURCE)) &&
+            pt_json_add_str(source, PT_MF_KIND, PT_MF_KIND_IMPORT) &&
+            pt_json_add_str(source, PT_MF_FORMAT, m->format);
+  ok = ok && m->files && attach_opt(source, PT_MF_FILES, &m->files);
+  ok = ok && pt_json_add_str(j, PT_MF_IMPORTED_AT, m->imported_at);
+  ok = ok && m->models && attach_opt(j, PT_MF_MODELS, &m->models);
+  /* the counts collect's manifest has; imported trials are all ok */
+  ok = ok && (trials = cJSON_AddObjectToObject(j, PT_MF_TRIALS)) &&
+       pt_json_add_num(trials, PT_MF_OK, (double)m->trials) &&
+       pt_json_add_num(trials, PT_MF_FAILED, 0) && pt_json_add_num(trials, PT_MF_WARMUP, 0);
+  ok = ok && attach_opt(j, PT_MF_HOST, &m->host) && attach_opt(j, PT_MF_GPU, &m->gpu) &&
+       attach_opt(j, PT_MF_SOFTWARE, &m->software) &&
+       attach_opt(j, PT_MF_OPTIONS, &m->options) &&
+       attach_opt(j, PT_MF_LLAMA_BENCH, &m->llama_bench);
+  cJSON *left[] = {m->files, m->models, m->host, m->gpu, m->software, m->options,
+                   m->llama_bench};
+  for (size_t i = 0; i < sizeof left / sizeof *left; i++)
+    cJSON_Delete(left[i]);
+  m->files = m->models = m->host = m->gpu = m->software = m->options = m->llama_bench = NULL;
+  if (!ok) {
+    cJSON_Delete(j);
+    return NULL;
+  }
+  return j;
+}

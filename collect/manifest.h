@@ -195,9 +195,14 @@
 #define PT_MF_MODEL_FILE "file"
 #define PT_MF_MODEL_TYPE "type"
 #define PT_MF_MODEL_PARAMETERS "parameters"
-/* imported from llama-bench: its results as it wrote them */
+#define PT_MF_MODEL_SIZE_BYTES "size_bytes"
+/* imported from llama-bench: its results as it wrote them, plus where each
+ * was read and the prompt id ptbench gave it */
 #define PT_MF_LLAMA_BENCH "llama_bench"
 #define PT_MF_RESULTS "results"
+#define PT_MF_RESULT_FILE "file"
+#define PT_MF_RESULT_LINE "line"
+#define PT_MF_PROMPT_ID "prompt_id"
 /* published gpu and software objects */
 #define PT_MF_GPU_MODEL "model"
 #define PT_MF_VRAM "vram"
@@ -279,6 +284,22 @@ typedef struct pt_manifest {
                                are (an array; NULL = none) */
   const pt_manifest_session *current;  /* appended after them; NULL = none */
 } pt_manifest;
+
+/* An imported run (`ptbench import`): source.kind "import". The objects
+ * are taken over (freed with the manifest, also on failure); build them
+ * with the PT_MF_* keys: files [{path, size, mtime, trials}], models
+ * [{name, ...}], and for llama-bench the host, gpu, software and options
+ * it tells of and its results (llama_bench). NULL ones are left out. */
+typedef struct pt_manifest_import {
+  const char *run_id, *environment, *label;  /* label NULL = null */
+  const char *format;        /* pt_import_format_name */
+  const char *imported_at;   /* ISO 8601 UTC */
+  cJSON *files, *models;
+  long trials;               /* rows written, all ok */
+  cJSON *host, *gpu, *software, *options, *llama_bench;
+} pt_manifest_import;
+/* The manifest of an imported run; NULL when out of memory. */
+cJSON *pt_manifest_import_json(pt_manifest_import *m);
 
 /* The "notes" object from "KEY=VALUE" strings (--note), in order. PT_EUSAGE
  * for a string without '=', an empty key, a key given twice or text that is

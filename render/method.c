@@ -1084,11 +1084,11 @@ static void story(ctx *c, cJSON *st) {
     set_str(b, st, "n_text", buf);
   }
   /* a small price: a determined (or no) penalty under 5 % for a VM */
-  const cJSON *s = pt_doc_summary(c->view);
-  double mean = pt_json_num(s, PT_DOC_MEAN_PENALTY_PCT);
-  const char *verdict = pt_doc_verdict(cJSON_GetArrayItem(pt_doc_summary_comparisons(c->view), 0));
+  const cJSON *sc = cJSON_GetArrayItem(pt_doc_summary_comparisons(c->view), 0);
+  double mean = pt_json_num(sc, PT_DOC_MEAN_PENALTY_PCT);
+  const char *verdict = pt_doc_verdict(sc);
   set_bool(b, st, "small_price",
-           vm_vs_host && isfinite(mean) && fabs(mean) < 5 &&
+           vm_vs_host && isfinite(mean) && fabs(mean) < 5 && gpu_common && nd == 0 &&
                (same(verdict, "worse") || same(verdict, "no_difference")));
   if (isfinite(mean)) {
     char p[64];

@@ -619,7 +619,8 @@ static void summary(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
    * templates: {{summary.mean_penalty_fmt}} */
   static const char *const flat[] = {"label", "label_md", "mean_penalty_fmt",
                                      "geomean_penalty_fmt", "penalty_fmt", "penalty_ci_fmt",
-                                     "verdict_fmt", "min_penalty_fmt",
+                                     "verdict_fmt", "verdict_note", "verdict_note_md",
+                                     "min_penalty_fmt",
                                      "min_penalty_model", "min_penalty_model_md",
                                      "max_penalty_fmt", "max_penalty_model",
                                      "max_penalty_model_md"};
