@@ -955,6 +955,10 @@ static void story(ctx *c, cJSON *st) {
     nd++;
   }
   set_bool(b, st, "has_differences", nd > 0);
+  bool setup = nd > 0 || gpu_common || rocm;
+  for (size_t i = 0; i < c->n; i++)
+    setup = setup || pt_json_bool(c->envs[i].item, "has_setup", false);
+  set_bool(b, st, "has_setup", setup);
   /* each warning says whether it is one of those, so a template can list
    * the others apart */
   cJSON *list = pt_doc_warnings(c->view), *wi;
@@ -1015,6 +1019,13 @@ static void story(ctx *c, cJSON *st) {
     prompts = plan && pt_mf_prompt_count(plan) ? (double)pt_mf_prompt_count(plan) : NAN;
     per = common_num(c, PT_MF_COLLECTED, pt_mf_plan_trials);
     warm = common_num(c, PT_MF_COLLECTED, pt_mf_plan_warmup);
+  } else {
+    /* the prompts the trials name, when they name any */
+    text ids;
+    text_init(&ids, b);
+    size_t k = analysis_prompts(c, &ids);
+    prompts = k ? (double)k : NAN;
+    pt_buf_free(&ids.buf);
   }
   if (isfinite(prompts) && prompts > 0) {
     set_num(b, st, "prompts", prompts);
@@ -1108,6 +1119,19 @@ static void verdict_flags(builder *b, cJSON *c) {
   set_bool(b, c, "is_undetermined", same(v, PT_DOC_UNDETERMINED));
 }
 
+/* "One session per environment: ..." - a note that opens a sentence. */
+static void note_cap(builder *b, cJSON *o, const char *note) {
+  char *cap = strdup(note ? note : "");
+  if (!cap) {
+    b->ok = false;
+    return;
+  }
+  if (cap[0] >= 'a' && cap[0] <= 'z')
+    cap[0] = (char)(cap[0] - 'a' + 'A');
+  set_md(b, o, "verdict_note_cap_md", cap);
+  free(cap);
+}
+
 static void summary_flags(builder *b, cJSON *view) {
   cJSON *c, *first = NULL;
   cJSON_ArrayForEach(c, pt_doc_summary_comparisons(view)) {
@@ -1122,6 +1146,8 @@ static void summary_flags(builder *b, cJSON *view) {
     set_bool(b, s, keys[i], first && pt_json_bool(first, keys[i], false));
   if (s)
     set_bool(b, s, "has_model", first && pt_doc_verdict(first));
+  if (s)
+    note_cap(b, s, pt_doc_verdict_note(first));
 }
 
 /* ------------------------------------------------------------------ API */
