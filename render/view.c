@@ -258,11 +258,15 @@ static void gpu_rows(builder *b, cJSON *env, cJSON *list, const cJSON *host) {
     if (g == primary || !cJSON_IsObject(g))
       continue;
     pt_view_gpu_name(g, buf, sizeof buf);
-    if (pt_buf_printf(&others, "%s%s", others.len ? ", " : "", buf))
+    const char *drv = pt_json_str(g, PT_MF_DRIVER);
+    if (pt_buf_printf(&others, "%s%s%s%s%s", others.len ? ", " : "", buf, drv ? " (" : "",
+                      drv ? drv : "", drv ? ")" : ""))
       b->ok = false;
   }
+  /* no card stands out (none has its VRAM known): every one is "GPU" */
   if (others.len)
-    about(b, env, list, "other_gpus", "Other GPUs", others.data);
+    about(b, env, list, primary ? "other_gpus" : "gpu", primary ? "Other GPUs" : "GPU",
+          others.data);
   pt_buf_free(&others);
 }
 
@@ -946,8 +950,9 @@ pt_code pt_view_set_trials_note(cJSON *view, size_t metric, const char *note, pt
   cJSON *charts = charts_of(view, metric);
   if (!charts)
     return pt_error_set(err, PT_EUSAGE, "no metric %zu in the view", metric);
+  /* ptbench's own words, Markdown already: no names in them */
   set_str(&b, charts, "trials_note", note ? note : "");
-  set_md(&b, charts, "trials_note_md", note ? note : "");
+  set_str(&b, charts, "trials_note_md", note ? note : "");
   if (!b.ok)
     return pt_error_set(err, PT_ENOMEM, "out of memory");
   return metric == 0 ? mirror_charts(&b, view, err) : PT_OK;
@@ -976,8 +981,9 @@ pt_code pt_view_set_charts(cJSON *view, unsigned formats, pt_error *err) {
   size_t i = 0;
   cJSON *m;
   cJSON_ArrayForEach(m, pt_json_get(view, "metrics")) {
+    /* the first metric's charts as the view's top level has it */
     for (int k = 0; !rc && formats && k < PT_CHART_KIND_COUNT; k++)
-      if (pt_chart_applies(m, (pt_chart_kind)k))
+      if (pt_chart_applies(i ? m : view, (pt_chart_kind)k))
         rc = pt_view_add_chart(view, i, (pt_chart_kind)k, formats, NULL, err);
     i++;
   }

@@ -61,7 +61,8 @@ pt_code pt_view_set_charts(cJSON *view, unsigned formats, pt_error *err);
  * alt text (NULL = ""). PT_EUSAGE for a metric out of range, PT_ENOMEM. */
 pt_code pt_view_add_chart(cJSON *view, size_t metric, pt_chart_kind kind, unsigned formats,
                           const char *alt, pt_error *err);
-/* Say why metric's trial charts are not drawn (NULL or "" = nothing). */
+/* Say why metric's trial charts are not drawn (NULL or "" = nothing), in
+ * Markdown of the caller's own (trials_note_md is note as given). */
 pt_code pt_view_set_trials_note(cJSON *view, size_t metric, const char *note, pt_error *err);
 
 #endif
