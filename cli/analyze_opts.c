@@ -1,5 +1,6 @@
 /* cli/analyze_opts.c - the analysis options shared by `analyze` and
  * `report` (cli/analyze_opts.h). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,9 +64,11 @@ pt_dataset *pt_analyze_cli_read(const pt_analyze_cli *a, char *const *inputs, in
 }
 
 /* Analyze the inputs for metric m: the document, or NULL with err set
- * (*ds kept when it was read, for the caller to free). */
+ * (*ds kept when it was read, for the caller to free; *read true when the
+ * inputs were read and the analysis itself failed). */
 static cJSON *analyze_one(const pt_analyze_cli *a, const pt_metric *m, char *const *inputs,
-                          int n, pt_dataset **ds, pt_error *err) {
+                          int n, pt_dataset **ds, bool *read, pt_error *err) {
+  *read = false;
   if (!(*ds = pt_dataset_new(m))) {
     pt_error_set(err, PT_ENOMEM, "out of memory");
     return NULL;
@@ -84,7 +87,27 @@ static cJSON *analyze_one(const pt_analyze_cli *a, const pt_metric *m, char *con
   ao.drop_outliers = a->drop_outliers;
   ao.labels = a->lab;
   ao.nlabels = a->labels.n;
+  *read = true;
   return pt_analyze(*ds, &ao, err);
+}
+
+/* One metric's analysis, run in a thread of its own. */
+typedef struct metric_job {
+  const pt_analyze_cli *a;
+  const pt_metric *m;
+  char *const *inputs;
+  int n;
+  pt_dataset *ds;
+  cJSON *doc;
+  bool read;      /* the inputs were read (a failure is the analysis's) */
+  pt_error err;
+} metric_job;
+
+static void *metric_worker(void *arg) {
+  metric_job *j = arg;
+  pt_error_clear(&j->err);
+  j->doc = analyze_one(j->a, j->m, j->inputs, j->n, &j->ds, &j->read, &j->err);
+  return NULL;
 }
 
 cJSON *pt_analyze_cli_run_keep(const pt_analyze_cli *a, char *const *inputs, int n,
@@ -94,14 +117,35 @@ cJSON *pt_analyze_cli_run_keep(const pt_analyze_cli *a, char *const *inputs, int
   pt_error_clear(&first);
   cJSON *doc = NULL;
   *nsets = 0;
+  /* the metrics are analyzed at once, each reading the inputs itself (a
+   * dataset holds one metric); their documents are joined in order */
+  metric_job jobs[PT_METRIC_MAX];
+  pthread_t th[PT_METRIC_MAX];
+  bool started[PT_METRIC_MAX] = {false};
   for (size_t i = 0; i < a->nmetrics; i++) {
-    pt_dataset *ds = NULL;
-    pt_error_clear(&err);
-    cJSON *one = analyze_one(a, a->metrics[i], inputs, n, &ds, &err);
+    jobs[i] = (metric_job){a, a->metrics[i], inputs, n, NULL, NULL, false, {0}};
+    started[i] = i > 0 && !pthread_create(&th[i], NULL, metric_worker, &jobs[i]);
+  }
+  if (a->nmetrics)
+    metric_worker(&jobs[0]);
+  for (size_t i = 1; i < a->nmetrics; i++) {
+    if (started[i])
+      pthread_join(th[i], NULL);
+    else
+      metric_worker(&jobs[i]);  /* no thread: here */
+  }
+  size_t i = 0;
+  for (; i < a->nmetrics; i++) {
+    pt_dataset *ds = jobs[i].ds;
+    cJSON *one = jobs[i].doc;
+    err = jobs[i].err;
+    jobs[i].ds = NULL;
+    jobs[i].doc = NULL;
     if (!one) {
       /* with "all", a metric the data lack (no usable trial) is left out;
        * reading errors and the rest stop the command */
-      bool lacking = a->all_metrics && err.code == PT_EDATA && ds && pt_dataset_rows(ds);
+      bool lacking = a->all_metrics && jobs[i].read && err.code == PT_EDATA && ds &&
+                     pt_dataset_rows(ds);
       pt_dataset_free(ds);
       if (!lacking || (!doc && i + 1 == a->nmetrics)) {
         *status = pt_report(first.code && lacking ? &first : &err);
@@ -131,8 +175,12 @@ cJSON *pt_analyze_cli_run_keep(const pt_analyze_cli *a, char *const *inputs, int
   *status = PT_EXIT_OK;
   return doc;
 fail:
-  for (size_t i = 0; i < *nsets; i++)
-    pt_dataset_free(sets[i]);
+  for (size_t k = i + 1; k < a->nmetrics; k++) {  /* those not joined yet */
+    pt_dataset_free(jobs[k].ds);
+    cJSON_Delete(jobs[k].doc);
+  }
+  for (size_t k = 0; k < *nsets; k++)
+    pt_dataset_free(sets[k]);
   *nsets = 0;
   cJSON_Delete(doc);
   return NULL;

@@ -222,6 +222,8 @@ pt_mustache *pt_template_load(const char *const *dirs, size_t ndirs, const char 
 /* One chart to draw: laid out, with the file stem it is written under. */
 typedef struct chart_job {
   pt_chart *chart;
+  unsigned formats;  /* pt_chart_format bits */
+  bool trials;       /* a chart of every trial: the long ones, drawn first */
   char stem[320];
 } chart_job;
 
@@ -249,6 +251,8 @@ static pt_code plan_add(chart_plan *p, cJSON *view, size_t metric, const char *n
   p->jobs = jobs;
   chart_job *j = &p->jobs[p->n++];
   j->chart = chart;
+  j->formats = formats;
+  j->trials = kind == PT_CHART_DISTRIBUTION || kind == PT_CHART_TIMELINE;
   pt_view_chart_stem(name, kind, j->stem, sizeof j->stem);
   return pt_view_add_chart(view, metric, kind, formats, pt_chart_alt_text(chart), err);
 }
@@ -281,8 +285,14 @@ static pt_code plan_trials(chart_plan *p, cJSON *view, size_t i, const cJSON *on
   for (size_t k = 0; k < 2 && !rc; k++) {
     if (!(k == 0 ? tp.spread : tp.series))
       continue;
+    /* thousands of markers make a heavy SVG, slow to draw and to show:
+     * past PT_REPORT_SVG_POINTS_MAX the distribution is a PNG instead */
+    unsigned formats = opts->chart_formats;
+    if (kinds[k] == PT_CHART_DISTRIBUTION && (formats & PT_CHART_SVG) &&
+        tp.in.npoint > PT_REPORT_SVG_POINTS_MAX)
+      formats = (formats & ~(unsigned)PT_CHART_SVG) | PT_CHART_PNG;
     pt_chart *c = pt_chart_points_new(&tp.in, kinds[k], err);
-    rc = c ? plan_add(p, view, i, name, kinds[k], opts->chart_formats, c, err) : err->code;
+    rc = c ? plan_add(p, view, i, name, kinds[k], formats, c, err) : err->code;
   }
   if (!rc && (!tp.spread || !tp.series))
     rc = pt_view_set_trials_note(view, i, !tp.spread ? NOTE_SINGLE : NOTE_NO_SERIES, err);
@@ -320,7 +330,6 @@ static pt_code plan_charts(chart_plan *p, const cJSON *analysis, cJSON *view,
 typedef struct drawing {
   const chart_plan *plan;
   const char *dir;
-  unsigned formats;
   pthread_mutex_t lock;
   size_t next;
   bool stop;
@@ -332,14 +341,23 @@ static void *draw_worker(void *arg) {
   drawing *d = arg;
   for (;;) {
     pthread_mutex_lock(&d->lock);
-    size_t i = d->stop ? d->plan->n : d->next++;
+    size_t k = d->stop ? d->plan->n : d->next++;
     pthread_mutex_unlock(&d->lock);
-    if (i >= d->plan->n)
+    if (k >= d->plan->n)
       return NULL;
+    /* the charts of every trial first, then the bars: the long jobs do
+     * not end up alone at the end */
+    size_t ntrials = 0, i = SIZE_MAX;
+    for (size_t x = 0; x < d->plan->n; x++)
+      ntrials += d->plan->jobs[x].trials;
+    for (size_t x = 0, seen = 0; x < d->plan->n && i == SIZE_MAX; x++)
+      if (d->plan->jobs[x].trials == (k < ntrials) && seen++ == (k < ntrials ? k : k - ntrials))
+        i = x;
     pt_error e;
     pt_error_clear(&e);
-    char *stem = pt_path_join(d->dir, d->plan->jobs[i].stem);
-    pt_code rc = stem ? pt_chart_save_formats(d->plan->jobs[i].chart, d->formats, stem, &e)
+    const chart_job *j = &d->plan->jobs[i];
+    char *stem = pt_path_join(d->dir, j->stem);
+    pt_code rc = stem ? pt_chart_save_formats(j->chart, j->formats, stem, &e)
                       : pt_error_set(&e, PT_ENOMEM, "out of memory");
     free(stem);
     if (rc) {
@@ -362,8 +380,7 @@ static unsigned draw_threads(const pt_report_opts *opts, size_t jobs) {
 
 static pt_code draw_charts(const chart_plan *plan, const char *dir, const pt_report_opts *opts,
                            pt_error *err) {
-  drawing d = {plan, dir, opts->chart_formats, PTHREAD_MUTEX_INITIALIZER, 0, false, SIZE_MAX,
-               {0}};
+  drawing d = {plan, dir, PTHREAD_MUTEX_INITIALIZER, 0, false, SIZE_MAX, {0}};
   pt_error_clear(&d.err);
   unsigned n = draw_threads(opts, plan->n), started = 0;
   pthread_t th[8];

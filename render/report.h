@@ -12,7 +12,8 @@
  *                  document, one file per format asked for
  *   METRIC-distribution.EXT, METRIC-timeline.EXT   the charts of every
  *                  trial, when opts->trials holds the metric's trials and
- *                  they have something to show (render/trials.h)
+ *                  they have something to show (render/trials.h); a
+ *                  distribution of many trials in PNG for SVG (below)
  *   index.html     the page as HTML (site/html.h: cmark-gfm, the page
  *                  template's CSS, SVG charts), when opts->html
  *   .ptbench-report  the marker listing every file written (core/outdir.h)
@@ -46,6 +47,10 @@
 #include "render/mustache.h"
 
 #define PT_REPORT_DEFAULT_TEMPLATE "report.md"
+/* A distribution chart of more trials than this is drawn as PNG where SVG
+ * is asked for: as SVG every one of its markers is a path (about 85 bytes;
+ * 36,000 trials make 3 MB that a browser is slow to show). */
+#define PT_REPORT_SVG_POINTS_MAX 5000
 #define PT_REPORT_TABLE_TEMPLATE "table.md"
 
 /* Told about things that do not stop the report (a missing partial), as one
