@@ -688,6 +688,7 @@ static pt_code build_texts(pt_chart *c, const doc_info *d, const env_info *base,
       li->text = chart_printf("~ not significant (%s, p" NBSP "\xe2\x89\xa5" NBSP "%s)", test, alpha);
       li->hatched = true;
       li->color = 0x777777;
+      li->max_w = 2 * LEGEND_MAX_W;  /* a phrase of ptbench's, read whole */
       if (!li->text)
         return PT_ENOMEM;
     }

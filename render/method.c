@@ -383,7 +383,17 @@ static const char *session_order(const ctx *c) {
 static void sessions_line(ctx *c, cJSON *lines) {
   text t;
   text_init(&t, c->b);
+  /* no times and the same count everywhere: said once */
+  bool timed = false, alike = c->n > 1;
   for (size_t i = 0; i < c->n; i++) {
+    const cJSON *first = cJSON_GetArrayItem(c->envs[i].sessions, 0);
+    timed = timed || pt_json_str(first, PT_DOC_STARTED_AT);
+    alike = alike && cJSON_GetArraySize(c->envs[i].sessions) ==
+                         cJSON_GetArraySize(c->envs[0].sessions);
+  }
+  if (!timed && alike)
+    put(&t, "%d per environment", cJSON_GetArraySize(c->envs[0].sessions));
+  for (size_t i = 0; i < c->n && (timed || !alike); i++) {
     if (i)
       put(&t, ", ");
     env_sessions(&c->envs[i], &t);
@@ -398,7 +408,7 @@ static void sessions_line(ctx *c, cJSON *lines) {
 /* sessions[]: every session of every environment, for a table. */
 static void sessions_table(ctx *c, cJSON *method) {
   cJSON *rows = add_array(c->b, method, "sessions");
-  bool any = false;
+  bool any = false, notes = false;
   char buf[64];
   for (size_t i = 0; rows && i < c->n; i++) {
     const env *e = &c->envs[i];
@@ -431,11 +441,13 @@ static void sessions_table(ctx *c, cJSON *method) {
           put(&note, "%s%s", note.buf.len ? "; " : "", msg);
       }
       set_md(c->b, o, "note_md", note.buf.len ? text_str(&note) : "");
+      notes = notes || note.buf.len;
       pt_buf_free(&note.buf);
       any = any || *buf;  /* a table of sessions with no time says nothing */
     }
   }
   set_bool(c->b, method, "has_sessions", any);
+  set_bool(c->b, method, "has_session_notes", any && notes);
 }
 
 /* models: names with what the manifests say of them. */
