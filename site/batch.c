@@ -175,12 +175,14 @@ static unsigned long long hash_str(unsigned long long h, const char *s) {
   return pt_fnv1a(h, s, strlen(s) + 1);
 }
 
-/* Size, modification time and bytes of a regular file (st from stat(), so a
- * symbolic link is hashed as the file it names: the input itself may be one,
- * and the trials search reads linked trials files). */
+/* Size, modification time (to the nanosecond: an archive rewritten within
+ * the second it was published is still new) and bytes of a regular file (st
+ * from stat(), so a symbolic link is hashed as the file it names: the input
+ * itself may be one, and the trials search reads linked trials files). */
 static pt_code hash_file(unsigned long long *h, const char *path, const struct stat *st,
                          pt_error *err) {
-  long long meta[2] = {(long long)st->st_size, (long long)st->st_mtime};
+  long long meta[3] = {(long long)st->st_size, (long long)st->st_mtim.tv_sec,
+                       (long long)st->st_mtim.tv_nsec};
   *h = pt_fnv1a(*h, meta, sizeof meta);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
