@@ -1081,7 +1081,8 @@ static pt_code read_file(pt_dataset *ds, const char *path, const char *env, pt_e
           PT_COL_MODEL,         PT_COL_ENVIRONMENT,   PT_COL_WARMUP,     PT_COL_STATUS,
           PT_COL_DONE_REASON,   PT_COL_SIZE_BYTES,    PT_COL_SIZE_VRAM_BYTES,
           PT_COL_MODEL_DIGEST,  PT_COL_RUN_ID,        PT_COL_PROMPT_ID,  PT_COL_SEQ,
-          PT_COL_STARTED_AT,    PT_COL_GPU_CLOCK_MHZ, PT_COL_GPU_TEMP_C, PT_COL_WALL_NS};
+          PT_COL_STARTED_AT,    PT_COL_GPU_CLOCK_MHZ, PT_COL_GPU_TEMP_C, PT_COL_GPU_POWER_W,
+          PT_COL_GPU_BUSY_PCT,  PT_COL_WALL_NS};
       for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
         wanted[always[i]] = true;
       wanted[m->column] = true;
