@@ -144,6 +144,11 @@ void pt_chart_nice_scale(double lo, double hi, int target, double *min, double *
   double s = (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag; /* Heckbert's nicenum */
   double a = floor(lo / s + 1e-9) * s;
   double b = ceil(hi / s - 1e-9) * s;
+  if (!isfinite(a) || !isfinite(b) || !isfinite(b - a)) { /* near DBL_MAX: the data's own range */
+    a = lo;
+    b = hi;
+    s = isfinite(hi - lo) ? (hi - lo) / target : hi / target - lo / target;
+  }
   *min = a == 0 ? 0 : a; /* no -0 */
   *max = b;
   *step = s;
@@ -907,7 +912,10 @@ int chart_tick_count(const pt_chart *c) {
 void chart_tick_text(const pt_chart *c, double v, char *buf, size_t n) {
   if (fabs(v) < c->ystep * 1e-6)
     v = 0;
-  snprintf(buf, n, "%.*f", c->ydecimals, v);
+  if (fabs(v) >= 1e15)  /* no 300-digit labels: past 1e15, in exponent form */
+    snprintf(buf, n, "%.4g", v);
+  else
+    snprintf(buf, n, "%.*f", c->ydecimals, v);
 }
 
 double chart_tick_max_width(const pt_chart *c, const textkit *k) {
@@ -1116,10 +1124,12 @@ static void layout(pt_chart *c, const textkit *k) {
       if (!b->present)
         continue;
       double reach = label_reach(c, b);
-      if (b->v >= 0 && reach < top) {
+      /* a step more, unless the axis would leave the doubles (values
+       * near DBL_MAX): then the label overlaps the plot's edge */
+      if (b->v >= 0 && reach < top && isfinite(c->ymax + c->ystep)) {
         c->ymax += c->ystep;
         grew = true;
-      } else if (b->v < 0 && reach > bottom) {
+      } else if (b->v < 0 && reach > bottom && isfinite(c->ymin - c->ystep)) {
         c->ymin -= c->ystep;
         grew = true;
       }

@@ -397,12 +397,16 @@ static void comparison_fields(builder *b, cJSON *c, const env_ref *envs, size_t 
           fmt_pct_range(pt_json_num(c, PT_DOC_PENALTY_CI_LOW),
                         pt_json_num(c, PT_DOC_PENALTY_CI_HIGH), buf, sizeof buf));
   set_str(b, c, "p_fmt", pt_fmt_p(pt_json_num(c, PT_DOC_P_VALUE), buf, sizeof buf));
-  /* the p the verdict was decided on: adjusted across models when it was */
+  /* the p the verdict was decided on: adjusted across models when it was;
+   * none for an undetermined verdict, whose p decides nothing (it stays in
+   * analysis.json as p_value) */
   double pa = pt_json_num(c, PT_DOC_P_ADJUSTED);
   set_str(b, c, "p_verdict_fmt",
-          pt_fmt_p(cJSON_IsNumber(pt_json_get(c, PT_DOC_P_ADJUSTED)) ? pa
-                                                                      : pt_json_num(c, PT_DOC_P_VALUE),
-                   buf, sizeof buf));
+          pt_doc_undetermined(c) ? PT_DASH
+          : pt_fmt_p(cJSON_IsNumber(pt_json_get(c, PT_DOC_P_ADJUSTED))
+                         ? pa
+                         : pt_json_num(c, PT_DOC_P_VALUE),
+                     buf, sizeof buf));
   double r = pt_json_num(c, PT_DOC_RATIO);
   set_str(b, c, "ratio_fmt", isfinite(r) ? (snprintf(buf, sizeof buf, "%.3f", r), buf) : PT_DASH);
   const cJSON *sig = pt_json_get(c, PT_DOC_SIGNIFICANT);
@@ -616,6 +620,12 @@ static void summary(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
             pt_fmt_pct(pt_json_num(hi, PT_DOC_PENALTY_PCT), buf, sizeof buf));
     set_str(b, c, "max_penalty_model", hi_m);
     set_md(b, c, "max_penalty_model_md", hi_m);
+    /* "over 1 model" / "over 4 models"; one model has no range to give */
+    double nm = pt_json_num(c, PT_DOC_MODELS);
+    set_str(b, c, "models_text",
+            isfinite(nm) ? (snprintf(buf, sizeof buf, "%.0f model%s", nm, nm == 1 ? "" : "s"), buf)
+                         : PT_DASH);
+    set_bool(b, c, "several_models", isfinite(nm) && nm > 1);
     if (!first)
       first = c;
   }

@@ -274,4 +274,28 @@ expect_status 3
 expect_err_has "bad.csv:2:4: 'ttft_ns' is not"
 [ ! -e "$TMP/bad-report" ] && ok || fail "$TMP/bad-report written"
 
+# --- review findings --------------------------------------------------------
+t "an undetermined verdict shows no p in the details (its p decides nothing)"
+# one session per environment: the verdict is undetermined and p_adjusted
+# null; the p the table shows must not be the raw p_value under the
+# caption "Holm-adjusted"
+awk 'BEGIN { srand(3); print "run_id,model,environment,prompt_id,eval_rate"
+  for (s = 0; s < 2; s++) for (t = 0; t < 27; t++)
+    printf "s%d,m1,%s,p%d,%.4f\n", s, s ? "vm" : "bare-metal", t % 3, 50 * (1 + 0.03 * (t % 3)) * (1 + 0.002 * rand()) }' \
+  >"$TMP/one.csv"
+run "$PTBENCH" report --quiet --out "$TMP/one" "$TMP/one.csv"
+expect_status 0
+jq -e '.models[0].comparisons[0] | .verdict == "undetermined" and .p_adjusted == null and (.p_value | type) == "number"' \
+  "$TMP/one/analysis.json" >/dev/null && ok || fail "not the undetermined case"
+grep -qE '^\| m1 \| vm \| .* \| — \| undetermined \|' "$TMP/one/README.md" && ok ||
+  fail "details row: $(grep '^| m1 | vm' "$TMP/one/README.md")"
+expect_file_lacks "$TMP/one/README.md" "over 1 models"
+expect_file_has "$TMP/one/README.md" "- **vm** against bare-metal: penalty "
+
+t "values near the largest double: the charts are drawn"
+printf 'model,environment,eval_rate\nm,vm,1e308\nm,bare-metal,1.5e308\n' >"$TMP/huge.csv"
+run "$PTBENCH" report --quiet --formats svg --out "$TMP/huge" "$TMP/huge.csv"
+expect_status 0
+[ -s "$TMP/huge/eval_rate-means.svg" ] && ok || fail "no means chart: $err"
+
 finish
