@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Browser test of `ptbench batch`'s HTML: a site of two archives opened in
-# headless Chromium (Debian's `chromium`). The DOM must hold the tables and
+# Browser test of ptbench's HTML: a site of two archives (`ptbench batch`)
+# and one report from collected data (`ptbench report`'s index.html) opened
+# in headless Chromium (Debian's `chromium`). The DOM must hold the tables and
 # the chart images with their alt text, and a screenshot of a report must not
 # be blank: its decoded pixels are compared with a screenshot of an empty
 # page. The screenshots stay in $PTBENCH_BUILD/browser/ for a person to look
@@ -42,10 +43,26 @@ expect_status 0
 expect_out_has "<table>"
 expect_out_has "<td>mistral:7b</td>"
 expect_out_has '<a href="../index.html">Benchmark archives</a> · 11 Jun 2025 11:00 UTC'
-if grep -qE '<img src="throughput.svg" alt="[^"]+"' "$TMP/stdout"; then ok; else
+if grep -qE '<img src="eval_rate-means.svg" alt="[^"]+"' "$TMP/stdout"; then ok; else
   fail "no throughput chart with alt text"; fi
-if grep -qE '<img src="penalty.svg" alt="[^"]+"' "$TMP/stdout"; then ok; else
+if grep -qE '<img src="eval_rate-penalty.svg" alt="[^"]+"' "$TMP/stdout"; then ok; else
   fail "no penalty chart with alt text"; fi
+
+t "ptbench report's index.html in the browser: every metric's table and charts"
+run "$PTBENCH" report --quiet --out rep "$PTBENCH_SRC/tests/data/report/collected"
+expect_status 0
+browser --dump-dom "file://$TMP/rep/index.html"
+expect_status 0
+expect_out_has "<title>Bare Metal vs VM</title>"
+expect_out_has "<td>mistral:7b</td>"
+expect_out_has "Time to first token"
+for m in eval_rate prompt_eval_rate ttft_ns wall_ns; do
+  for k in means penalty distribution timeline; do
+    if grep -qE "<img src=\"$m-$k.svg\" alt=\"[^\"]+\"" "$TMP/stdout"; then ok; else
+      fail "no $m-$k chart with alt text"; fi
+  done
+done
+[ "$(grep -c '<table>' "$TMP/stdout")" -ge 4 ] && ok || fail "fewer than 4 tables"
 
 t "screenshots are not blank"
 printf '<!DOCTYPE html><html><body></body></html>\n' >blank.html
@@ -56,10 +73,12 @@ browser --screenshot="$OUT/report.png" --window-size=1200,1600 \
 expect_status 0
 browser --screenshot="$OUT/index.png" --window-size=1200,1600 "file://$TMP/site/index.html"
 expect_status 0
+browser --screenshot="$OUT/collected-report.png" --window-size=1200,1600 "file://$TMP/rep/index.html"
+expect_status 0
 # a report with a table and two charts paints far more than 2 % of the
 # window (tests/png_check.py decodes the screenshots)
 run python3 "$PTBENCH_SRC/tests/png_check.py" painted "$OUT/blank.png" "$OUT/report.png" \
-  "$OUT/index.png"
+  "$OUT/index.png" "$OUT/collected-report.png"
 expect_status 0
 echo "$out"
 
