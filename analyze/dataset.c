@@ -723,6 +723,54 @@ static pt_code add_warning(pt_dataset *ds, const char *code, const char *env, co
   return PT_OK;
 }
 
+/* What collect recorded about the sessions of a run (its manifest, beside
+ * path) that a reader of the numbers must know, as warnings, one line an
+ * item (README analysis.json warnings): a session that differs from the
+ * run's first (session-differs), one added with --force despite a
+ * difference (session-forced), a model a session skipped
+ * (session-skipped-model). */
+static pt_code session_warnings(pt_dataset *ds, const char *env, const char *path,
+                                const cJSON *manifest) {
+  pt_code rc = PT_OK;
+  size_t n = pt_mf_session_count(manifest);
+  for (size_t i = 0; i < n && !rc; i++) {
+    const cJSON *s = pt_mf_session(manifest, i), *it;
+    const char *id = pt_mf_run_id(s);
+    char head[512];
+    snprintf(head, sizeof head, "%s: session %s (%s)", env, id ? id : "?", path);
+    pt_buf b = PT_BUF_INIT;
+    cJSON_ArrayForEach(it, pt_mf_differs(s)) {
+      const char *code = pt_json_str(it, PT_MF_CODE), *msg = pt_json_str(it, PT_MF_MESSAGE);
+      pt_buf_reset(&b);
+      if ((rc = pt_buf_printf(&b, "%s differs from the run's first session (%s): %s", head,
+                              code ? code : "?", msg ? msg : "?")) ||
+          (rc = add_warning(ds, "session-differs", env, b.data)))
+        break;
+    }
+    cJSON_ArrayForEach(it, pt_mf_forced(s)) {
+      if (rc)
+        break;
+      pt_buf_reset(&b);
+      if ((rc = pt_buf_printf(&b, "%s was added with --force despite: %s", head,
+                              cJSON_IsString(it) ? it->valuestring : "?")) ||
+          (rc = add_warning(ds, "session-forced", env, b.data)))
+        break;
+    }
+    cJSON_ArrayForEach(it, pt_mf_skipped(s)) {
+      if (rc)
+        break;
+      const char *model = pt_json_str(it, PT_MF_MODEL), *why = pt_json_str(it, PT_MF_REASON);
+      pt_buf_reset(&b);
+      if ((rc = pt_buf_printf(&b, "%s skipped %s: %s", head, model ? model : "?",
+                              why ? why : "no reason recorded")) ||
+          (rc = add_warning(ds, "session-skipped-model", env, b.data)))
+        break;
+    }
+    pt_buf_free(&b);
+  }
+  return rc;
+}
+
 /* Record that env has rows in input file, and its manifest if it has none. */
 static pt_code note_env(pt_dataset *ds, size_t env, size_t file, const cJSON *manifest,
                         pt_error *err) {
@@ -744,6 +792,8 @@ static pt_code note_env(pt_dataset *ds, size_t env, size_t file, const cJSON *ma
     return pt_error_set(err, PT_ENOMEM, "out of memory");
   }
   info->source_of[file] = (uint32_t)++info->nsources;
+  if (manifest && session_warnings(ds, pt_ds_env(ds, env), path, manifest))
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
   if (!info->manifest && manifest) {
     if (!(info->manifest = cJSON_Duplicate(manifest, true)) ||
         !(info->manifest_file = strdup(path)))

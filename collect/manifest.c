@@ -535,10 +535,15 @@ pt_mf_telemetry_info pt_mf_telemetry_of(const cJSON *s) {
                                 str_of(t, PT_MF_REASON), num_of(t, PT_MF_RATE_HZ)};
 }
 
-const cJSON *pt_mf_differs(const cJSON *s) {
-  const cJSON *d = cJSON_IsObject(s) ? pt_json_get(s, PT_MF_DIFFERS) : NULL;
+/* A non-empty array member of session s, else NULL. */
+static const cJSON *list_of(const cJSON *s, const char *key) {
+  const cJSON *d = cJSON_IsObject(s) ? pt_json_get(s, key) : NULL;
   return cJSON_IsArray(d) && cJSON_GetArraySize(d) > 0 ? d : NULL;
 }
+
+const cJSON *pt_mf_differs(const cJSON *s) { return list_of(s, PT_MF_DIFFERS); }
+const cJSON *pt_mf_forced(const cJSON *s) { return list_of(s, PT_MF_FORCED); }
+const cJSON *pt_mf_skipped(const cJSON *s) { return list_of(s, PT_MF_SKIPPED); }
 
 /* "Device 7590": the PCI ID database did not know the card. */
 static bool unnamed_device(const char *name) {

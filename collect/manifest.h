@@ -439,6 +439,12 @@ pt_mf_telemetry_info pt_mf_telemetry_of(const cJSON *s);
 /* The session's "differs" list: what changed since the first session
  * (a reboot, another machine); NULL when it has none. */
 const cJSON *pt_mf_differs(const cJSON *s);
+/* The session's "forced" list: the differences from the run it was added
+ * with despite (--force), as strings; NULL when it has none. */
+const cJSON *pt_mf_forced(const cJSON *s);
+/* The session's "skipped_models" list ([{model, reason}]); NULL when it
+ * skipped none. */
+const cJSON *pt_mf_skipped(const cJSON *s);
 
 /* Host objects. */
 bool pt_mf_host_virtualized(const cJSON *host, bool *known);  /* virtualization.detected */

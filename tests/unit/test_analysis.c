@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analyze/analysis.h"
@@ -277,6 +278,113 @@ static void test_text_table_bounded(void **state) {
   cJSON_Delete(doc);
 }
 
+/* Copy file from to to, the manifest edited by edit when not NULL. */
+static void copy_json(const char *from, const char *to, void (*edit)(cJSON *)) {
+  FILE *fp = fopen(from, "rb");
+  assert_non_null(fp);
+  pt_buf b = PT_BUF_INIT;
+  char chunk[65536];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+    assert_int_equal(pt_buf_append(&b, chunk, n), PT_OK);
+  fclose(fp);
+  char *text = NULL;
+  if (edit) {
+    cJSON *m = cJSON_Parse(b.data);
+    assert_non_null(m);
+    edit(m);
+    text = cJSON_Print(m);
+    cJSON_Delete(m);
+  }
+  fp = fopen(to, "wb");
+  assert_non_null(fp);
+  fputs(text ? text : b.data, fp);
+  fclose(fp);
+  cJSON_free(text);
+  pt_buf_free(&b);
+}
+
+/* The second session of the run differs (a reboot); the third was forced
+ * in and skipped a model: what collect recorded (collect/collect.c). */
+static void edit_sessions(cJSON *m) {
+  cJSON *ss = cJSON_GetObjectItemCaseSensitive(m, "sessions");
+  cJSON *d = cJSON_AddArrayToObject(cJSON_GetArrayItem(ss, 1), "differs");
+  cJSON *it = cJSON_CreateObject();
+  cJSON_AddStringToObject(it, "code", "boot-changed");
+  cJSON_AddStringToObject(it, "message", "the machine rebooted since the first session");
+  cJSON_AddItemToArray(d, it);
+  cJSON *s2 = cJSON_GetArrayItem(ss, 2);
+  cJSON_AddItemToArray(cJSON_AddArrayToObject(s2, "forced"),
+                       cJSON_CreateString("ollama: 0.5.7 here, 0.5.4 in the run"));
+  cJSON_DeleteItemFromObjectCaseSensitive(s2, "skipped_models");
+  it = cJSON_CreateObject();
+  cJSON_AddStringToObject(it, "model", "phi4:14b");
+  cJSON_AddStringToObject(it, "reason", "not pulled");
+  cJSON_AddItemToArray(cJSON_AddArrayToObject(s2, "skipped_models"), it);
+}
+
+/* From the sessions engineer: a session's differs, forced and
+ * skipped_models in its run's manifest are warnings, one line an item. */
+static void test_session_warnings(void **state) {
+  (void)state;
+  char dir[] = "/tmp/ptbench-sessions-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char path[256], vm[256];
+  snprintf(vm, sizeof vm, "%s/vm", dir);
+  assert_int_equal(mkdir(vm, 0700), 0);
+  snprintf(path, sizeof path, "%s/trials.csv", vm);
+  copy_json("tests/data/report/collected/vm/trials.csv", path, NULL);
+  snprintf(path, sizeof path, "%s/manifest.json", vm);
+  copy_json("tests/data/report/collected/vm/manifest.json", path, edit_sessions);
+  pt_dataset *ds = pt_dataset_new(pt_metric_find("eval_rate"));
+  pt_error err;
+  assert_int_equal(pt_dataset_add(ds, "tests/data/report/collected/bare-metal", &err), PT_OK);
+  assert_int_equal(pt_dataset_add(ds, vm, &err), PT_OK);
+  pt_analyze_opts o;
+  pt_analyze_opts_init(&o);
+  cJSON *doc = pt_analyze(ds, &o, &err);
+  assert_non_null(doc);
+  static const struct {
+    const char *code, *has;
+  } want[] = {
+      {"session-differs", "vm: session 20261127T185523Z-d5085ab1 ("},
+      {"session-differs", "differs from the run's first session (boot-changed): the machine "
+                          "rebooted since the first session"},
+      {"session-forced", "20261127T185526Z-5cfa3257 ("},
+      {"session-forced", "was added with --force despite: ollama: 0.5.7 here, 0.5.4 in the run"},
+      {"session-skipped-model", "skipped phi4:14b: not pulled"},
+  };
+  for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+    const cJSON *w;
+    size_t found = 0;
+    cJSON_ArrayForEach(w, pt_json_get(doc, "warnings")) {
+      const char *msg = pt_json_str(w, "message");
+      if (!strcmp(pt_json_str(w, "code"), want[i].code) && msg && strstr(msg, want[i].has)) {
+        assert_string_equal(pt_json_str(w, "environment"), "vm");
+        assert_null(strchr(msg, '\n'));  /* one line each */
+        found++;
+      }
+    }
+    if (found != 1)
+      fail_msg("warning %s with \"%s\": %zu found", want[i].code, want[i].has, found);
+  }
+  /* the unedited run (bare-metal): none of them */
+  const cJSON *w;
+  cJSON_ArrayForEach(w, pt_json_get(doc, "warnings")) {
+    const char *env = pt_json_str(w, "environment");
+    assert_false(!strncmp(pt_json_str(w, "code"), "session-", 8) && env &&
+                 !strcmp(env, "bare-metal"));
+  }
+  cJSON_Delete(doc);
+  pt_dataset_free(ds);
+  snprintf(path, sizeof path, "%s/trials.csv", vm);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/manifest.json", vm);
+  unlink(path);
+  rmdir(vm);
+  rmdir(dir);
+}
+
 /* STATS.md 8: a duration of 0 is degenerate for duration metrics too (it made
  * the baseline mean 0 and the penalty a division by zero). */
 static void test_zero_duration_invalid(void **state) {
@@ -519,6 +627,7 @@ int main(void) {
       cmocka_unit_test(test_outliers_within_prompt),
       cmocka_unit_test(test_extreme_values),
       cmocka_unit_test(test_text_table_bounded),
+      cmocka_unit_test(test_session_warnings),
       cmocka_unit_test(test_zero_duration_invalid),
       cmocka_unit_test(test_single_session_side_undetermined),
       cmocka_unit_test(test_holm_family_determined_only),
