@@ -641,6 +641,21 @@ static cJSON *group_json(builder *b, const pt_group *g, const gres *r) {
     num(b, ex, PT_DOC_INVALID, (double)g->invalid);
     num(b, ex, PT_DOC_OUTLIERS, (double)r->dropped);
   }
+  /* the GPU during these trials (collect's telemetry columns): means, and
+   * the highest temperature; null when no trial has any */
+  size_t tn = g->clock_n > g->temp_n ? g->clock_n : g->temp_n;
+  tn = g->power_n > tn ? g->power_n : tn;
+  tn = g->busy_n > tn ? g->busy_n : tn;
+  if (!tn) {
+    add(b, o, PT_DOC_TELEMETRY, cJSON_CreateNull());
+  } else if ((ex = object(b, o, PT_DOC_TELEMETRY))) {
+    num(b, ex, PT_DOC_TRIALS, (double)tn);
+    num(b, ex, PT_DOC_GPU_CLOCK_MHZ, g->clock_n ? g->clock_sum / (double)g->clock_n : NAN);
+    num(b, ex, PT_DOC_GPU_TEMP_C, g->temp_n ? g->temp_sum / (double)g->temp_n : NAN);
+    num(b, ex, PT_DOC_GPU_TEMP_MAX_C, g->temp_max);
+    num(b, ex, PT_DOC_GPU_POWER_W, g->power_n ? g->power_sum / (double)g->power_n : NAN);
+    num(b, ex, PT_DOC_GPU_BUSY_PCT, g->busy_n ? g->busy_sum / (double)g->busy_n : NAN);
+  }
   return o;
 }
 
@@ -848,6 +863,23 @@ static size_t env_sessions(const pt_dataset *ds, size_t e, timed *out) {
     if (ds->sess[s].env == e && ds->sess[s].trials)
       out[n++] = (timed){ds->sess[s].first, s};
   qsort(out, n, sizeof *out, cmp_timed);
+  return n;
+}
+
+size_t pt_dataset_env_sessions(const pt_dataset *ds, size_t env, size_t *out) {
+  size_t n = 0;
+  /* insertion sort by cmp_timed: a handful of sessions per environment */
+  for (size_t s = 0; s < pt_ds_nsessions(ds); s++) {
+    if (ds->sess[s].env != env || !ds->sess[s].trials)
+      continue;
+    timed t = {ds->sess[s].first, s};
+    size_t i = n++;
+    while (i > 0 && cmp_timed(&t, &(timed){ds->sess[out[i - 1]].first, out[i - 1]}) < 0) {
+      out[i] = out[i - 1];
+      i--;
+    }
+    out[i] = s;
+  }
   return n;
 }
 

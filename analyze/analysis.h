@@ -16,6 +16,7 @@
 
 #include <cJSON.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "analyze/doc.h"
 #include "core/buf.h"
@@ -36,6 +37,21 @@ typedef struct pt_metric {
 /* The metric named name, or NULL. pt_metric_names lists them for messages. */
 const pt_metric *pt_metric_find(const char *name);
 extern const char pt_metric_names[];
+
+/* Most metrics one analysis may hold (every known one). */
+#define PT_METRIC_MAX 6
+/* The metrics "all" stands for, in the order reports show them: generation
+ * rate, prompt processing rate, time to first token, model load time, wall
+ * time per request (total_duration_ns, the server's share of wall_ns, only
+ * when named). */
+extern const char pt_metric_all[];
+/* Parse a --metric value: one name, a comma-separated list of names (the
+ * first is the document's top-level metric) or "all" (pt_metric_all, *all
+ * set: metrics the data lack are then skipped, not errors). Fills out[0..*n)
+ * with no name twice. PT_EUSAGE quoting an unknown or repeated name or an
+ * empty item. */
+pt_code pt_metric_list_parse(const char *list, const pt_metric **out, size_t *n, bool *all,
+                             pt_error *err);
 
 typedef struct pt_label {
   const char *name;  /* environment */
@@ -89,8 +105,38 @@ pt_code pt_dataset_add_as(pt_dataset *ds, const char *input, const char *env, pt
 bool pt_input_split(const char *arg, const char **path, char *name, size_t size);
 pt_code pt_dataset_add_input(pt_dataset *ds, const char *arg, pt_error *err);
 
+/* From now on, an input without the metric's column is no error: its rows
+ * have no value (counted as invalid). For analyses of every metric the
+ * data may have (--metric all). */
+void pt_dataset_metric_optional(pt_dataset *ds);
+
 /* Number of trials (rows) read so far. */
 size_t pt_dataset_rows(const pt_dataset *ds);
+
+/* ---- the trials themselves, for the charts drawn from every trial ----
+ * Indexes are the dataset's own (order of first appearance); names and
+ * arrays point into ds and live as long as it. */
+const pt_metric *pt_dataset_metric(const pt_dataset *ds);
+size_t pt_dataset_model_count(const pt_dataset *ds);
+const char *pt_dataset_model_name(const pt_dataset *ds, size_t model);
+size_t pt_dataset_env_count(const pt_dataset *ds);
+const char *pt_dataset_env_name(const pt_dataset *ds, size_t env);
+size_t pt_dataset_session_count(const pt_dataset *ds);
+/* The sessions of env that have valid trials, in analysis.json's order
+ * (environments[].sessions[]: by first start, those without a time last),
+ * into out (room for pt_dataset_session_count); returns how many. PT_ENOMEM
+ * is impossible: no allocation beyond out. */
+size_t pt_dataset_env_sessions(const pt_dataset *ds, size_t env, size_t *out);
+
+/* The valid trials of one (model, environment), in input order. */
+typedef struct pt_dataset_cell {
+  size_t n;
+  const double *values;     /* in the metric's unit */
+  const uint32_t *session;  /* session index of each */
+  const uint32_t *seq;      /* its `seq`, 0 when the input has none */
+} pt_dataset_cell;
+/* False (cell zeroed) when the pair has no valid trial. */
+bool pt_dataset_cell_of(const pt_dataset *ds, size_t model, size_t env, pt_dataset_cell *cell);
 
 /* Compute the analysis. Fails with PT_EDATA when there is no usable trial,
  * PT_EUSAGE when opts->baseline is not an environment of the data. */

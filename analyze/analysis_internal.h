@@ -36,6 +36,8 @@ typedef struct pt_group {
   double clock_sum;         /* gpu_clock_mhz over the clock_n valid trials with one */
   size_t clock_n;
   double temp_max;          /* highest gpu_temp_c of a valid trial, or NAN */
+  double temp_sum, power_sum, busy_sum;  /* gpu_temp_c, gpu_power_w, gpu_busy_pct */
+  size_t temp_n, power_n, busy_n;        /* over this many valid trials each */
   double wall_sum;          /* wall_ns of the wall_n valid trials with one, in s */
   size_t wall_n;
 } pt_group;
@@ -78,6 +80,7 @@ typedef struct pt_mru {
 
 struct pt_dataset {
   const pt_metric *metric;
+  bool metric_optional;     /* a file without the metric's column is no error */
   pt_strtab models, envs, sessions, prompts;
   pt_strtab group_keys;     /* (model, env) as 8 bytes -> group index */
   pt_group *groups;

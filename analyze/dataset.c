@@ -42,6 +42,39 @@ static const pt_metric metrics[] = {
 const char pt_metric_names[] =
     "eval_rate, prompt_eval_rate, ttft_ns, wall_ns, load_duration_ns, total_duration_ns";
 
+const char pt_metric_all[] = "eval_rate, prompt_eval_rate, ttft_ns, load_duration_ns, wall_ns";
+
+pt_code pt_metric_list_parse(const char *list, const pt_metric **out, size_t *n, bool *all,
+                             pt_error *err) {
+  *n = 0;
+  *all = !strcmp(list, "all");
+  const char *p = *all ? pt_metric_all : list;
+  for (;;) {
+    while (*p == ' ')
+      p++;
+    size_t len = strcspn(p, ",");
+    while (len && p[len - 1] == ' ')
+      len--;
+    char name[64];
+    if (!len)
+      return pt_error_set(err, PT_EUSAGE, "empty metric name in '%s'", list);
+    snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1), p);
+    const pt_metric *m = len < sizeof name ? pt_metric_find(name) : NULL;
+    if (!m)
+      return pt_error_set(err, PT_EUSAGE, "unknown metric '%.*s' (known: %s, or all)", (int)len,
+                          p, pt_metric_names);
+    for (size_t i = 0; i < *n; i++)
+      if (out[i] == m)
+        return pt_error_set(err, PT_EUSAGE, "metric '%s' named twice", m->name);
+    /* PT_METRIC_MAX is every metric, so a list without repeats fits */
+    out[(*n)++] = m;
+    p += strcspn(p, ",");
+    if (!*p)
+      return PT_OK;
+    p++;
+  }
+}
+
 const pt_metric *pt_metric_find(const char *name) {
   for (size_t i = 0; i < sizeof metrics / sizeof metrics[0]; i++)
     if (!strcmp(metrics[i].name, name))
@@ -116,6 +149,29 @@ void pt_dataset_free(pt_dataset *ds) {
 }
 
 size_t pt_dataset_rows(const pt_dataset *ds) { return ds->rows; }
+
+void pt_dataset_metric_optional(pt_dataset *ds) { ds->metric_optional = true; }
+
+const pt_metric *pt_dataset_metric(const pt_dataset *ds) { return ds->metric; }
+size_t pt_dataset_model_count(const pt_dataset *ds) { return pt_ds_nmodels(ds); }
+const char *pt_dataset_model_name(const pt_dataset *ds, size_t model) {
+  return pt_ds_model(ds, model);
+}
+size_t pt_dataset_env_count(const pt_dataset *ds) { return pt_ds_nenvs(ds); }
+const char *pt_dataset_env_name(const pt_dataset *ds, size_t env) { return pt_ds_env(ds, env); }
+size_t pt_dataset_session_count(const pt_dataset *ds) { return pt_ds_nsessions(ds); }
+
+bool pt_dataset_cell_of(const pt_dataset *ds, size_t model, size_t env, pt_dataset_cell *cell) {
+  memset(cell, 0, sizeof *cell);
+  for (size_t i = 0; i < ds->ngroups; i++) {
+    const pt_group *g = &ds->groups[i];
+    if (g->model != model || g->env != env || !g->n)
+      continue;
+    *cell = (pt_dataset_cell){g->n, g->values, g->session, g->seq};
+    return true;
+  }
+  return false;
+}
 
 const char *pt_ds_model(const pt_dataset *ds, size_t i) {
   return pt_strtab_str(&ds->models, i, NULL);
@@ -405,6 +461,10 @@ static pt_code on_header(void *ctx, const pt_row *h, pt_error *err) {
   const pt_metric *m = rc->ds->metric;
   bool has_value = h->present[m->column];
   bool can_derive = m->count != COL_NONE && h->present[m->count] && h->present[m->duration];
+  if (!has_value && !can_derive && rc->ds->metric_optional) {
+    rc->file->derive = false;  /* every row: no value, left out as invalid */
+    return PT_OK;
+  }
   if (!has_value && !can_derive) {
     if (m->count != COL_NONE)
       return pt_error_at(err, PT_EDATA, h->path, h->line, 0,
@@ -607,9 +667,22 @@ static pt_code on_row(void *ctx, const pt_row *row, pt_error *err) {
     g->clock_n++;
   }
   if (row->present[PT_COL_GPU_TEMP_C] &&
-      !row_double(row, PT_COL_GPU_TEMP_C, &d, &present, NULL) && present &&
-      !(d <= g->temp_max))
-    g->temp_max = d;
+      !row_double(row, PT_COL_GPU_TEMP_C, &d, &present, NULL) && present) {
+    if (!(d <= g->temp_max))
+      g->temp_max = d;
+    g->temp_sum += d;
+    g->temp_n++;
+  }
+  if (row->present[PT_COL_GPU_POWER_W] &&
+      !row_double(row, PT_COL_GPU_POWER_W, &d, &present, NULL) && present) {
+    g->power_sum += d;
+    g->power_n++;
+  }
+  if (row->present[PT_COL_GPU_BUSY_PCT] &&
+      !row_double(row, PT_COL_GPU_BUSY_PCT, &d, &present, NULL) && present) {
+    g->busy_sum += d;
+    g->busy_n++;
+  }
   if (row->present[PT_COL_WALL_NS] && !pt_row_int(row, PT_COL_WALL_NS, &wall, &present, NULL) &&
       present) {
     g->wall_sum += (double)wall * 1e-9;
@@ -795,6 +868,12 @@ static pt_code merge(pt_dataset *ds, pt_dataset *part, size_t file, const cJSON 
     g->clock_n += pg->clock_n;
     if (!(pg->temp_max <= g->temp_max))
       g->temp_max = pg->temp_max;
+    g->temp_sum += pg->temp_sum;
+    g->temp_n += pg->temp_n;
+    g->power_sum += pg->power_sum;
+    g->power_n += pg->power_n;
+    g->busy_sum += pg->busy_sum;
+    g->busy_n += pg->busy_n;
     g->wall_sum += pg->wall_sum;
     g->wall_n += pg->wall_n;
     if (!g->digest && pg->digest) {
@@ -984,6 +1063,8 @@ static pt_code read_file(pt_dataset *ds, const char *path, const char *env, pt_e
     ctxs[k] = &ctx[k];
     if (!(ctx[k].ds = pt_dataset_new(ds->metric)))
       rc = pt_error_set(err, PT_ENOMEM, "out of memory");
+    else
+      ctx[k].ds->metric_optional = ds->metric_optional;
   }
   warn_sink sink = {ds, false};
   pt_read_cfg cfg = {.path = file.path, .on_header = on_header, .on_row = on_row,
@@ -1000,7 +1081,8 @@ static pt_code read_file(pt_dataset *ds, const char *path, const char *env, pt_e
           PT_COL_MODEL,         PT_COL_ENVIRONMENT,   PT_COL_WARMUP,     PT_COL_STATUS,
           PT_COL_DONE_REASON,   PT_COL_SIZE_BYTES,    PT_COL_SIZE_VRAM_BYTES,
           PT_COL_MODEL_DIGEST,  PT_COL_RUN_ID,        PT_COL_PROMPT_ID,  PT_COL_SEQ,
-          PT_COL_STARTED_AT,    PT_COL_GPU_CLOCK_MHZ, PT_COL_GPU_TEMP_C, PT_COL_WALL_NS};
+          PT_COL_STARTED_AT,    PT_COL_GPU_CLOCK_MHZ, PT_COL_GPU_TEMP_C, PT_COL_GPU_POWER_W,
+          PT_COL_GPU_BUSY_PCT,  PT_COL_WALL_NS};
       for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
         wanted[always[i]] = true;
       wanted[m->column] = true;

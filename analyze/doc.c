@@ -77,6 +77,103 @@ cJSON *pt_doc_summary_comparisons(const cJSON *doc) {
   return array_of(pt_doc_summary(doc), PT_DOC_COMPARISONS);
 }
 
+cJSON *pt_doc_other_metrics(const cJSON *doc) { return array_of(doc, PT_DOC_OTHER_METRICS); }
+
+/* ------------------------------------------------ several metrics */
+
+/* The keys a metric's section has (the top level's for its metric). */
+static const char *const section_keys[] = {PT_DOC_METRIC, PT_DOC_MODELS, PT_DOC_SUMMARY,
+                                           PT_DOC_WARNINGS};
+#define NSECTION_KEYS (sizeof section_keys / sizeof *section_keys)
+
+size_t pt_doc_metric_count(const cJSON *doc) {
+  return 1 + (size_t)cJSON_GetArraySize(pt_doc_other_metrics(doc));
+}
+
+cJSON *pt_doc_metric_doc(const cJSON *doc, size_t i) {
+  const cJSON *section = doc;
+  if (i > 0 && !(section = cJSON_GetArrayItem(pt_doc_other_metrics(doc), (int)(i - 1))))
+    return NULL;
+  if (!cJSON_IsObject(doc) || !cJSON_IsObject(section))
+    return NULL;
+  cJSON *out = cJSON_CreateObject();
+  const cJSON *it;
+  cJSON_ArrayForEach(it, doc) {
+    if (!out || !it->string || !strcmp(it->string, PT_DOC_OTHER_METRICS))
+      continue;
+    bool from_section = false;
+    for (size_t k = 0; k < NSECTION_KEYS; k++)
+      from_section = from_section || !strcmp(it->string, section_keys[k]);
+    const cJSON *src = from_section ? pt_json_get(section, it->string) : it;
+    cJSON *copy = src ? cJSON_Duplicate(src, true) : NULL;
+    if (!src)
+      continue;
+    if (!copy || !cJSON_AddItemToObject(out, it->string, copy)) {
+      cJSON_Delete(copy);
+      cJSON_Delete(out);
+      out = NULL;
+    }
+  }
+  return out;
+}
+
+/* Does warnings hold one with w's code and message? */
+static bool has_warning(const cJSON *warnings, const cJSON *w) {
+  const char *code = pt_json_str(w, PT_DOC_CODE), *msg = pt_json_str(w, PT_DOC_MESSAGE);
+  const cJSON *x;
+  cJSON_ArrayForEach(x, warnings) {
+    const char *c2 = pt_json_str(x, PT_DOC_CODE), *m2 = pt_json_str(x, PT_DOC_MESSAGE);
+    if (code && msg && c2 && m2 && !strcmp(code, c2) && !strcmp(msg, m2))
+      return true;
+  }
+  return false;
+}
+
+pt_code pt_doc_add_metric(cJSON *doc, cJSON *other, pt_error *err) {
+  cJSON *section = cJSON_CreateObject(), *warnings = cJSON_CreateArray();
+  cJSON *list = pt_doc_other_metrics(doc), *new_list = NULL;
+  bool ok = section && warnings && cJSON_IsObject(doc) && cJSON_IsObject(other);
+  /* a new list is attached last, so a failure leaves doc as it was */
+  if (ok && !list)
+    ok = (list = new_list = cJSON_CreateArray()) != NULL;
+  const cJSON *w;
+  cJSON_ArrayForEach(w, pt_doc_warnings(other)) {
+    if (!ok)
+      break;
+    if (has_warning(pt_doc_warnings(doc), w))
+      continue;
+    cJSON *copy = cJSON_Duplicate(w, true);
+    if (!copy || !cJSON_AddItemToArray(warnings, copy)) {
+      cJSON_Delete(copy);
+      ok = false;
+    }
+  }
+  for (size_t k = 0; ok && k < NSECTION_KEYS - 1; k++) {
+    cJSON *item = cJSON_DetachItemFromObjectCaseSensitive(other, section_keys[k]);
+    if (item && !cJSON_AddItemToObject(section, section_keys[k], item)) {
+      cJSON_Delete(item);
+      ok = false;
+    }
+  }
+  if (ok && cJSON_AddItemToObject(section, PT_DOC_WARNINGS, warnings))
+    warnings = NULL;
+  else
+    ok = false;
+  if (ok && cJSON_AddItemToArray(list, section))
+    section = NULL;
+  else
+    ok = false;
+  if (ok && new_list && cJSON_AddItemToObject(doc, PT_DOC_OTHER_METRICS, new_list))
+    new_list = NULL;
+  else if (new_list)
+    ok = false;
+  cJSON_Delete(new_list);
+  cJSON_Delete(warnings);
+  cJSON_Delete(section);
+  cJSON_Delete(other);
+  return ok ? PT_OK : pt_error_set(err, PT_ENOMEM, "out of memory");
+}
+
 const char *pt_doc_baseline(const cJSON *doc) { return pt_json_str(doc, PT_DOC_BASELINE); }
 double pt_doc_confidence(const cJSON *doc) { return pt_json_num(doc, PT_DOC_CONFIDENCE); }
 double pt_doc_alpha(const cJSON *doc) { return pt_json_num(doc, PT_DOC_ALPHA); }

@@ -49,6 +49,9 @@
 #define PT_DOC_MODELS "models"             /* top: array; summary comparison: count */
 #define PT_DOC_SUMMARY "summary"           /* {comparisons} */
 #define PT_DOC_WARNINGS "warnings"
+#define PT_DOC_OTHER_METRICS "other_metrics" /* [{metric, models, summary, warnings}]:
+                                              the metrics analyzed besides the
+                                              top level's (--metric LIST) */
 /* shared by several objects */
 #define PT_DOC_NAME "name"
 #define PT_DOC_LABEL "label"
@@ -94,6 +97,15 @@
 #define PT_DOC_WARMUP "warmup"
 #define PT_DOC_FAILED "failed"
 #define PT_DOC_INVALID "invalid"
+#define PT_DOC_TELEMETRY "telemetry"       /* of a group: the GPU sampled during its
+                                              trials, or null: {trials, gpu_clock_mhz,
+                                              gpu_temp_c, gpu_temp_max_c, gpu_power_w,
+                                              gpu_busy_pct}, means (null: not sampled) */
+#define PT_DOC_GPU_CLOCK_MHZ "gpu_clock_mhz"
+#define PT_DOC_GPU_TEMP_C "gpu_temp_c"
+#define PT_DOC_GPU_TEMP_MAX_C "gpu_temp_max_c"
+#define PT_DOC_GPU_POWER_W "gpu_power_w"
+#define PT_DOC_GPU_BUSY_PCT "gpu_busy_pct"
 /* comparisons[] */
 #define PT_DOC_RATIO "ratio"
 #define PT_DOC_PENALTY_PCT "penalty_pct"
@@ -180,6 +192,12 @@ cJSON *pt_doc_comparisons(const cJSON *model);
 cJSON *pt_doc_prompts(const cJSON *model);
 cJSON *pt_doc_summary_comparisons(const cJSON *doc);
 cJSON *pt_doc_warnings(const cJSON *doc);
+/* The other metrics' sections (PT_DOC_OTHER_METRICS); NULL when the
+ * document has one metric. A section has the top level's metric, models,
+ * summary and warnings keys, so the accessors of those (pt_doc_models,
+ * pt_doc_metric_of, pt_doc_summary_comparisons, pt_doc_warnings) read it
+ * as they read the document. */
+cJSON *pt_doc_other_metrics(const cJSON *doc);
 /* Objects: the summary and the metric; NULL when absent or not objects. */
 cJSON *pt_doc_summary(const cJSON *doc);
 cJSON *pt_doc_metric(const cJSON *doc);
@@ -242,6 +260,24 @@ const char *pt_doc_verdict_note(const cJSON *comparison);
 const char *pt_doc_item_env(const cJSON *item);
 /* The item of arr (a groups[] or comparisons[] array) about env, or NULL. */
 cJSON *pt_doc_find_env_item(const cJSON *arr, const char *env);
+
+/* ---- several metrics in one document ---- */
+
+/* Metrics of the document: 1 (the top level's) + its other_metrics. */
+size_t pt_doc_metric_count(const cJSON *doc);
+/* The document of metric i alone: i = 0 is the top level's metric, i >= 1
+ * the other_metrics[i - 1]: a new analysis document (every top-level key
+ * of doc, its metric, models, summary and warnings those of the section,
+ * no other_metrics), which reads and renders as `analyze --metric NAME`
+ * would have written it. NULL when i is out of range or out of memory. The
+ * caller owns it (cJSON_Delete). */
+cJSON *pt_doc_metric_doc(const cJSON *doc, size_t i);
+/* Move the metric of other (an analysis document of the same inputs and
+ * options, for another metric) into doc's other_metrics: its metric,
+ * models, summary, and the warnings doc does not already have (same code
+ * and message). other is consumed (freed), whatever the outcome.
+ * PT_ENOMEM (doc unchanged). */
+pt_code pt_doc_add_metric(cJSON *doc, cJSON *other, pt_error *err);
 
 /* ---- environments in display order ---- */
 

@@ -24,7 +24,7 @@ pt_code pt_md_escape(pt_buf *out, const char *s) {
   return rc;
 }
 
-pt_code pt_analysis_md(const cJSON *doc, pt_buf *out) {
+static pt_code md_one(const cJSON *doc, pt_buf *out) {
   pt_doc_envs order;
   if (pt_doc_env_order(doc, &order))
     return PT_ENOMEM;
@@ -115,23 +115,50 @@ static const char *const model_heads[] = {PT_DOC_LOG_RATIO, "log_ratio_se", "log
 static const char *const word_cols[] = {PT_DOC_VERDICT, PT_DOC_METHOD, PT_DOC_FIT};
 #define COUNT(a) (sizeof a / sizeof *a)
 
-static pt_code csv_header(pt_buf *out) {
+/* With several metrics (other_metrics), every CSV format starts each row
+ * with the metric's name, headed "metric". */
+#define METRIC_COL "metric"
+
+static pt_code csv_header(pt_buf *out, bool by_metric) {
   const char *const *parts[] = {lead_cols, group_cols, excluded_cols, comp_cols, model_heads,
                                 word_cols};
   const size_t counts[] = {COUNT(lead_cols),  COUNT(group_cols), COUNT(excluded_cols),
                            COUNT(comp_cols),  COUNT(model_cols), COUNT(word_cols)};
-  pt_code rc = PT_OK;
+  pt_code rc = by_metric ? pt_buf_puts(out, METRIC_COL ",") : PT_OK;
   for (size_t p = 0; p < COUNT(parts) && !rc; p++)
     for (size_t i = 0; i < counts[p] && !rc; i++)
       rc = pt_buf_printf(out, "%s%s", p + i ? "," : "", parts[p][i]);
   return rc ? rc : pt_buf_puts(out, "\r\n");
 }
 
-pt_code pt_analysis_csv(const cJSON *doc, pt_buf *out) {
+/* The first field of a row: the metric's name when there are several. */
+static pt_code csv_lead(pt_buf *out, const char *metric, const char *first) {
+  pt_code rc = metric ? csv_str(out, metric, true) : PT_OK;
+  return rc ? rc : csv_str(out, first, metric == NULL);
+}
+
+/* Each metric of doc as a document of its own, in order, to fn; metric
+ * is its name when doc has several, else NULL. */
+static pt_code each_metric(const cJSON *doc, pt_buf *out,
+                           pt_code (*fn)(const cJSON *doc, const char *metric, pt_buf *out)) {
+  size_t n = pt_doc_metric_count(doc);
+  if (n == 1)
+    return fn(doc, NULL, out);
+  pt_code rc = PT_OK;
+  for (size_t i = 0; i < n && !rc; i++) {
+    cJSON *one = pt_doc_metric_doc(doc, i);
+    rc = one ? fn(one, pt_doc_metric_of(one).name ? pt_doc_metric_of(one).name : "?", out)
+             : PT_ENOMEM;
+    cJSON_Delete(one);
+  }
+  return rc;
+}
+
+static pt_code csv_rows(const cJSON *doc, const char *metric, pt_buf *out) {
   pt_doc_envs order;
   if (pt_doc_env_order(doc, &order))
     return PT_ENOMEM;
-  pt_code rc = csv_header(out);
+  pt_code rc = PT_OK;
   const cJSON *m;
   cJSON_ArrayForEach(m, pt_doc_models(doc)) {
     for (size_t i = 0; i < order.n && !rc; i++) {
@@ -140,7 +167,7 @@ pt_code pt_analysis_csv(const cJSON *doc, pt_buf *out) {
       const cJSON *g = pt_doc_group_of(m, env), *c = pt_doc_comparison_of(m, env);
       if (!g)
         continue;
-      rc = csv_str(out, pt_doc_model_name(m), true);
+      rc = csv_lead(out, metric, pt_doc_model_name(m));
       if (!rc)
         rc = csv_str(out, env, false);
       if (!rc)
@@ -167,6 +194,11 @@ pt_code pt_analysis_csv(const cJSON *doc, pt_buf *out) {
   }
   pt_doc_envs_free(&order);
   return rc;
+}
+
+pt_code pt_analysis_csv(const cJSON *doc, pt_buf *out) {
+  pt_code rc = csv_header(out, pt_doc_metric_count(doc) > 1);
+  return rc ? rc : each_metric(doc, out, csv_rows);
 }
 
 /* ------------------------------------------------------------------ text */
@@ -306,7 +338,7 @@ static const char *pct_range(double lo, double hi, char *buf, size_t size) {
   return buf;
 }
 
-pt_code pt_analysis_text(const cJSON *doc, pt_buf *out) {
+static pt_code text_one(const cJSON *doc, pt_buf *out) {
   static const char *const head[T_COLS] = {"model", "environment", "sessions", "n", "mean",
                                            "± CI", "cv", "penalty", "penalty CI", "p",
                                            "verdict"};
@@ -396,7 +428,7 @@ static const cJSON *prompt_group(const cJSON *prompt, const char *env) {
   return pt_doc_find_env_item(pt_doc_groups(prompt), env);
 }
 
-pt_code pt_analysis_prompts_text(const cJSON *doc, pt_buf *out) {
+static pt_code prompts_text_one(const cJSON *doc, pt_buf *out) {
   static const char *const head[] = {"model", "prompt", "environment", "n", "mean", "penalty"};
   enum { NCOLS = sizeof head / sizeof *head };
   pt_doc_envs order;
@@ -444,7 +476,7 @@ pt_code pt_analysis_prompts_text(const cJSON *doc, pt_buf *out) {
   return rc;
 }
 
-pt_code pt_analysis_prompts_md(const cJSON *doc, pt_buf *out) {
+static pt_code prompts_md_one(const cJSON *doc, pt_buf *out) {
   pt_doc_envs order;
   if (pt_doc_env_order(doc, &order))
     return PT_ENOMEM;
@@ -505,13 +537,11 @@ pt_code pt_analysis_prompts_md(const cJSON *doc, pt_buf *out) {
   return rc;
 }
 
-pt_code pt_analysis_prompts_csv(const cJSON *doc, pt_buf *out) {
+static pt_code prompts_csv_rows(const cJSON *doc, const char *metric, pt_buf *out) {
   pt_doc_envs order;
   if (pt_doc_env_order(doc, &order))
     return PT_ENOMEM;
-  pt_code rc = pt_buf_printf(out, "%s,%s,%s,%s,%s,%s,%s,%s\r\n", PT_DOC_MODEL, PT_DOC_PROMPT_ID,
-                             PT_DOC_ENVIRONMENT, PT_DOC_LABEL, PT_DOC_BASELINE, PT_DOC_N,
-                             PT_DOC_MEAN, PT_DOC_PENALTY_PCT);
+  pt_code rc = PT_OK;
   const cJSON *m, *p;
   cJSON_ArrayForEach(m, pt_doc_models(doc)) {
     cJSON_ArrayForEach(p, pt_doc_prompts(m)) {
@@ -520,7 +550,7 @@ pt_code pt_analysis_prompts_csv(const cJSON *doc, pt_buf *out) {
         const cJSON *g = prompt_group(p, pt_doc_env_name(e));
         if (!g)
           continue;
-        rc = csv_str(out, pt_doc_model_name(m), true);
+        rc = csv_lead(out, metric, pt_doc_model_name(m));
         if (!rc)
           rc = csv_str(out, pt_doc_prompt_id(p), false);
         if (!rc)
@@ -542,4 +572,59 @@ pt_code pt_analysis_prompts_csv(const cJSON *doc, pt_buf *out) {
   }
   pt_doc_envs_free(&order);
   return rc;
+}
+
+pt_code pt_analysis_prompts_csv(const cJSON *doc, pt_buf *out) {
+  pt_code rc = pt_buf_printf(out, "%s%s,%s,%s,%s,%s,%s,%s,%s\r\n",
+                             pt_doc_metric_count(doc) > 1 ? METRIC_COL "," : "", PT_DOC_MODEL,
+                             PT_DOC_PROMPT_ID, PT_DOC_ENVIRONMENT, PT_DOC_LABEL,
+                             PT_DOC_BASELINE, PT_DOC_N, PT_DOC_MEAN, PT_DOC_PENALTY_PCT);
+  return rc ? rc : each_metric(doc, out, prompts_csv_rows);
+}
+
+/* ------------------------------------------------------ several metrics */
+
+/* md and text of a document with several metrics: each metric's output
+ * in turn, after a blank line; md's under a heading naming the metric
+ * (text's own title line names it). */
+typedef pt_code (*one_fn)(const cJSON *doc, pt_buf *out);
+
+static pt_code each_titled(const cJSON *doc, pt_buf *out, one_fn fn, bool heading) {
+  size_t n = pt_doc_metric_count(doc);
+  if (n == 1)
+    return fn(doc, out);
+  pt_code rc = PT_OK;
+  for (size_t i = 0; i < n && !rc; i++) {
+    cJSON *one = pt_doc_metric_doc(doc, i);
+    if (!one)
+      return PT_ENOMEM;
+    pt_doc_metric_info mi = pt_doc_metric_of(one);
+    if (i)
+      rc = pt_buf_putc(out, '\n');
+    if (!rc && heading) {
+      rc = pt_buf_puts(out, "## ");
+      if (!rc)
+        rc = pt_md_escape(out, mi.label ? mi.label : mi.name ? mi.name : "?");
+      if (!rc)
+        rc = pt_buf_printf(out, "%s%s%s\n\n", mi.unit && *mi.unit ? " (" : "",
+                           mi.unit && *mi.unit ? mi.unit : "", mi.unit && *mi.unit ? ")" : "");
+    }
+    if (!rc)
+      rc = fn(one, out);
+    cJSON_Delete(one);
+  }
+  return rc;
+}
+
+pt_code pt_analysis_md(const cJSON *doc, pt_buf *out) {
+  return each_titled(doc, out, md_one, true);
+}
+pt_code pt_analysis_text(const cJSON *doc, pt_buf *out) {
+  return each_titled(doc, out, text_one, false);
+}
+pt_code pt_analysis_prompts_md(const cJSON *doc, pt_buf *out) {
+  return each_titled(doc, out, prompts_md_one, true);
+}
+pt_code pt_analysis_prompts_text(const cJSON *doc, pt_buf *out) {
+  return each_titled(doc, out, prompts_text_one, false);
 }

@@ -13,8 +13,9 @@ const pt_command pt_cmd_render = {
     "render an analysis into a report directory: Markdown, charts, analysis.json",
     "ANALYSIS.json is the output of 'ptbench analyze' (schema " PT_DOC_SCHEMA_ID ";\n"
     "- reads standard input). The report directory gets README.md (the template\n"
-    "named by --template), table.md (the results table), analysis.json, and the\n"
-    "charts throughput.EXT and penalty.EXT in each format of --formats. It is\n"
+    "named by --template), table.md (the results table), analysis.json, the\n"
+    "charts METRIC-means.EXT and METRIC-penalty.EXT of each metric in each chart\n"
+    "format of --formats, and index.html with html. It is\n"
     "built beside --out and renamed into place: on any failure the previous\n"
     "report stays as it was. --out may name a new or empty directory or a\n"
     "report ptbench made (its .ptbench-report marker lists every file in it);\n"
@@ -52,7 +53,7 @@ static int run(int argc, char **argv) {
     status = pt_report(&err);
     goto done;
   }
-  status = pt_render_cli_write(&r, doc, (const char *const *)argv + first, 1);
+  status = pt_render_cli_write(&r, doc, NULL, 0, (const char *const *)argv + first, 1);
 done:
   cJSON_Delete(doc);
   pt_render_cli_free(&r);

@@ -20,7 +20,7 @@ const pt_command pt_cmd_report = {
 };
 
 static int run(int argc, char **argv) {
-  pt_analyze_cli a = PT_ANALYZE_CLI_INIT;
+  pt_analyze_cli a = PT_ANALYZE_CLI_INIT_ALL;
   pt_render_cli r = PT_RENDER_CLI_INIT;
   const pt_option opts[] = {
       PT_ANALYZE_CLI_OPTIONS(&a),
@@ -29,6 +29,8 @@ static int run(int argc, char **argv) {
   };
   int first, status = pt_parse_options(&pt_cmd_report, opts, argc, argv, &first);
   cJSON *doc = NULL;
+  pt_dataset *sets[PT_METRIC_MAX];
+  size_t nsets = 0;
   if (status >= 0)
     goto done;
   if (first >= argc)
@@ -37,10 +39,13 @@ static int run(int argc, char **argv) {
     status = pt_render_cli_check(&pt_cmd_report, &r);
   if (status >= 0)
     goto done;
-  if ((doc = pt_analyze_cli_run(&a, argv + first, argc - first, &status)))
-    status = pt_render_cli_write(&r, doc, (const char *const *)argv + first,
+  /* the trials stay for the charts of every trial */
+  if ((doc = pt_analyze_cli_run_keep(&a, argv + first, argc - first, sets, &nsets, &status)))
+    status = pt_render_cli_write(&r, doc, sets, nsets, (const char *const *)argv + first,
                                  (size_t)(argc - first));
 done:
+  for (size_t i = 0; i < nsets; i++)
+    pt_dataset_free(sets[i]);
   cJSON_Delete(doc);
   pt_analyze_cli_free(&a);
   pt_render_cli_free(&r);

@@ -10,8 +10,10 @@
 #define PT_RENDER_OPTS_H
 
 #include <cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 
+#include "analyze/analysis.h"
 #include "cli/cli.h"
 
 typedef struct pt_render_cli {
@@ -19,10 +21,14 @@ typedef struct pt_render_cli {
   const char *out;            /* --out */
   const char *formats;        /* --formats, as given */
   pt_strlist templates;       /* --templates DIR, repeatable */
-  unsigned mask;              /* formats parsed by pt_render_cli_check */
+  unsigned mask;              /* chart formats parsed by pt_render_cli_check */
+  bool html;                  /* and whether html was among them */
 } pt_render_cli;
 
-#define PT_RENDER_CLI_INIT {"report.md", "out/report", "png,svg,pdf", {0}, 0}
+/* The formats a report is written in unless told: PNG for Markdown viewers,
+ * SVG for the HTML page (PDF on request: it is the slow one). */
+#define PT_RENDER_DEFAULT_FORMATS "png,svg,html"
+#define PT_RENDER_CLI_INIT {"report.md", "out/report", PT_RENDER_DEFAULT_FORMATS, {0}, 0, false}
 
 #define PT_RENDER_CLI_OPTIONS(r)                                                             \
   {'t', "template", PT_OPT_STRING, &(r)->template_name, "NAME",                              \
@@ -32,17 +38,21 @@ typedef struct pt_render_cli {
   {'o', "out", PT_OPT_STRING, &(r)->out, "DIR",                                              \
    "report directory, replaced as a whole (default: out/report)"},                           \
   {0, "formats", PT_OPT_STRING, &(r)->formats, "LIST",                                       \
-   "chart formats: png, svg, pdf, comma-separated, or none (default: png,svg,pdf)"}
+   "png, svg, pdf (charts) and html (index.html), comma-separated, or none "                 \
+   "(default: " PT_RENDER_DEFAULT_FORMATS ")"}
 
 /* Check the parsed values (--formats). Returns -1 when all is well, else
  * the exit status after printing the usage error for cmd. */
 int pt_render_cli_check(const pt_command *cmd, pt_render_cli *r);
 
 /* Write the report of analysis (render/report.h), made from the paths
- * inputs[0..ninputs) (which --out may not be or hold); warnings (a missing
- * partial) and the closing "report written to DIR" go to stderr unless
- * --quiet. Returns the exit status; on failure nothing is left behind. */
+ * inputs[0..ninputs) (which --out may not be or hold), with the trials of
+ * its metrics when the caller has them (trials[0..ntrials), NULL for
+ * none); warnings (a missing partial) and the closing "report written to
+ * DIR" go to stderr unless --quiet. Returns the exit status; on failure
+ * nothing is left behind. */
 int pt_render_cli_write(const pt_render_cli *r, const cJSON *analysis,
+                        pt_dataset *const *trials, size_t ntrials,
                         const char *const *inputs, size_t ninputs);
 
 void pt_render_cli_free(pt_render_cli *r);

@@ -1,6 +1,7 @@
 /* collect/import.c - log parsers and run-directory writer for `ptbench
  * import` (see import.h for the formats). */
 #include "collect/import.h"
+#include "collect/manifest.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -613,7 +614,8 @@ static pt_code llama_result(const cJSON *r, const char *path, long line, pt_impo
   }
   cJSON_DeleteItemFromObjectCaseSensitive(kept, "samples_ns");
   cJSON_DeleteItemFromObjectCaseSensitive(kept, "samples_ts");
-  if (!pt_json_add_str(kept, "file", path) || !pt_json_add_num(kept, "line", (double)line))
+  if (!pt_json_add_str(kept, PT_MF_RESULT_FILE, path) ||
+      !pt_json_add_num(kept, PT_MF_RESULT_LINE, (double)line))
     return pt_error_at(err, PT_ENOMEM, path, line, 0, "out of memory");
   long result = cJSON_GetArraySize(log->results) - 1;
 
@@ -830,7 +832,7 @@ static pt_code llama_finish(pt_import_log *log, pt_error *err) {
     free(b->prompt_id);
     b->prompt_id = s;
     cJSON_DeleteItemFromObjectCaseSensitive(res, "prompt_id");
-    if (!pt_json_add_str(res, "prompt_id", s))
+    if (!pt_json_add_str(res, PT_MF_PROMPT_ID, s))
       rc = pt_error_set(err, PT_ENOMEM, "out of memory");
   }
   cJSON_Delete(varying);
@@ -869,17 +871,16 @@ static bool llama_distinct(const cJSON *results, const char *key, char **out) {
  * software.runtime, options: the settings every result shares), and every
  * result as llama-bench wrote it under "llama_bench". false when out of
  * memory. */
-static bool llama_manifest(cJSON *m, const cJSON *results) {
+static bool llama_manifest(pt_manifest_import *mi, const cJSON *results) {
   char *cpu = NULL, *gpu = NULL, *backends = NULL, *commit = NULL;
   bool ok = llama_distinct(results, "cpu_info", &cpu) &&
             llama_distinct(results, "gpu_info", &gpu) &&
             llama_distinct(results, "backends", &backends) &&
             llama_distinct(results, "build_commit", &commit);
-  cJSON *host = NULL, *g = NULL, *sw = NULL, *opts = NULL, *lb = NULL;
   if (ok && cpu)
-    ok = attach(m, "host", host = cJSON_CreateObject()) && pt_json_add_str(host, "cpu_model", cpu);
+    ok = (mi->host = cJSON_CreateObject()) && pt_json_add_str(mi->host, PT_MF_CPU_MODEL, cpu);
   if (ok && gpu)
-    ok = attach(m, "gpu", g = cJSON_CreateObject()) && pt_json_add_str(g, "model", gpu);
+    ok = (mi->gpu = cJSON_CreateObject()) && pt_json_add_str(mi->gpu, PT_MF_GPU_MODEL, gpu);
   if (ok) {
     /* "llama.cpp 8cf427ff (5163), CUDA": build commit and number as printed */
     pt_buf rt = PT_BUF_INIT;
@@ -889,20 +890,20 @@ static bool llama_manifest(cJSON *m, const cJSON *results) {
     ok = !pt_buf_printf(&rt, "llama.cpp%s%s", commit ? " " : "", commit ? commit : "") &&
          (!one_build || number < 0 || !pt_buf_printf(&rt, " (%lld)", number)) &&
          (!backends || !pt_buf_printf(&rt, ", %s", backends));
-    ok = ok && attach(m, "software", sw = cJSON_CreateObject()) &&
-         pt_json_add_str(sw, "runtime", rt.data);
+    ok = ok && (mi->software = cJSON_CreateObject()) &&
+         pt_json_add_str(mi->software, PT_MF_RUNTIME, rt.data);
     pt_buf_free(&rt);
   }
-  ok = ok && attach(m, "options", opts = cJSON_CreateObject());
+  ok = ok && (mi->options = cJSON_CreateObject());
   const cJSON *s;
   cJSON_ArrayForEach(s, cJSON_GetArrayItem(results, 0)) {
     if (!ok)
       break;
     if (s->string && llama_is_setting(s->string) && setting_constant(results, s->string))
-      ok = attach(opts, s->string, cJSON_Duplicate(s, true));
+      ok = attach(mi->options, s->string, cJSON_Duplicate(s, true));
   }
-  ok = ok && attach(m, "llama_bench", lb = cJSON_CreateObject()) &&
-       attach(lb, "results", cJSON_Duplicate(results, true));
+  ok = ok && (mi->llama_bench = cJSON_CreateObject()) &&
+       attach(mi->llama_bench, PT_MF_RESULTS, cJSON_Duplicate(results, true));
   free(cpu);
   free(gpu);
   free(backends);
@@ -1025,15 +1026,15 @@ static cJSON *files_json(const pt_import_options *o, const source_file *files) {
   bool ok = arr != NULL;
   for (size_t i = 0; i < o->nfiles && ok; i++) {
     cJSON *f = cJSON_CreateObject();
-    ok = attach(arr, NULL, f) && pt_json_add_str(f, "path", files[i].path);
+    ok = attach(arr, NULL, f) && pt_json_add_str(f, PT_MF_FILE_PATH, files[i].path);
     if (ok && files[i].have_stat) {
       char when[40];
       iso_utc(files[i].st.st_mtim.tv_sec, files[i].st.st_mtim.tv_nsec / 1000000, when,
               sizeof when);
-      ok = pt_json_add_num(f, "size", (double)files[i].st.st_size) &&
-           pt_json_add_str(f, "mtime", when);
+      ok = pt_json_add_num(f, PT_MF_FILE_SIZE, (double)files[i].st.st_size) &&
+           pt_json_add_str(f, PT_MF_FILE_MTIME, when);
     }
-    ok = ok && pt_json_add_num(f, "trials", (double)(files[i].end - files[i].first));
+    ok = ok && pt_json_add_num(f, PT_MF_TRIALS, (double)(files[i].end - files[i].first));
   }
   if (!ok) {
     cJSON_Delete(arr);
@@ -1054,14 +1055,14 @@ static cJSON *models_json(const pt_import_options *o, const pt_import_log *log) 
     if (dup)
       continue;
     cJSON *e = cJSON_CreateObject();
-    ok = attach(arr, NULL, e) && pt_json_add_str(e, "name", name);
+    ok = attach(arr, NULL, e) && pt_json_add_str(e, PT_MF_NAME, name);
     /* llama-bench says what the model file is */
     const cJSON *r = cJSON_GetArrayItem(log->results, (int)log->blocks[i].result);
     if (ok && o->format == PT_IMPORT_LLAMA_BENCH && r)
-      ok = pt_json_add_str(e, "file", pt_json_str(r, "model_filename")) &&
-           pt_json_add_str(e, "type", pt_json_str(r, "model_type")) &&
-           pt_json_add_num(e, "size_bytes", pt_json_num(r, "model_size")) &&
-           pt_json_add_num(e, "parameters", pt_json_num(r, "model_n_params"));
+      ok = pt_json_add_str(e, PT_MF_MODEL_FILE, pt_json_str(r, "model_filename")) &&
+           pt_json_add_str(e, PT_MF_MODEL_TYPE, pt_json_str(r, "model_type")) &&
+           pt_json_add_num(e, PT_MF_MODEL_SIZE_BYTES, pt_json_num(r, "model_size")) &&
+           pt_json_add_num(e, PT_MF_MODEL_PARAMETERS, pt_json_num(r, "model_n_params"));
   }
   if (!ok) {
     cJSON_Delete(arr);
@@ -1070,29 +1071,18 @@ static cJSON *models_json(const pt_import_options *o, const pt_import_log *log) 
   return arr;
 }
 
-/* manifest.json (README "Run directory"); NULL when out of memory. */
+/* manifest.json (collect/manifest.h, through pt_manifest_import_json);
+ * NULL when out of memory. */
 static cJSON *build_manifest(const pt_import_options *o, const pt_import_log *log,
                              const source_file *files) {
-  cJSON *m = cJSON_CreateObject(), *tool = NULL, *source = NULL, *trials = NULL;
-  bool ok = m && pt_json_add_str(m, "schema", "ptbench.manifest/1") &&
-            attach(m, "tool", tool = cJSON_CreateObject()) &&
-            pt_json_add_str(tool, "name", "ptbench") &&
-            pt_json_add_str(tool, "version", PTBENCH_VERSION) &&
-            pt_json_add_str(m, "run_id", o->run_id) &&
-            pt_json_add_str(m, "environment", o->environment) &&
-            pt_json_add_str(m, "label", o->label) && pt_json_add_str(m, "status", "complete") &&
-            attach(m, "source", source = cJSON_CreateObject()) &&
-            pt_json_add_str(source, "kind", "import") &&
-            pt_json_add_str(source, "format", pt_import_format_name(o->format)) &&
-            attach(source, "files", files_json(o, files)) &&
-            pt_json_add_str(m, "imported_at", o->imported_at) &&
-            attach(m, "models", models_json(o, log)) &&
-            attach(m, "trials", trials = cJSON_CreateObject()) &&
-            /* the counts collect's manifest has; imported trials are all ok */
-            pt_json_add_num(trials, "ok", (double)log->n) &&
-            pt_json_add_num(trials, "failed", 0) && pt_json_add_num(trials, "warmup", 0);
+  pt_manifest_import mi = {o->run_id, o->environment, o->label,
+                           pt_import_format_name(o->format), o->imported_at,
+                           files_json(o, files), models_json(o, log), (long)log->n,
+                           NULL, NULL, NULL, NULL, NULL};
+  bool ok = mi.files && mi.models;
   if (ok && o->format == PT_IMPORT_LLAMA_BENCH && log->results)
-    ok = llama_manifest(m, log->results);
+    ok = llama_manifest(&mi, log->results);
+  cJSON *m = pt_manifest_import_json(&mi);  /* takes every part over */
   if (!ok) {
     cJSON_Delete(m);
     return NULL;

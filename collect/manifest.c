@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -65,13 +66,13 @@ void pt_model_info_free(pt_model_info *mi) {
 cJSON *pt_manifest_options(const pt_plan *plan, bool stream) {
   cJSON *o = cJSON_CreateObject();
   cJSON *ka = plan->keep_alive ? pt_keep_alive_json(plan->keep_alive) : cJSON_CreateNull();
-  bool ok = o && ka && cJSON_AddNumberToObject(o, "seed", (double)plan->seed) &&
-            cJSON_AddNumberToObject(o, "temperature", plan->temperature) &&
-            cJSON_AddNumberToObject(o, "num_predict", (double)plan->num_predict) &&
-            cJSON_AddNumberToObject(o, "num_ctx", (double)plan->num_ctx);
-  if (ok && cJSON_AddItemToObject(o, "keep_alive", ka)) {
+  bool ok = o && ka && cJSON_AddNumberToObject(o, PT_MF_SEED, (double)plan->seed) &&
+            cJSON_AddNumberToObject(o, PT_MF_TEMPERATURE, plan->temperature) &&
+            cJSON_AddNumberToObject(o, PT_MF_NUM_PREDICT, (double)plan->num_predict) &&
+            cJSON_AddNumberToObject(o, PT_MF_NUM_CTX, (double)plan->num_ctx);
+  if (ok && cJSON_AddItemToObject(o, PT_MF_KEEP_ALIVE, ka)) {
     ka = NULL;
-    if (cJSON_AddBoolToObject(o, "stream", stream))
+    if (cJSON_AddBoolToObject(o, PT_MF_STREAM, stream))
       return o;
   }
   cJSON_Delete(ka);
@@ -456,4 +457,171 @@ const cJSON *pt_mf_primary_gpu(const cJSON *host) {
     }
   }
   return best;
+}
+
+/* ------------------------------------------------ how the data was made */
+
+pt_mf_origin pt_mf_origin_of(const cJSON *m) {
+  const char *kind = str_of(pt_mf_source(m), PT_MF_KIND);
+  if (kind && !strcmp(kind, PT_MF_KIND_PUBLISHED))
+    return PT_MF_PUBLISHED;
+  if (kind && !strcmp(kind, PT_MF_KIND_IMPORT))
+    return PT_MF_IMPORTED;
+  return PT_MF_COLLECTED;
+}
+
+/* A number of o, NAN when absent or not a number. */
+static double num_of(const cJSON *o, const char *key) {
+  return cJSON_IsObject(o) ? pt_json_num(o, key) : NAN;
+}
+
+pt_mf_published pt_mf_published_of(const cJSON *m) {
+  const cJSON *src = pt_mf_source(m);
+  return (pt_mf_published){str_of(src, PT_MF_TITLE),         str_of(src, PT_MF_SOURCE_TOOL),
+                           str_of(src, PT_MF_NOTE),          num_of(src, PT_MF_PROMPTS),
+                           num_of(src, PT_MF_RUNS_PER_PROMPT), num_of(src, PT_MF_WARMUP)};
+}
+
+pt_mf_imported pt_mf_imported_of(const cJSON *m) {
+  const cJSON *src = pt_mf_source(m);
+  const cJSON *files = cJSON_IsObject(src) ? pt_json_get(src, PT_MF_FILES) : NULL;
+  pt_mf_imported im = {str_of(src, PT_MF_FORMAT), str_of(m, PT_MF_IMPORTED_AT), 0, NULL};
+  if (cJSON_IsArray(files)) {
+    im.files = (size_t)cJSON_GetArraySize(files);
+    im.first_file = str_of(cJSON_GetArrayItem(files, 0), PT_MF_FILE_PATH);
+  }
+  return im;
+}
+
+pt_mf_run_options pt_mf_run_options_of(const cJSON *m) {
+  const cJSON *o = pt_mf_options(m);
+  pt_mf_run_options r = {num_of(o, PT_MF_SEED), num_of(o, PT_MF_TEMPERATURE),
+                         num_of(o, PT_MF_NUM_PREDICT), num_of(o, PT_MF_NUM_CTX),
+                         o && cJSON_IsNull(pt_json_get(o, PT_MF_SEED)), "", -1};
+  const cJSON *ka = o ? pt_json_get(o, PT_MF_KEEP_ALIVE) : NULL, *st = o ? pt_json_get(o, PT_MF_STREAM) : NULL;
+  if (cJSON_IsString(ka))
+    snprintf(r.keep_alive, sizeof r.keep_alive, "%s", ka->valuestring);
+  else if (cJSON_IsNumber(ka))
+    snprintf(r.keep_alive, sizeof r.keep_alive, "%g", ka->valuedouble);
+  if (cJSON_IsBool(st))
+    r.stream = cJSON_IsTrue(st);
+  return r;
+}
+
+double pt_mf_plan_trials(const cJSON *m) { return num_of(pt_mf_plan(m), PT_MF_PLAN_TRIALS); }
+double pt_mf_plan_warmup(const cJSON *m) { return num_of(pt_mf_plan(m), PT_MF_PLAN_WARMUP); }
+
+static const cJSON *prompts_of(const cJSON *m) {
+  const cJSON *p = pt_mf_plan(m) ? pt_json_get(pt_mf_plan(m), PT_MF_PROMPTS) : NULL;
+  return cJSON_IsArray(p) ? p : NULL;
+}
+
+size_t pt_mf_prompt_count(const cJSON *m) { return (size_t)cJSON_GetArraySize(prompts_of(m)); }
+
+bool pt_mf_prompt(const cJSON *m, size_t i, const char **id, const char **text) {
+  const cJSON *p = i <= INT32_MAX ? cJSON_GetArrayItem(prompts_of(m), (int)i) : NULL;
+  *id = str_of(p, PT_MF_ID);
+  *text = str_of(p, PT_MF_TEXT);
+  return cJSON_IsObject(p);
+}
+
+pt_mf_model_info pt_mf_model_info_of(const cJSON *model) {
+  return (pt_mf_model_info){str_of(model, PT_MF_NAME), str_of(model, PT_MF_DIGEST),
+                            str_of(model, PT_MF_FAMILY), str_of(model, PT_MF_PARAMETER_SIZE),
+                            str_of(model, PT_MF_QUANTIZATION)};
+}
+
+pt_mf_telemetry_info pt_mf_telemetry_of(const cJSON *s) {
+  const cJSON *t = obj_of(s, PT_MF_TELEMETRY);
+  const cJSON *en = t ? pt_json_get(t, PT_MF_ENABLED) : NULL;
+  return (pt_mf_telemetry_info){cJSON_IsBool(en), cJSON_IsTrue(en), str_of(t, PT_MF_SOURCE),
+                                str_of(t, PT_MF_REASON), num_of(t, PT_MF_RATE_HZ)};
+}
+
+const cJSON *pt_mf_differs(const cJSON *s) {
+  const cJSON *d = cJSON_IsObject(s) ? pt_json_get(s, PT_MF_DIFFERS) : NULL;
+  return cJSON_IsArray(d) && cJSON_GetArraySize(d) > 0 ? d : NULL;
+}
+
+/* "Device 7590": the PCI ID database did not know the card. */
+static bool unnamed_device(const char *name) {
+  return !name || !*name || (!strncmp(name, "Device ", 7) && strlen(name) == 11 &&
+                             strspn(name + 7, "0123456789abcdefABCDEF") == 4);
+}
+
+pt_mf_gpu_info pt_mf_gpu_info_of(const cJSON *gpu) {
+  const cJSON *pcie = obj_of(gpu, PT_MF_PCIE), *rb = cJSON_IsObject(gpu)
+                                                         ? pt_json_get(gpu, PT_MF_RESIZABLE_BAR)
+                                                         : NULL;
+  const char *device = str_of(gpu, PT_MF_DEVICE_NAME);
+  pt_mf_gpu_info g = {str_of(gpu, PT_MF_PRODUCT_NAME),
+                      unnamed_device(device) ? NULL : device,
+                      str_of(gpu, PT_MF_VENDOR_NAME),
+                      str_of(gpu, PT_MF_PCI_VENDOR),
+                      str_of(gpu, PT_MF_PCI_DEVICE),
+                      str_of(gpu, PT_MF_DRIVER),
+                      str_of(gpu, PT_MF_DRIVER_VERSION),
+                      str_of(gpu, PT_MF_PCI_ADDRESS),
+                      num_of(gpu, PT_MF_VRAM_BYTES),
+                      num_of(pcie, PT_MF_PATH_CURRENT_SPEED_GTS),
+                      num_of(pcie, PT_MF_PATH_CURRENT_WIDTH),
+                      num_of(pcie, PT_MF_PATH_MAX_SPEED_GTS),
+                      num_of(pcie, PT_MF_PATH_MAX_WIDTH),
+                      num_of(gpu, PT_MF_LARGEST_PREFETCHABLE_BAR),
+                      cJSON_IsBool(rb) ? cJSON_IsTrue(rb) : -1};
+  if (g.product && !*g.product)
+    g.product = NULL;
+  return g;
+}
+
+const char *pt_mf_rocm_version(const cJSON *host) { return str_of(host, PT_MF_ROCM_VERSION); }
+const char *pt_mf_cuda_version(const cJSON *host) { return str_of(host, PT_MF_CUDA_VERSION); }
+
+/* ---------------------------------------------------------------- import */
+
+/* Attach item under key (freed when it cannot be); NULL items are skipped. */
+static bool attach_opt(cJSON *o, const char *key, cJSON **item) {
+  if (!*item)
+    return true;
+  bool ok = cJSON_AddItemToObject(o, key, *item);
+  if (!ok)
+    cJSON_Delete(*item);
+  *item = NULL;
+  return ok;
+}
+
+cJSON *pt_manifest_import_json(pt_manifest_import *m) {
+  cJSON *j = cJSON_CreateObject(), *tool = NULL, *source = NULL, *trials = NULL;
+  bool ok = j && pt_json_add_str(j, PT_MF_SCHEMA, PT_MANIFEST_SCHEMA) &&
+            (tool = cJSON_AddObjectToObject(j, PT_MF_TOOL)) &&
+            pt_json_add_str(tool, PT_MF_NAME, "ptbench") &&
+            pt_json_add_str(tool, PT_MF_VERSION, PTBENCH_VERSION) &&
+            pt_json_add_str(j, PT_MF_RUN_ID, m->run_id) &&
+            pt_json_add_str(j, PT_MF_ENVIRONMENT, m->environment) &&
+            pt_json_add_str(j, PT_MF_LABEL, m->label) &&
+            pt_json_add_str(j, PT_MF_STATUS, PT_MF_STATUS_COMPLETE) &&
+            (source = cJSON_AddObjectToObject(j, PT_MF_SOURCE)) &&
+            pt_json_add_str(source, PT_MF_KIND, PT_MF_KIND_IMPORT) &&
+            pt_json_add_str(source, PT_MF_FORMAT, m->format);
+  ok = ok && m->files && attach_opt(source, PT_MF_FILES, &m->files);
+  ok = ok && pt_json_add_str(j, PT_MF_IMPORTED_AT, m->imported_at);
+  ok = ok && m->models && attach_opt(j, PT_MF_MODELS, &m->models);
+  /* the counts collect's manifest has; imported trials are all ok */
+  ok = ok && (trials = cJSON_AddObjectToObject(j, PT_MF_TRIALS)) &&
+       pt_json_add_num(trials, PT_MF_OK, (double)m->trials) &&
+       pt_json_add_num(trials, PT_MF_FAILED, 0) && pt_json_add_num(trials, PT_MF_WARMUP, 0);
+  ok = ok && attach_opt(j, PT_MF_HOST, &m->host) && attach_opt(j, PT_MF_GPU, &m->gpu) &&
+       attach_opt(j, PT_MF_SOFTWARE, &m->software) &&
+       attach_opt(j, PT_MF_OPTIONS, &m->options) &&
+       attach_opt(j, PT_MF_LLAMA_BENCH, &m->llama_bench);
+  cJSON *left[] = {m->files, m->models, m->host, m->gpu, m->software, m->options,
+                   m->llama_bench};
+  for (size_t i = 0; i < sizeof left / sizeof *left; i++)
+    cJSON_Delete(left[i]);
+  m->files = m->models = m->host = m->gpu = m->software = m->options = m->llama_bench = NULL;
+  if (!ok) {
+    cJSON_Delete(j);
+    return NULL;
+  }
+  return j;
 }

@@ -170,12 +170,49 @@
 #define PT_MF_SIZE_BYTES "size_bytes"
 #define PT_MF_TYPE "type"
 #define PT_MF_PREFETCHABLE "prefetchable"
+/* options (pt_manifest_options) */
+#define PT_MF_TEMPERATURE "temperature"
+#define PT_MF_NUM_PREDICT "num_predict"
+#define PT_MF_NUM_CTX "num_ctx"
+#define PT_MF_KEEP_ALIVE "keep_alive"
+#define PT_MF_STREAM "stream"
+/* telemetry (pt_telemetry_info_json, collect/telemetry.c) */
+#define PT_MF_ENABLED "enabled"
+#define PT_MF_RATE_HZ "rate_hz"
+/* source: where data that collect did not make came from */
+#define PT_MF_KIND "kind"                    /* PT_MF_KIND_* */
+#define PT_MF_TITLE "title"                  /* published */
+#define PT_MF_NOTE "note"
+#define PT_MF_SOURCE_TOOL "tool"             /* published: the tool, as text */
+#define PT_MF_RUNS_PER_PROMPT "runs_per_prompt"
+#define PT_MF_FORMAT "format"                /* imported: pt_import_format_name */
+#define PT_MF_FILES "files"                  /* imported: [{path, size, mtime, trials}] */
+#define PT_MF_FILE_PATH "path"
+#define PT_MF_FILE_SIZE "size"
+#define PT_MF_FILE_MTIME "mtime"
+#define PT_MF_IMPORTED_AT "imported_at"
+/* imported models[] (llama-bench says what the model file is) */
+#define PT_MF_MODEL_FILE "file"
+#define PT_MF_MODEL_TYPE "type"
+#define PT_MF_MODEL_PARAMETERS "parameters"
+#define PT_MF_MODEL_SIZE_BYTES "size_bytes"
+/* imported from llama-bench: its results as it wrote them, plus where each
+ * was read and the prompt id ptbench gave it */
+#define PT_MF_LLAMA_BENCH "llama_bench"
+#define PT_MF_RESULTS "results"
+#define PT_MF_RESULT_FILE "file"
+#define PT_MF_RESULT_LINE "line"
+#define PT_MF_PROMPT_ID "prompt_id"
 /* published gpu and software objects */
 #define PT_MF_GPU_MODEL "model"
 #define PT_MF_VRAM "vram"
 #define PT_MF_PASSTHROUGH "passthrough"
 #define PT_MF_ROCM "rocm"
 #define PT_MF_RUNTIME "runtime"
+
+/* Values of source.kind. */
+#define PT_MF_KIND_PUBLISHED "published"     /* numbers from a publication (data/article) */
+#define PT_MF_KIND_IMPORT "import"           /* `ptbench import` of another tool's logs */
 
 /* Status values of a session and of the run. */
 #define PT_MF_STATUS_RUNNING "running"
@@ -247,6 +284,22 @@ typedef struct pt_manifest {
                                are (an array; NULL = none) */
   const pt_manifest_session *current;  /* appended after them; NULL = none */
 } pt_manifest;
+
+/* An imported run (`ptbench import`): source.kind "import". The objects
+ * are taken over (freed with the manifest, also on failure); build them
+ * with the PT_MF_* keys: files [{path, size, mtime, trials}], models
+ * [{name, ...}], and for llama-bench the host, gpu, software and options
+ * it tells of and its results (llama_bench). NULL ones are left out. */
+typedef struct pt_manifest_import {
+  const char *run_id, *environment, *label;  /* label NULL = null */
+  const char *format;        /* pt_import_format_name */
+  const char *imported_at;   /* ISO 8601 UTC */
+  cJSON *files, *models;
+  long trials;               /* rows written, all ok */
+  cJSON *host, *gpu, *software, *options, *llama_bench;
+} pt_manifest_import;
+/* The manifest of an imported run; NULL when out of memory. */
+cJSON *pt_manifest_import_json(pt_manifest_import *m);
 
 /* The "notes" object from "KEY=VALUE" strings (--note), in order. PT_EUSAGE
  * for a string without '=', an empty key, a key given twice or text that is
@@ -332,10 +385,89 @@ typedef struct pt_mf_facts {
 } pt_mf_facts;
 pt_mf_facts pt_mf_facts_of(const cJSON *m);
 
+/* ---- how the data was made (a report's method section) ---- */
+
+typedef enum pt_mf_origin {
+  PT_MF_COLLECTED,  /* `ptbench collect` (no source object) */
+  PT_MF_IMPORTED,   /* source.kind "import" */
+  PT_MF_PUBLISHED,  /* source.kind "published" */
+} pt_mf_origin;
+pt_mf_origin pt_mf_origin_of(const cJSON *m);
+
+/* Numbers: NAN when not said; strings NULL. Pointers point into m. */
+typedef struct pt_mf_published {
+  const char *title, *tool, *note;
+  double prompts, runs_per_prompt, warmup;
+} pt_mf_published;
+pt_mf_published pt_mf_published_of(const cJSON *m);
+
+typedef struct pt_mf_imported {
+  const char *format;       /* "llm-benchmark", "ollama-verbose", "llama-bench" */
+  const char *imported_at;  /* ISO 8601 */
+  size_t files;             /* log files read */
+  const char *first_file;   /* the first one's path as given */
+} pt_mf_imported;
+pt_mf_imported pt_mf_imported_of(const cJSON *m);
+
+/* The generation options sent with every request ("options"); keep_alive
+ * as text ("5m", "300" for a number of seconds; NULL when not said). */
+typedef struct pt_mf_run_options {
+  double seed, temperature, num_predict, num_ctx;
+  bool seed_null;           /* "seed": null: said to be random */
+  char keep_alive[32];
+  int stream;               /* 1 streamed, 0 not, -1 not said */
+} pt_mf_run_options;
+pt_mf_run_options pt_mf_run_options_of(const cJSON *m);
+
+/* The plan: trials per prompt and warm-ups per model (NAN when not said),
+ * its prompts (id and text, NULL when absent). */
+double pt_mf_plan_trials(const cJSON *m);
+double pt_mf_plan_warmup(const cJSON *m);
+size_t pt_mf_prompt_count(const cJSON *m);
+bool pt_mf_prompt(const cJSON *m, size_t i, const char **id, const char **text);
+
+/* A models[] item of a manifest or session. */
+typedef struct pt_mf_model_info {
+  const char *name, *digest, *family, *parameter_size, *quantization;
+} pt_mf_model_info;
+pt_mf_model_info pt_mf_model_info_of(const cJSON *model);
+
+/* A session's GPU telemetry: known false when the manifest does not say. */
+typedef struct pt_mf_telemetry_info {
+  bool known, enabled;
+  const char *source, *reason;
+  double rate_hz;
+} pt_mf_telemetry_info;
+pt_mf_telemetry_info pt_mf_telemetry_of(const cJSON *s);
+
+/* The session's "differs" list: what changed since the first session
+ * (a reboot, another machine); NULL when it has none. */
+const cJSON *pt_mf_differs(const cJSON *s);
+
 /* Host objects. */
 bool pt_mf_host_virtualized(const cJSON *host, bool *known);  /* virtualization.detected */
 /* The primary GPU: the one marked "primary", else the one with the most
  * VRAM; NULL when there is none. */
 const cJSON *pt_mf_primary_gpu(const cJSON *host);
+
+/* What a reader calls a host.gpus[] item, and what it runs on: */
+typedef struct pt_mf_gpu_info {
+  const char *product;      /* the kernel's marketing name (amdgpu product_name) */
+  const char *device;       /* the PCI ID database's device name; NULL when the
+                               database did not know the card ("Device 7590") */
+  const char *vendor;       /* the database's vendor name */
+  const char *pci_vendor, *pci_device;  /* "0x1002", "0x7590" */
+  const char *driver, *driver_version, *pci_address;
+  double vram_bytes;        /* NAN when unknown */
+  double link_speed_gts;    /* the slowest link between the GPU and the CPU: */
+  double link_width;        /* as running now (NAN when unknown) ... */
+  double link_max_speed_gts, link_max_width;  /* ... and at best */
+  double bar_bytes;         /* largest prefetchable BAR, NAN when unknown */
+  int resizable_bar;        /* 1 the BAR covers VRAM, 0 it does not, -1 unknown */
+} pt_mf_gpu_info;
+pt_mf_gpu_info pt_mf_gpu_info_of(const cJSON *gpu);
+/* The host's ROCm and CUDA versions (NULL when none). */
+const char *pt_mf_rocm_version(const cJSON *host);
+const char *pt_mf_cuda_version(const cJSON *host);
 
 #endif

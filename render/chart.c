@@ -144,6 +144,11 @@ void pt_chart_nice_scale(double lo, double hi, int target, double *min, double *
   double s = (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag; /* Heckbert's nicenum */
   double a = floor(lo / s + 1e-9) * s;
   double b = ceil(hi / s - 1e-9) * s;
+  if (!isfinite(a) || !isfinite(b) || !isfinite(b - a)) { /* near DBL_MAX: the data's own range */
+    a = lo;
+    b = hi;
+    s = isfinite(hi - lo) ? (hi - lo) / target : hi / target - lo / target;
+  }
   *min = a == 0 ? 0 : a; /* no -0 */
   *max = b;
   *step = s;
@@ -688,6 +693,7 @@ static pt_code build_texts(pt_chart *c, const doc_info *d, const env_info *base,
       li->text = chart_printf("~ not significant (%s, p" NBSP "\xe2\x89\xa5" NBSP "%s)", test, alpha);
       li->hatched = true;
       li->color = 0x777777;
+      li->max_w = 2 * LEGEND_MAX_W;  /* a phrase of ptbench's, read whole */
       if (!li->text)
         return PT_ENOMEM;
     }
@@ -906,7 +912,10 @@ int chart_tick_count(const pt_chart *c) {
 void chart_tick_text(const pt_chart *c, double v, char *buf, size_t n) {
   if (fabs(v) < c->ystep * 1e-6)
     v = 0;
-  snprintf(buf, n, "%.*f", c->ydecimals, v);
+  if (fabs(v) >= 1e15)  /* no 300-digit labels: past 1e15, in exponent form */
+    snprintf(buf, n, "%.4g", v);
+  else
+    snprintf(buf, n, "%.*f", c->ydecimals, v);
 }
 
 double chart_tick_max_width(const pt_chart *c, const textkit *k) {
@@ -1115,10 +1124,12 @@ static void layout(pt_chart *c, const textkit *k) {
       if (!b->present)
         continue;
       double reach = label_reach(c, b);
-      if (b->v >= 0 && reach < top) {
+      /* a step more, unless the axis would leave the doubles (values
+       * near DBL_MAX): then the label overlaps the plot's edge */
+      if (b->v >= 0 && reach < top && isfinite(c->ymax + c->ystep)) {
         c->ymax += c->ystep;
         grew = true;
-      } else if (b->v < 0 && reach > bottom) {
+      } else if (b->v < 0 && reach > bottom && isfinite(c->ymin - c->ystep)) {
         c->ymin -= c->ystep;
         grew = true;
       }
@@ -1676,6 +1687,13 @@ pt_code pt_chart_write_formats(const cJSON *analysis, pt_chart_kind kind, unsign
     rc = chart_save_formats(c, formats, stem, err);
   pt_chart_free(c);
   return rc;
+}
+
+pt_code pt_chart_save_formats(const pt_chart *chart, unsigned formats, const char *stem,
+                              pt_error *err) {
+  if (!formats || (formats & ~(unsigned)PT_CHART_ALL_FORMATS))
+    return pt_error_set(err, PT_EUSAGE, "invalid chart format mask %#x", formats);
+  return chart_save_formats(chart, formats, stem, err);
 }
 
 pt_code chart_save_formats(const pt_chart *c, unsigned formats, const char *stem,

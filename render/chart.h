@@ -97,6 +97,12 @@ pt_code pt_chart_render(const pt_chart *chart, pt_chart_format fmt, pt_buf *out,
 pt_code pt_chart_save(const pt_chart *chart, pt_chart_format fmt, const char *path,
                       pt_error *err);
 
+/* Render and write chart in every format of the mask, to "<stem>.<ext>"
+ * each; stops at the first failure (err names its path). A chart may be
+ * rendered by several threads at once: rendering reads it only. */
+pt_code pt_chart_save_formats(const pt_chart *chart, unsigned formats, const char *stem,
+                              pt_error *err);
+
 /* Build, render and write one chart in one format to path. */
 pt_code pt_chart_write(const cJSON *analysis, pt_chart_kind kind, pt_chart_format fmt,
                        const char *path, pt_error *err);

@@ -2,15 +2,19 @@
  * (render/report.h).
  *
  * Everything that can fail on bad input happens before the filesystem is
- * touched: the view is built and both templates are rendered to memory
- * first. Only then is the temporary directory made, filled (Markdown,
- * analysis.json, charts) and renamed over the target.
+ * touched: the view is built, every chart laid out (its alt text goes in
+ * the view), and the templates are rendered to memory first. Only then is
+ * the temporary directory made, filled (Markdown, analysis.json, the
+ * charts, drawn by a few threads, then the HTML page, which shows the SVG
+ * charts it finds beside it) and renamed over the target.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "analyze/analysis.h"
 #include "core/buf.h"
@@ -20,7 +24,9 @@
 #include "render/chart.h"
 #include "render/mustache.h"
 #include "render/report.h"
+#include "render/trials.h"
 #include "render/view.h"
+#include "site/html.h"
 
 #define TEMPLATE_MAX ((size_t)16 << 20)  /* bytes in one template or partial */
 #define MAX_DIRS 64
@@ -211,6 +217,225 @@ pt_mustache *pt_template_load(const char *const *dirs, size_t ndirs, const char 
   return t;
 }
 
+/* ----------------------------------------------------------------- charts */
+
+/* One chart to draw: laid out, with the file stem it is written under. */
+typedef struct chart_job {
+  pt_chart *chart;
+  unsigned formats;  /* pt_chart_format bits */
+  bool trials;       /* a chart of every trial: the long ones, drawn first */
+  char stem[320];
+} chart_job;
+
+typedef struct chart_plan {
+  chart_job *jobs;
+  size_t n, cap;
+} chart_plan;
+
+static void plan_free(chart_plan *p) {
+  for (size_t i = 0; i < p->n; i++)
+    pt_chart_free(p->jobs[i].chart);
+  free(p->jobs);
+  memset(p, 0, sizeof *p);
+}
+
+/* Add chart (taken over, also on failure) to the plan and name it in the
+ * view as metric's chart of kind. */
+static pt_code plan_add(chart_plan *p, cJSON *view, size_t metric, const char *name,
+                        pt_chart_kind kind, unsigned formats, pt_chart *chart, pt_error *err) {
+  chart_job *jobs = pt_grow_array(p->jobs, &p->cap, p->n + 1, sizeof *jobs);
+  if (!jobs) {
+    pt_chart_free(chart);
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
+  }
+  p->jobs = jobs;
+  chart_job *j = &p->jobs[p->n++];
+  j->chart = chart;
+  j->formats = formats;
+  j->trials = kind == PT_CHART_DISTRIBUTION || kind == PT_CHART_TIMELINE;
+  pt_view_chart_stem(name, kind, j->stem, sizeof j->stem);
+  return pt_view_add_chart(view, metric, kind, formats, pt_chart_alt_text(chart), err);
+}
+
+/* The trials of the metric named name among opts->trials, or NULL. */
+static const pt_dataset *trials_of(const pt_report_opts *opts, const char *name) {
+  for (size_t i = 0; name && i < opts->ntrials; i++)
+    if (opts->trials[i] && !strcmp(pt_dataset_metric(opts->trials[i])->name, name))
+      return opts->trials[i];
+  return NULL;
+}
+
+#define NOTE_NO_TRIALS                                                                      \
+  "The distribution and timeline of every trial are drawn from the trials themselves, "    \
+  "which analysis.json does not hold: `ptbench report` on the run directories draws them."
+#define NOTE_SINGLE                                                                         \
+  "Every model has a single trial per environment: there is no spread or drift to draw."
+#define NOTE_NO_SERIES                                                                      \
+  "Every session has a single trial per model: there is no timeline to draw."
+
+/* The trial charts of metric i (one: its document), or why there are none. */
+static pt_code plan_trials(chart_plan *p, cJSON *view, size_t i, const cJSON *one,
+                           const char *name, const pt_report_opts *opts, pt_error *err) {
+  const pt_dataset *ds = trials_of(opts, name);
+  if (!ds)
+    return pt_view_set_trials_note(view, i, NOTE_NO_TRIALS, err);
+  pt_trial_points tp;
+  pt_code rc = pt_trial_points_build(one, ds, &tp, err);
+  static const pt_chart_kind kinds[] = {PT_CHART_DISTRIBUTION, PT_CHART_TIMELINE};
+  for (size_t k = 0; k < 2 && !rc; k++) {
+    if (!(k == 0 ? tp.spread : tp.series))
+      continue;
+    /* thousands of markers make a heavy SVG, slow to draw and to show:
+     * past PT_REPORT_SVG_POINTS_MAX the distribution is a PNG instead */
+    unsigned formats = opts->chart_formats;
+    if (kinds[k] == PT_CHART_DISTRIBUTION && (formats & PT_CHART_SVG) &&
+        tp.in.npoint > PT_REPORT_SVG_POINTS_MAX)
+      formats = (formats & ~(unsigned)PT_CHART_SVG) | PT_CHART_PNG;
+    pt_chart *c = pt_chart_points_new(&tp.in, kinds[k], err);
+    rc = c ? plan_add(p, view, i, name, kinds[k], formats, c, err) : err->code;
+  }
+  if (!rc && (!tp.spread || !tp.series))
+    rc = pt_view_set_trials_note(view, i, !tp.spread ? NOTE_SINGLE : NOTE_NO_SERIES, err);
+  pt_trial_points_free(&tp);
+  return rc;
+}
+
+/* Lay out every chart of every metric the report draws, naming each in
+ * the view. */
+static pt_code plan_charts(chart_plan *p, const cJSON *analysis, cJSON *view,
+                           const pt_report_opts *opts, pt_error *err) {
+  pt_code rc = pt_view_clear_charts(view, err);
+  size_t n = pt_doc_metric_count(analysis);
+  for (size_t i = 0; i < n && !rc && opts->chart_formats; i++) {
+    cJSON *copy = i ? pt_doc_metric_doc(analysis, i) : NULL;
+    const cJSON *one = i ? copy : analysis;
+    if (!one)
+      return pt_error_set(err, PT_ENOMEM, "out of memory");
+    const char *name = pt_doc_metric_of(one).name;
+    for (int k = 0; k < PT_CHART_KIND_COUNT && !rc; k++) {
+      if (!pt_chart_applies(one, (pt_chart_kind)k))
+        continue;
+      pt_chart *c = pt_chart_new(one, (pt_chart_kind)k, err);
+      rc = c ? plan_add(p, view, i, name, (pt_chart_kind)k, opts->chart_formats, c, err)
+             : err->code;
+    }
+    if (!rc)
+      rc = plan_trials(p, view, i, one, name, opts, err);
+    cJSON_Delete(copy);
+  }
+  return rc;
+}
+
+/* The threads drawing a plan into dir: each takes the next chart. */
+typedef struct drawing {
+  const chart_plan *plan;
+  const char *dir;
+  pthread_mutex_t lock;
+  size_t next;
+  bool stop;
+  size_t failed;   /* the first chart that failed (SIZE_MAX: none) */
+  pt_error err;    /* and why */
+} drawing;
+
+static void *draw_worker(void *arg) {
+  drawing *d = arg;
+  for (;;) {
+    pthread_mutex_lock(&d->lock);
+    size_t k = d->stop ? d->plan->n : d->next++;
+    pthread_mutex_unlock(&d->lock);
+    if (k >= d->plan->n)
+      return NULL;
+    /* the charts of every trial first, then the bars: the long jobs do
+     * not end up alone at the end */
+    size_t ntrials = 0, i = SIZE_MAX;
+    for (size_t x = 0; x < d->plan->n; x++)
+      ntrials += d->plan->jobs[x].trials;
+    for (size_t x = 0, seen = 0; x < d->plan->n && i == SIZE_MAX; x++)
+      if (d->plan->jobs[x].trials == (k < ntrials) && seen++ == (k < ntrials ? k : k - ntrials))
+        i = x;
+    pt_error e;
+    pt_error_clear(&e);
+    const chart_job *j = &d->plan->jobs[i];
+    char *stem = pt_path_join(d->dir, j->stem);
+    pt_code rc = stem ? pt_chart_save_formats(j->chart, j->formats, stem, &e)
+                      : pt_error_set(&e, PT_ENOMEM, "out of memory");
+    free(stem);
+    if (rc) {
+      pthread_mutex_lock(&d->lock);
+      d->stop = true;
+      if (i < d->failed) {  /* the first in plan order, whatever the timing */
+        d->failed = i;
+        d->err = e;
+      }
+      pthread_mutex_unlock(&d->lock);
+    }
+  }
+}
+
+static unsigned draw_threads(const pt_report_opts *opts, size_t jobs) {
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  unsigned n = opts->jobs ? opts->jobs : cpus > 0 ? (unsigned)(cpus < 8 ? cpus : 8) : 1;
+  return jobs < n ? (unsigned)jobs : n;
+}
+
+static pt_code draw_charts(const chart_plan *plan, const char *dir, const pt_report_opts *opts,
+                           pt_error *err) {
+  drawing d = {plan, dir, PTHREAD_MUTEX_INITIALIZER, 0, false, SIZE_MAX, {0}};
+  pt_error_clear(&d.err);
+  unsigned n = draw_threads(opts, plan->n), started = 0;
+  pthread_t th[8];
+  /* the calling thread draws too; extra threads are a speed-up only */
+  for (; started + 1 < n && started < 8; started++)
+    if (pthread_create(&th[started], NULL, draw_worker, &d))
+      break;
+  draw_worker(&d);
+  for (unsigned i = 0; i < started; i++)
+    pthread_join(th[i], NULL);
+  pthread_mutex_destroy(&d.lock);
+  if (d.failed != SIZE_MAX) {
+    if (err)
+      *err = d.err;
+    return d.err.code ? d.err.code : PT_EINTERNAL;
+  }
+  return PT_OK;
+}
+
+/* ------------------------------------------------------------------- page */
+
+/* The page's <title>: the first "# " heading of md, else fallback. */
+static char *page_title(const char *md, size_t len, const char *fallback) {
+  for (size_t at = 0; at < len;) {
+    const char *nl = memchr(md + at, '\n', len - at);
+    size_t n = nl ? (size_t)(nl - (md + at)) : len - at;
+    if (n > 2 && md[at] == '#' && md[at + 1] == ' ')
+      return strndup(md + at + 2, n - 2);
+    at += n + 1;
+  }
+  return strdup(fallback ? fallback : "");
+}
+
+static pt_code write_in(const char *dir, const char *name, const char *data, size_t len,
+                        pt_error *err);
+
+/* index.html from the page, with the SVG charts beside it in dir. */
+static pt_code write_html(const char *dir, const cJSON *view, const pt_buf *page,
+                          const pt_mustache *tpl, const pt_report_opts *opts, pt_error *err) {
+  size_t fm = pt_front_matter_len(page->data ? page->data : "", page->len);
+  char *title = opts->html_title ? strdup(opts->html_title)
+                                 : page_title(page->data ? page->data + fm : "", page->len - fm,
+                                              pt_json_str(view, "title"));
+  pt_buf html = PT_BUF_INIT;
+  pt_buf_init(&html, PT_MUSTACHE_OUTPUT_MAX);
+  pt_code rc = title ? pt_html_page(tpl, page->data ? page->data : "", page->len, dir, title,
+                                    NULL, &html, err)
+                     : pt_error_set(err, PT_ENOMEM, "out of memory");
+  if (!rc)
+    rc = write_in(dir, "index.html", html.data, html.len, err);
+  free(title);
+  pt_buf_free(&html);
+  return rc;
+}
+
 static pt_code write_in(const char *dir, const char *name, const char *data, size_t len,
                         pt_error *err) {
   char *p = pt_path_join(dir, name);
@@ -223,10 +448,11 @@ static pt_code write_in(const char *dir, const char *name, const char *data, siz
 
 /* Fill the temporary directory dir. */
 static pt_code fill(const char *dir, const cJSON *analysis, const cJSON *view,
-                    const pt_report_opts *opts, const pt_buf *readme, const pt_buf *table,
+                    const pt_report_opts *opts, const pt_buf *readme, const pt_buf *page,
+                    const pt_buf *table, const chart_plan *plan, const pt_mustache *tpl,
                     pt_error *err) {
   const char *readme_name = opts->readme_name ? opts->readme_name : "README.md";
-  pt_code rc = *readme_name ? write_in(dir, readme_name, readme->data, readme->len, err) : PT_OK;
+  pt_code rc = *readme_name ? write_in(dir, readme_name, page->data, page->len, err) : PT_OK;
   if (!rc && !opts->no_table)
     rc = write_in(dir, "table.md", table->data, table->len, err);
   if (!rc) {
@@ -239,14 +465,10 @@ static pt_code fill(const char *dir, const cJSON *analysis, const cJSON *view,
     cJSON_free(json);
     pt_buf_free(&b);
   }
-  for (int k = 0; k < PT_CHART_KIND_COUNT && !rc && opts->chart_formats; k++) {
-    if (!pt_chart_applies(analysis, (pt_chart_kind)k))
-      continue;
-    char *stem = pt_path_join(dir, pt_chart_kind_name((pt_chart_kind)k));
-    rc = stem ? pt_chart_write_formats(analysis, (pt_chart_kind)k, opts->chart_formats, stem, err)
-              : pt_error_set(err, PT_ENOMEM, "out of memory");
-    free(stem);
-  }
+  if (!rc && plan->n)
+    rc = draw_charts(plan, dir, opts, err);
+  if (!rc && opts->html)
+    rc = write_html(dir, view, page, tpl, opts, err);
   if (!rc && opts->finish)
     rc = opts->finish(opts->finish_ctx, dir, view, readme->data ? readme->data : "",
                       readme->len, err);
@@ -282,25 +504,39 @@ pt_code pt_report_write(const cJSON *analysis, const pt_report_opts *opts, const
   if (!outdir || !*outdir)
     return pt_error_set(err, PT_EUSAGE, "no output directory");
   search s;
-  pt_buf readme = PT_BUF_INIT, table = PT_BUF_INIT;
+  pt_buf readme = PT_BUF_INIT, table = PT_BUF_INIT, page = PT_BUF_INIT;
   char *tmp = NULL;
+  chart_plan plan = {0};
+  pt_mustache *own_tpl = NULL;
+  const pt_mustache *tpl = opts->page_template;
   cJSON *view = pt_view_build(analysis, err);
   pt_code rc = view ? search_init(&s, opts, name, err) : err->code;
   if (!view)
     memset(&s, 0, sizeof s);
   if (!rc)
-    rc = pt_view_set_charts(view, opts->chart_formats, err);
+    rc = plan_charts(&plan, analysis, view, opts, err);
   if (!rc)
     rc = render(&s, name, view, &readme, err);
   if (!rc && !opts->no_table)
     rc = render(&s, PT_REPORT_TABLE_TEMPLATE, view, &table, err);
+  if (!rc && opts->page) {
+    pt_buf_init(&page, PT_MUSTACHE_OUTPUT_MAX);
+    rc = opts->page(opts->page_ctx, view, readme.data ? readme.data : "", readme.len, &page,
+                    err);
+  } else if (!rc && pt_buf_append(&page, readme.data ? readme.data : "", readme.len)) {
+    rc = pt_error_set(err, PT_ENOMEM, "out of memory");
+  }
+  if (!rc && opts->html && !tpl &&
+      !(tpl = own_tpl = pt_template_load(opts->template_dirs, opts->ntemplate_dirs, "page.html",
+                                         err)))
+    rc = err->code;
   if (!rc)
     rc = pt_outdir_check(outdir, PT_OUTDIR_REPORT, opts->inputs, opts->ninputs, err);
   if (!rc && !(tmp = pt_outdir_begin(outdir, !opts->keep_stale, err)))
     rc = err->code;
   /* the report is made in tmp (with the usual directory mode), then tmp is
    * renamed into place; on any failure it is removed */
-  if (!rc && (rc = fill(tmp, analysis, view, opts, &readme, &table, err)))
+  if (!rc && (rc = fill(tmp, analysis, view, opts, &readme, &page, &table, &plan, tpl, err)))
     name_final(err, tmp, outdir);
   if (!rc)
     rc = pt_outdir_seal(tmp, err);
@@ -312,6 +548,9 @@ pt_code pt_report_write(const cJSON *analysis, const pt_report_opts *opts, const
   free(s.own_dir);
   pt_buf_free(&readme);
   pt_buf_free(&table);
+  pt_buf_free(&page);
+  plan_free(&plan);
+  pt_mustache_free(own_tpl);
   cJSON_Delete(view);
   return rc;
 }

@@ -8,11 +8,20 @@
  *   table.md       the results table (template "table.md"), unless
  *                  opts->no_table
  *   analysis.json  the analysis document as given
- *   throughput.EXT, penalty.EXT   the charts, one file per format asked for
+ *   METRIC-means.EXT, METRIC-penalty.EXT   the bars of every metric of the
+ *                  document, one file per format asked for
+ *   METRIC-distribution.EXT, METRIC-timeline.EXT   the charts of every
+ *                  trial, when opts->trials holds the metric's trials and
+ *                  they have something to show (render/trials.h); a
+ *                  distribution of many trials in PNG for SVG (below)
+ *   index.html     the page as HTML (site/html.h: cmark-gfm, the page
+ *                  template's CSS, SVG charts), when opts->html
  *   .ptbench-report  the marker listing every file written (core/outdir.h)
  * Either the whole new report is in place or, on any failure, the previous
  * one is untouched and nothing is left behind. Only a directory ptbench
- * made is replaced (core/outdir.h).
+ * made is replaced (core/outdir.h). The charts are laid out before the
+ * templates run (their alt texts are in the view) and drawn by
+ * opts->jobs threads.
  *
  * Templates: a NAME is the file NAME.mustache (NAME may already end in
  * .mustache), looked up in opts->template_dirs in order, then in
@@ -32,10 +41,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "analyze/analysis.h"
+#include "core/buf.h"
 #include "core/error.h"
 #include "render/mustache.h"
 
 #define PT_REPORT_DEFAULT_TEMPLATE "report.md"
+/* A distribution chart of more trials than this is drawn as PNG where SVG
+ * is asked for: as SVG every one of its markers is a path (about 85 bytes;
+ * 36,000 trials make 3 MB that a browser is slow to show). */
+#define PT_REPORT_SVG_POINTS_MAX 5000
 #define PT_REPORT_TABLE_TEMPLATE "table.md"
 
 /* Told about things that do not stop the report (a missing partial), as one
@@ -48,6 +63,13 @@ typedef void (*pt_report_warn_fn)(void *ctx, const char *msg);
  * the rest. A non-OK return aborts the report. */
 typedef pt_code (*pt_report_finish_fn)(void *ctx, const char *dir, const cJSON *view,
                                        const char *readme, size_t readme_len, pt_error *err);
+
+/* Makes the page (the Markdown written as readme_name and converted to
+ * index.html) from the rendered main template, into page (empty): e.g.
+ * with front matter and a way back to a site's index. A non-OK return
+ * aborts the report. */
+typedef pt_code (*pt_report_page_fn)(void *ctx, const cJSON *view, const char *readme,
+                                     size_t len, pt_buf *page, pt_error *err);
 
 typedef struct pt_report_opts {
   const char *template_name;          /* NULL = PT_REPORT_DEFAULT_TEMPLATE */
@@ -68,9 +90,25 @@ typedef struct pt_report_opts {
                                          to; NULL = "README.md", "" = none
                                          (the finish hook writes its own) */
   bool no_table;                      /* do not write table.md */
+  pt_dataset *const *trials;          /* the trials of the document's metrics
+                                         (any order, matched by metric name),
+                                         for the charts of every trial; NULL =
+                                         none: the report says so */
+  size_t ntrials;
+  unsigned jobs;                      /* threads drawing charts; 0 = one per
+                                         CPU, at most 8 */
+  bool html;                          /* write index.html from the page */
+  const pt_mustache *page_template;   /* its template; NULL = "page.html"
+                                         looked up as the others */
+  const char *html_title;             /* its <title>; NULL = the page's first
+                                         "# " heading, else the view's title */
+  pt_report_page_fn page;             /* NULL = the page is the rendered
+                                         main template */
+  void *page_ctx;
 } pt_report_opts;
 
-/* Defaults: report.md, no extra template dirs, every chart format. */
+/* Defaults: report.md, no extra template dirs, every chart format, no
+ * HTML, no trials. */
 void pt_report_opts_init(pt_report_opts *o);
 
 /* Write the report of analysis into outdir (created, or replaced when it is

@@ -4,9 +4,11 @@
  * pt_batch_run: check the site, read its state (site/state.h), give every
  * input its source, slug and title, then let workers take inputs in turn:
  * each is hashed, skipped when unchanged, else extracted into its own
- * private directory, analyzed and written by pt_report_write(), whose
- * finish hook adds index.md, the HTML page and the source hash inside the
- * report's temporary directory so that they land atomically with the rest.
+ * private directory, analyzed and written by pt_report_write() with the
+ * site's page (archive_page: index.md, and index.html made from it by the
+ * report's own HTML writer); its finish hook adds the source hash inside
+ * the report's temporary directory so that it lands atomically with the
+ * rest.
  * Then the state is updated (and pruned), saved, and the index written from
  * it (site/index.h). */
 #include "site/batch.h"
@@ -43,7 +45,7 @@
 
 #define PAGE_FILE "index.md"              /* an archive's page */
 #define HASH_FILE ".source-hash"
-#define SITE_LAYOUT "site layout 2"       /* hashed: a report of another layout is rebuilt */
+#define SITE_LAYOUT "site layout 3"       /* hashed: a report of another layout is rebuilt */
 #define PAGE_MAX ((size_t)256 << 20)      /* bytes in one page */
 #define HASH_DEPTH 32                     /* directory levels hashed */
 #define WORK_PREFIX "ptbench-batch-"      /* the private temporary directory */
@@ -173,12 +175,14 @@ static unsigned long long hash_str(unsigned long long h, const char *s) {
   return pt_fnv1a(h, s, strlen(s) + 1);
 }
 
-/* Size, modification time and bytes of a regular file (st from stat(), so a
- * symbolic link is hashed as the file it names: the input itself may be one,
- * and the trials search reads linked trials files). */
+/* Size, modification time (to the nanosecond: an archive rewritten within
+ * the second it was published is still new) and bytes of a regular file (st
+ * from stat(), so a symbolic link is hashed as the file it names: the input
+ * itself may be one, and the trials search reads linked trials files). */
 static pt_code hash_file(unsigned long long *h, const char *path, const struct stat *st,
                          pt_error *err) {
-  long long meta[2] = {(long long)st->st_size, (long long)st->st_mtime};
+  long long meta[3] = {(long long)st->st_size, (long long)st->st_mtim.tv_sec,
+                       (long long)st->st_mtim.tv_nsec};
   *h = pt_fnv1a(*h, meta, sizeof meta);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -403,42 +407,39 @@ static pt_code write_in(const char *dir, const char *name, const char *data, siz
   return rc;
 }
 
-/* The report is complete in dir: add its page (front matter, the way back
- * to the index, the date, then the report), index.html and the hash. */
-static pt_code finish_report(void *ctx, const char *dir, const cJSON *view, const char *readme,
-                             size_t len, pt_error *err) {
+/* The archive's page: front matter (a user template's own, else the
+ * site's), the way back to the index and the date, then the report. The
+ * report writes it as index.md and as index.html (render/report.h). */
+static pt_code archive_page(void *ctx, const cJSON *view, const char *readme, size_t len,
+                            pt_buf *md, pt_error *err) {
   finish_ctx *f = ctx;
-  pt_buf md = PT_BUF_INIT, html = PT_BUF_INIT;
   char when[64] = "";
   pt_site_date d;
   if (pt_site_date_parse(f->it->date, &d))
     pt_site_date_text(&d, when, sizeof when);
-  pt_buf_init(&md, PAGE_MAX);
+  md->max = PAGE_MAX;
   size_t fm = pt_front_matter_len(readme, len);  /* a user template's own */
-  pt_code rc = fm ? pt_buf_append(&md, readme, fm)
-                  : pt_site_front_matter(&md, f->it->title, f->it->date, NULL);
+  pt_code rc = fm ? pt_buf_append(md, readme, fm)
+                  : pt_site_front_matter(md, f->it->title, f->it->date, NULL);
   if (!rc)
-    rc = pt_site_archive_head(&md, PT_SITE_TITLE, when);
+    rc = pt_site_archive_head(md, PT_SITE_TITLE, when);
   if (!rc)
-    rc = pt_buf_append(&md, readme + fm, len - fm);
-  if (rc)
-    rc = pt_error_set(err, rc, rc == PT_ETOOBIG ? "page is too large" : "out of memory");
-  if (!rc)
-    rc = write_in(dir, PAGE_FILE, md.data, md.len, err);
-  html.max = PAGE_MAX;
-  if (!rc)
-    rc = pt_html_page(f->b->page, md.data, md.len, dir, f->it->title, NULL, &html, err);
-  if (!rc)
-    rc = write_in(dir, "index.html", html.data, html.len, err);
-  if (!rc) {
-    char line[24];
-    int k = snprintf(line, sizeof line, "%s\n", f->it->hash);
-    rc = write_in(dir, HASH_FILE, line, (size_t)k, err);
-  }
-  pt_buf_free(&md);
-  pt_buf_free(&html);
+    rc = pt_buf_append(md, readme + fm, len - fm);
   (void)view;
-  return rc;
+  return rc ? pt_error_set(err, rc, rc == PT_ETOOBIG ? "page is too large" : "out of memory")
+            : PT_OK;
+}
+
+/* The report is complete in dir: add the hash of its source. */
+static pt_code finish_report(void *ctx, const char *dir, const cJSON *view, const char *readme,
+                             size_t len, pt_error *err) {
+  finish_ctx *f = ctx;
+  char line[24];
+  int k = snprintf(line, sizeof line, "%s\n", f->it->hash);
+  (void)view;
+  (void)readme;
+  (void)len;
+  return write_in(dir, HASH_FILE, line, (size_t)k, err);
 }
 
 /* The report in place is ptbench's (core/outdir.h) and its stored hash
@@ -595,10 +596,18 @@ static pt_code publish(batch *b, item *it, size_t index, pt_error *err) {
   ro.warn_ctx = it;
   ro.finish = finish_report;
   ro.finish_ctx = &fc;
+  ro.page = archive_page;
+  ro.page_ctx = &fc;
+  ro.html = true;
+  ro.page_template = b->page;
+  ro.html_title = it->title;
+  ro.trials = &ds;       /* the charts of every trial */
+  ro.ntrials = 1;
+  ro.jobs = 1;           /* the archives are the parallel work */
   ro.inputs = &it->input;
   ro.ninputs = 1;
   ro.keep_stale = true;  /* swept once for the whole site */
-  ro.readme_name = "";   /* finish_report writes the page, as index.md */
+  ro.readme_name = PAGE_FILE;
   ro.no_table = true;    /* the table is in the page; a table.md would be a
                             page of its own in MkDocs */
   if ((rc = pt_report_write(analysis, &ro, outdir, err)))

@@ -58,7 +58,7 @@ expect_err_has "ptbench: runs-2025-01.tar.gz: published site/runs-2025-01/"
 expect_err_has "ptbench: lab-runs/: published site/lab-runs/"
 expect_err_has "ptbench: published 4 of 4 archives, 0 failed"
 for slug in runs-2025-01 runs-2025-02 runs-2025-03 lab-runs; do
-  for f in index.md analysis.json index.html throughput.svg penalty.svg .source-hash \
+  for f in index.md analysis.json index.html eval_rate-means.svg eval_rate-penalty.svg .source-hash \
            .ptbench-report; do
     [ -f "site/$slug/$f" ] && ok || fail "missing site/$slug/$f"
   done
@@ -111,9 +111,9 @@ grep -qE '20[0-9]{2}-[0-9]{2}-[0-9]{2}T' site/runs-2025-02/index.html &&
 t "report: front matter in Markdown, not in HTML; SVG charts with alt text"
 grep -q 'title: ' site/runs-2025-02/index.html && fail "front matter shown in HTML" || ok
 grep -q '<table>' site/runs-2025-02/index.html && ok || fail "no table in HTML"
-grep -qE '<img src="throughput.svg" alt="[^"]+"' site/runs-2025-02/index.html && ok ||
+grep -qE '<img src="eval_rate-means.svg" alt="[^"]+"' site/runs-2025-02/index.html && ok ||
   fail "throughput chart not shown as SVG with alt text"
-grep -qE '<img src="penalty.svg" alt="[^"]+"' site/runs-2025-02/index.html && ok ||
+grep -qE '<img src="eval_rate-penalty.svg" alt="[^"]+"' site/runs-2025-02/index.html && ok ||
   fail "penalty chart not shown as SVG with alt text"
 grep -qiE '<script|<link|https?://' site/runs-2025-02/index.html site/index.html &&
   fail "HTML has script or external resources" || ok
@@ -124,10 +124,10 @@ grep -rq "ptbench-batch-" site && fail "temporary paths published" || ok
 t "--formats png,svg: Markdown shows the PNG, HTML the SVG"
 run "$PTBENCH" batch --formats png,svg --out site-png runs-2025-02.zip
 expect_status 0
-[ -f site-png/runs-2025-02/throughput.png ] && [ -f site-png/runs-2025-02/penalty.svg ] && ok ||
+[ -f site-png/runs-2025-02/eval_rate-means.png ] && [ -f site-png/runs-2025-02/eval_rate-penalty.svg ] && ok ||
   fail "charts missing: $(ls site-png/runs-2025-02)"
-grep -qF '](throughput.png)' site-png/runs-2025-02/index.md && ok || fail "index.md lacks the PNG"
-grep -qE '<img src="throughput.svg" alt="[^"]+"' site-png/runs-2025-02/index.html && ok ||
+grep -qF '](eval_rate-means.png)' site-png/runs-2025-02/index.md && ok || fail "index.md lacks the PNG"
+grep -qE '<img src="eval_rate-means.svg" alt="[^"]+"' site-png/runs-2025-02/index.html && ok ||
   fail "HTML does not show the SVG"
 
 # --- rebuild only what changed -----------------------------------------
@@ -436,7 +436,8 @@ diff -r "$TMP/page-before" site-mem/2025-06 >/dev/null && ok || fail "older page
 grep -qF "| [2025-06](2025-06/) | 6 Jun 2025 11:00 UTC |" site-mem/_index.md && ok ||
   fail "failed archive's older page left out of the index"
 mv 2025-06.good 2025-06.tar.gz
-touch 2025-06.tar.gz
+# a later time than the published one, even on a file system counting seconds
+touch -d "@$(($(date +%s) + 2))" 2025-06.tar.gz
 
 t "--prune removes the archives not given, only folders ptbench made"
 run "$PTBENCH" batch --out site-mem --prune 2025-07.tar.gz 2025-06.tar.gz
@@ -491,6 +492,10 @@ printf '{"schema": "ptbench.output/1", "kind": "site", "complete": true, "files"
 mv site-old/2025-05/index.md site-old/2025-05/README.md
 echo '| table |' >site-old/2025-05/table.md
 echo 0000000000000000 >site-old/2025-05/.source-hash
+# and the charts under their names of then
+rm site-old/2025-05/eval_rate-*.svg
+echo '<svg/>' >site-old/2025-05/throughput.svg
+echo '<svg/>' >site-old/2025-05/penalty.svg
 printf '{"schema": "ptbench.output/1", "kind": "report", "complete": true, "files": [".source-hash", "README.md", "analysis.json", "index.html", "penalty.svg", "table.md", "throughput.svg"]}\n' \
   >site-old/2025-05/.ptbench-report
 run "$PTBENCH" batch --out site-old 2025-05.tar.gz

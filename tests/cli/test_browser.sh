@@ -42,9 +42,9 @@ expect_status 0
 expect_out_has "<table>"
 expect_out_has "<td>mistral:7b</td>"
 expect_out_has '<a href="../index.html">Benchmark archives</a> · 11 Jun 2025 11:00 UTC'
-if grep -qE '<img src="throughput.svg" alt="[^"]+"' "$TMP/stdout"; then ok; else
+if grep -qE '<img src="eval_rate-means.svg" alt="[^"]+"' "$TMP/stdout"; then ok; else
   fail "no throughput chart with alt text"; fi
-if grep -qE '<img src="penalty.svg" alt="[^"]+"' "$TMP/stdout"; then ok; else
+if grep -qE '<img src="eval_rate-penalty.svg" alt="[^"]+"' "$TMP/stdout"; then ok; else
   fail "no penalty chart with alt text"; fi
 
 t "screenshots are not blank"

@@ -11,7 +11,8 @@ if grep -q '^> \*\*Simulated data.\*\*' "$TMP/demo/README.md"; then ok; else fai
 t "25 trials per model and environment (5 prompts x 5 trials)"
 if grep -q '| mistral:7b | Bare Metal (simulated) | 1 | 25 |' "$TMP/demo/README.md"; then ok; else
   fail "n is not 25"; fi
-for f in throughput.png penalty.png analysis.json table.md; do
+for f in eval_rate-means.png eval_rate-penalty.png eval_rate-distribution.png eval_rate-timeline.png \
+  index.html analysis.json table.md; do
   [ -s "$TMP/demo/$f" ] && ok || fail "$f missing"
 done
 finish

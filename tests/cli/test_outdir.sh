@@ -55,9 +55,9 @@ m=$TMP/r/.ptbench-report
 t "a report is replaced by the next one"
 run "$PTBENCH" render --formats svg --out "$TMP/r" "$TMP/analysis.json"
 expect_status 0
-[ "$(cd "$TMP/r" && LC_ALL=C ls | tr '\n' ' ')" = "README.md analysis.json penalty.svg table.md throughput.svg " ] &&
+[ "$(cd "$TMP/r" && LC_ALL=C ls | tr '\n' ' ')" = "README.md analysis.json eval_rate-means.svg eval_rate-penalty.svg table.md " ] &&
   ok || fail "replaced report holds $(ls "$TMP/r")"
-[ "$(jq -r '.files | join(" ")' "$TMP/r/.ptbench-report")" = "README.md analysis.json penalty.svg table.md throughput.svg" ] &&
+[ "$(jq -r '.files | join(" ")' "$TMP/r/.ptbench-report")" = "README.md analysis.json eval_rate-means.svg eval_rate-penalty.svg table.md" ] &&
   ok || fail "marker not rewritten: $(cat "$TMP/r/.ptbench-report")"
 [ -z "$(ls -a "$TMP" | grep -E '\.(tmp|old)-')" ] && ok || fail "left behind: $(ls -a "$TMP")"
 
@@ -103,7 +103,10 @@ expect_status 0
 
 t "a report of an earlier ptbench (no marker) is refused, saying what to do"
 mkdir -p "$TMP/old"
-for f in README.md table.md analysis.json throughput.png penalty.png; do cp "$TMP/r/$f" "$TMP/old/"; done
+# what ptbench wrote before markers (and before charts were named by metric)
+for f in README.md table.md analysis.json; do cp "$TMP/r/$f" "$TMP/old/"; done
+cp "$TMP/r/eval_rate-means.png" "$TMP/old/throughput.png"
+cp "$TMP/r/eval_rate-penalty.png" "$TMP/old/penalty.png"
 before=$(tree "$TMP/old")
 run "$PTBENCH" render --out "$TMP/old" "$TMP/analysis.json"
 expect_status 3
@@ -166,7 +169,7 @@ expect_err_has "ptbench: $TMP/in/vm: $TMP/site/vm: refusing to replace a directo
 [ -f "$TMP/site/article/.ptbench-report" ] && [ -f "$TMP/site/.ptbench-site" ] && ok ||
   fail "markers missing: $(ls -A "$TMP/site" "$TMP/site/article")"
 [ "$(jq -r '.files | join(" ")' "$TMP/site/article/.ptbench-report")" = \
-  ".source-hash analysis.json index.html index.md penalty.svg throughput.svg" ] && ok ||
+  ".source-hash analysis.json eval_rate-means.svg eval_rate-penalty.svg index.html index.md" ] && ok ||
   fail "archive marker: $(cat "$TMP/site/article/.ptbench-report")"
 
 t "batch into a directory that is not a site"

@@ -38,8 +38,8 @@ while IFS= read -r row; do expect_file_has "$readme" "$row"; done <tests/golden/
 # the mean of the four published penalties, worked out by hand:
 # (1.6567 + 0.2852 + 1.1628 + 1.7131) / 4 = 1.2045
 expect_file_has "$readme" "**1.20%**"
-expect_file_has "$readme" "](throughput.png)"
-expect_file_has "$readme" "](penalty.png)"
+expect_file_has "$readme" "](eval_rate-means.png)"
+expect_file_has "$readme" "](eval_rate-penalty.png)"
 expect_file_has "$readme" "# Measuring GPU Passthrough Overhead Using vfio-pci on AI Linux"
 expect_file_has "$readme" "AMD Radeon RX 9060 XT 16GB"
 expect_file_has "$readme" "ROCm 6.4.1"
@@ -49,11 +49,16 @@ expect_file_has "$readme" "5 prompts, with 1 run per prompt"
 expect_file_has "$readme" "What these numbers cannot show"
 
 t "article charts"
-for c in throughput penalty; do
+# the default formats are png, svg and html; pdf when asked for
+run "$PTBENCH" report --quiet --formats png,svg,pdf --out "$TMP/article-pdf" --template article.md data/article
+expect_status 0
+[ -f "$TMP/article/index.html" ] && ok || fail "no index.html in the article's report"
+for c in eval_rate-means eval_rate-penalty; do
   f=$TMP/article/$c
   [ "$(head -c 8 "$f.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] && ok ||
     fail "$c.png has no PNG signature"
-  [ "$(head -c 5 "$f.pdf")" = "%PDF-" ] && ok || fail "$c.pdf does not start with %PDF-"
+  [ "$(head -c 5 "$TMP/article-pdf/$c.pdf")" = "%PDF-" ] && ok || fail "$c.pdf does not start with %PDF-"
+  [ ! -e "$f.pdf" ] && ok || fail "$c.pdf written without being asked for"
   if command -v xmllint >/dev/null; then
     xmllint --noout "$f.svg" 2>/dev/null && ok || fail "$c.svg is not well-formed XML"
   else
@@ -72,9 +77,19 @@ expect_status 0
 expect_err_has "report written to $TMP/rendered"
 run "$PTBENCH" report --out "$TMP/reported" data/article
 expect_status 0
-for f in README.md table.md analysis.json; do
+for f in table.md analysis.json; do
   cmp -s "$TMP/rendered/$f" "$TMP/reported/$f" && ok || fail "render and report differ in $f"
 done
+# README.md differs in what it says of the charts of every trial: report has
+# the trials (here one per cell: nothing to draw), render only analysis.json
+single="Every model has a single trial per environment: there is no spread or drift to draw."
+alone="The distribution and timeline of every trial are drawn from the trials themselves, which analysis.json does not hold: \`ptbench report\` on the run directories draws them."
+expect_file_has "$TMP/reported/README.md" "$single"
+expect_file_has "$TMP/rendered/README.md" "$alone"
+if diff <(grep -vxF "$single" "$TMP/reported/README.md") \
+        <(grep -vxF "$alone" "$TMP/rendered/README.md") >/dev/null; then ok; else
+  fail "render and report differ in README.md beyond the note on the trial charts"
+fi
 cmp -s "$TMP/analysis.json" "$TMP/rendered/analysis.json" && ok ||
   fail "analysis.json of the report differs from analyze's"
 # the default template is report.md: the table, the details, the warnings
@@ -87,13 +102,14 @@ expect_file_has "$TMP/rendered/README.md" "| Hypervisor host | Sbnb Linux |"
 t "--formats"
 run "$PTBENCH" render --formats svg --out "$TMP/svg" "$TMP/analysis.json"
 expect_status 0
-[ "$(cd "$TMP/svg" && ls | tr '\n' ' ')" = "README.md analysis.json penalty.svg table.md throughput.svg " ] &&
+[ "$(cd "$TMP/svg" && ls | tr '\n' ' ')" = "README.md analysis.json eval_rate-means.svg eval_rate-penalty.svg table.md " ] &&
   ok || fail "svg only: $(ls "$TMP/svg")"
-expect_file_has "$TMP/svg/README.md" "](throughput.svg)"
+expect_file_has "$TMP/svg/README.md" "](eval_rate-means.svg)"
 run "$PTBENCH" render --formats none --out "$TMP/none" "$TMP/analysis.json"
 expect_status 0
-[ ! -e "$TMP/none/throughput.png" ] && ok || fail "--formats none drew charts"
-if grep -q '](throughput' "$TMP/none/README.md"; then fail "chart link without a chart"; else ok; fi
+[ ! -e "$TMP/none/eval_rate-means.png" ] && ok || fail "--formats none drew charts"
+[ ! -e "$TMP/none/index.html" ] && ok || fail "--formats none wrote index.html"
+if grep -q '](eval_rate' "$TMP/none/README.md"; then fail "chart link without a chart"; else ok; fi
 
 # --- a failed render leaves the previous report untouched ------------------
 t "failed render keeps the previous report"
@@ -278,7 +294,7 @@ run "$PTBENCH" render --formats png,svg --out out/report analysis.json
 expect_status 0
 [ "$err" = "ptbench: report written to out/report" ] && ok || fail "stderr: $err"
 run ls out/report
-[ "$out" = "$(printf '%s\n' README.md analysis.json penalty.png penalty.svg table.md throughput.png throughput.svg)" ] &&
+[ "$out" = "$(printf '%s\n' README.md analysis.json eval_rate-means.png eval_rate-means.svg eval_rate-penalty.png eval_rate-penalty.svg table.md)" ] &&
   ok || fail "ls out/report: $out"
 run "$PTBENCH" report --quiet --label vm="VM (vfio-pci)" --formats pdf --out out/pdf data/article
 expect_status 0

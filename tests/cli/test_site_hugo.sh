@@ -46,8 +46,8 @@ run python3 "$PTBENCH_SRC/tests/check_site.py" project/content project/public --
 expect_status 0
 echo "$out" | tail -1
 [ "$status" -eq 0 ] || echo "$out" >&2
-for path in bench-may/throughput.svg bench-may/penalty.svg bench-june/throughput.svg \
-            bench-june/penalty.svg bench-june/analysis.json; do
+for path in bench-may/eval_rate-means.svg bench-may/eval_rate-penalty.svg \
+            bench-june/eval_rate-means.svg bench-june/eval_rate-penalty.svg bench-june/analysis.json; do
   [ -f "project/public/$path" ] && ok || fail "public/$path missing"
 done
 [ ! -e project/public/readme ] && [ ! -e project/public/bench-may/readme ] && ok ||
@@ -81,7 +81,7 @@ if need_browser; then
   browser --dump-dom "file://$TMP/project/public/bench-june/index.html"
   expect_status 0
   expect_out_has "<table>"
-  grep -qE '<img src="throughput.svg" alt="[^"]+"' "$TMP/stdout" && ok ||
+  grep -qE '<img src="eval_rate-means.svg" alt="[^"]+"' "$TMP/stdout" && ok ||
     fail "no throughput chart with alt text in the DOM"
   # the charts' bars are drawn in the palette's blue and orange
   # (render/chart.c); a chart that did not load shows none of them

@@ -121,8 +121,8 @@ static void test_article(void **state) {
       {"metric.unit", "tokens/s"},
       {"confidence_fmt", "95%"},
       {"generated_by", "ptbench " PTBENCH_VERSION},
-      {"charts.throughput", "throughput.png"},
-      {"charts.penalty", "penalty.png"},
+      {"charts.throughput", "eval_rate-means.png"},
+      {"charts.penalty", "eval_rate-penalty.png"},
       {"title", "Generation rate: Bare Metal vs VM w/ GPU Passthrough"},
   };
   cJSON *doc = article_analysis();
@@ -216,7 +216,7 @@ static void test_handmade(void **state) {
       {"warnings.0.message_md", "model a\\|b has \\*high\\* cv"},
       {"environments.1.ollama_version", "0.9.0"},
       {"environments.1.hostname", "box"},
-      {"environments.1.gpu", "card0 0x1002:0x7590 (amdgpu)"},
+      {"environments.1.gpu", "GPU 1002:7590 (amdgpu)"},
       {"environments.1.about.0.key", "Ollama"},
       {"baseline_label_md", "Host\\|1"},
       {"confidence_fmt", "90%"},
@@ -260,8 +260,8 @@ static void test_charts(void **state) {
     const char *embed; /* NULL = null */
     int nfiles;
   } cases[] = {
-      {PT_CHART_PNG | PT_CHART_SVG | PT_CHART_PDF, "throughput.png", 3},
-      {PT_CHART_SVG | PT_CHART_PDF, "throughput.svg", 2},
+      {PT_CHART_PNG | PT_CHART_SVG | PT_CHART_PDF, "eval_rate-means.png", 3},
+      {PT_CHART_SVG | PT_CHART_PDF, "eval_rate-means.svg", 2},
       {PT_CHART_PDF, NULL, 1},
       {0, NULL, 0},
   };
@@ -286,7 +286,7 @@ static void test_charts(void **state) {
   assert_int_equal(pt_view_set_charts(view, PT_CHART_PNG, &err), PT_OK);
   assert_true(cJSON_IsNull(at(view, "charts.penalty")));
   assert_int_equal(cJSON_GetArraySize(at(view, "charts.penalty_files")), 0);
-  assert_string_equal(cJSON_GetStringValue(at(view, "charts.throughput")), "throughput.png");
+  assert_string_equal(cJSON_GetStringValue(at(view, "charts.throughput")), "eval_rate-means.png");
   cJSON_Delete(view);
   cJSON_Delete(doc);
 }
