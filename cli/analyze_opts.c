@@ -110,6 +110,29 @@ static void *metric_worker(void *arg) {
   return NULL;
 }
 
+/* Every --label must name an environment of the analysis, as --baseline
+ * must: PT_EUSAGE naming the first that does not and the known ones. */
+static pt_code check_labels(const pt_analyze_cli *a, const cJSON *doc, pt_error *err) {
+  for (size_t i = 0; i < a->labels.n; i++) {
+    if (pt_doc_env_find(doc, a->lab[i].name))
+      continue;
+    pt_buf list = PT_BUF_INIT;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, pt_doc_environments(doc)) {
+      if (list.len >= 400) {
+        pt_buf_puts(&list, ", ...");
+        break;
+      }
+      pt_buf_printf(&list, "%s'%s'", list.len ? ", " : "", pt_doc_env_name(e));
+    }
+    pt_error_set(err, PT_EUSAGE, "--label: '%s' is not an environment of the data (found %s)",
+                 a->lab[i].name, list.data ? list.data : "none");
+    pt_buf_free(&list);
+    return PT_EUSAGE;
+  }
+  return PT_OK;
+}
+
 cJSON *pt_analyze_cli_run_keep(const pt_analyze_cli *a, char *const *inputs, int n,
                                pt_dataset **sets, size_t *nsets, int *status) {
   pt_error err, first;
@@ -163,6 +186,10 @@ cJSON *pt_analyze_cli_run_keep(const pt_analyze_cli *a, char *const *inputs, int
       goto fail;
     }
     sets[(*nsets)++] = ds;
+  }
+  if (doc && check_labels(a, doc, &err)) {
+    *status = pt_report(&err);
+    goto fail;
   }
   /* on stderr whatever the format, so standard output holds only it */
   const cJSON *w, *sec;

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 typedef enum {
   PT_OPT_END = 0,
@@ -57,7 +58,9 @@ typedef struct pt_command {
 } pt_command;
 
 /* Parse argv[1..] against opts (argv[0] is the command name), getopt_long's
- * way: "--name VALUE", "--name=VALUE", "-x VALUE", "-xVALUE", flags grouped
+ * way: "--name VALUE", "--name=VALUE" (an unambiguous abbreviation of a name
+ * stands for it; an ambiguous one is a usage error listing the options it
+ * begins), "-x VALUE", "-xVALUE", flags grouped
  * as "-abc", "--" ends options, "-" is an operand (cli/options.c). --help/-h
  * and --quiet/-q are handled for every command, so no table may use 'h' or
  * 'q'. A short letter means one long option in every command
@@ -98,8 +101,10 @@ size_t pt_suggest(const char *typed, const char *const *names, size_t n, size_t 
 const char *pt_did_you_mean(const char *typed, const char *const *names, size_t n,
                             const char *dashes, char *buf, size_t size);
 
-/* The exit-status list shared by every --help and the README. */
-extern const char pt_exit_status_help[];
+/* Print the exit-status list (core/error.h PT_EXIT_MAP) as every --help
+ * shows it: "exit status:", then one entry per status, wrapped at 79
+ * columns. The README's table states the same meanings. */
+void pt_print_exit_statuses(FILE *fp);
 
 /* The commands, one file each. */
 extern const pt_command pt_cmd_analyze;

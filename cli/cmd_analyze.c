@@ -5,6 +5,7 @@
 #include "analyze/analysis.h"
 #include "cli/analyze_opts.h"
 #include "cli/cli.h"
+#include "collect/manifest.h"
 #include "core/fs.h"
 #include "core/msg.h"
 
@@ -27,8 +28,10 @@ const pt_command pt_cmd_analyze = {
     "(one row per model and environment), text (an aligned table, the summary\n"
     "and what an undetermined verdict means); --by prompt gives md, csv and\n"
     "text one row per model and prompt instead. With -o, the format follows\n"
-    "the file's extension unless --format is given, and the file is written\n"
-    "whole or not at all. Validity warnings go to standard error in every\n"
+    "the file's extension unless --format is given, and a file is written\n"
+    "whole or not at all (a link is written through, a device or FIFO such as\n"
+    "/dev/null straight to; -o is never an input, nor a trials.csv or\n"
+    "manifest.json read with one). Validity warnings go to standard error in every\n"
     "format (not with --quiet); standard output holds only the format asked\n"
     "for.",
     run,
@@ -78,6 +81,31 @@ static pt_code render(const cJSON *doc, out_format fmt, bool by_prompt, pt_buf *
   return rc ? rc : pt_buf_putc(out, '\n');
 }
 
+/* -o must not be a file the analysis reads: an INPUT (PATH of NAME=PATH),
+ * a trials.csv or manifest.json below an input directory, or the
+ * manifest.json beside an input file. Returns -1, or the exit status after
+ * the error. */
+static int check_output(const char *output, char *const *args, int n) {
+  const char **paths = calloc((size_t)n + 1, sizeof *paths);
+  if (!paths) {
+    pt_errorf("out of memory");
+    return PT_EXIT_FAILURE;
+  }
+  for (int i = 0; i < n; i++) {
+    char name[256];
+    pt_input_split(args[i], &paths[i], name, sizeof name);
+  }
+  static const char *const in_dirs[] = {"trials.csv", PT_MANIFEST_FILE, NULL};
+  static const char *const beside[] = {PT_MANIFEST_FILE, NULL};
+  pt_error err;
+  pt_error_clear(&err);
+  int status = -1;
+  if (pt_output_check_inputs(output, paths, (size_t)n, in_dirs, beside, &err))
+    status = pt_report(&err);
+  free(paths);
+  return status;
+}
+
 static int run(int argc, char **argv) {
   pt_analyze_cli a = PT_ANALYZE_CLI_INIT;
   const char *format = NULL, *output = NULL, *by = "model";
@@ -109,6 +137,10 @@ static int run(int argc, char **argv) {
     status = pt_usage_error(&pt_cmd_analyze, "--by wants model or prompt, got '%s'", by);
   else
     status = pt_analyze_cli_check(&pt_cmd_analyze, &a);
+  if (status < 0 && output && !*output)
+    status = pt_usage_error(&pt_cmd_analyze, "--out must not be empty");
+  if (status < 0 && output)
+    status = check_output(output, argv + first, argc - first);
   if (status >= 0)
     goto done;
   if (!(doc = pt_analyze_cli_run(&a, argv + first, argc - first, &status)))
@@ -118,12 +150,8 @@ static int run(int argc, char **argv) {
     status = PT_EXIT_FAILURE;
     goto done;
   }
-  if (output) {
-    if (pt_write_file_atomic(output, out.data, out.len, &err)) {
-      status = pt_report(&err);
-      goto done;
-    }
-    status = PT_EXIT_OK;
+  if (output && !pt_is_stdout(output)) {
+    status = pt_write_output(output, out.data, out.len, &err) ? pt_report(&err) : PT_EXIT_OK;
   } else {
     status = pt_write_stdout(out.data, out.len);
   }

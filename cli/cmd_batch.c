@@ -64,7 +64,7 @@ static void report_earlier(const pt_batch_outcome *out, const char *site, int si
 
 static int run(int argc, char **argv) {
   const char *site = "site", *templates = NULL, *formats = "svg";
-  bool prune = false;
+  bool prune = false, trial_charts = false;
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   long long jobs = cores < 1 ? 1 : cores > 256 ? 256 : cores;  /* the range --jobs takes */
   const pt_option opts[] = {
@@ -75,6 +75,8 @@ static int run(int argc, char **argv) {
        "archives processed at once (default: the number of cores)"},
       {0, "formats", PT_OPT_STRING, &formats, "LIST",
        "chart formats, comma-separated: png, svg, pdf (default: svg)"},
+      {0, "trial-charts", PT_OPT_FLAG, &trial_charts, NULL,
+       "also chart every trial (distribution, timeline): twice the time per archive"},
       {0, "prune", PT_OPT_FLAG, &prune, NULL,
        "remove the archives of earlier runs not given (only folders ptbench made)"},
       PT_OPT_TABLE_END,
@@ -98,6 +100,7 @@ static int run(int argc, char **argv) {
   bo.templates = templates;
   bo.jobs = (unsigned)jobs;
   bo.prune = prune;
+  bo.trial_charts = trial_charts;
   bo.interrupted = pt_interrupt_flag();  /* caught by main() */
 
   size_t n = (size_t)(argc - first);

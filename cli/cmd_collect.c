@@ -183,14 +183,17 @@ static size_t width_of(const char *s) {
   return n;
 }
 
-/* One target's summary: the run, then a table of its models, aligned. */
+/* One target's summary: the run, then a table of its models, aligned. The
+ * headline's measured trials are the sums of the models' ok and failed
+ * columns; warm-ups are counted apart. */
 static void print_summary(const pt_collect_target *t, const pt_collect_result *res) {
   if (pt_msg_quiet())
     return;
-  pt_notef("%s: %ld session%s (%s), %ld run now; %ld trials ok, %ld failed, %ld warm-ups; "
-           "trials.csv and manifest.json in %s", t->environment, res->sessions,
-           res->sessions == 1 ? "" : "s", res->status ? res->status : "not started",
-           res->sessions_run, res->ok, res->failed, res->warmup, t->out_dir);
+  pt_notef("%s: %ld session%s (%s), %ld run now; measured trials %ld ok, %ld failed; "
+           "warm-ups %ld ok, %ld failed; trials.csv and manifest.json in %s", t->environment,
+           res->sessions, res->sessions == 1 ? "" : "s",
+           res->status ? res->status : "not started", res->sessions_run, res->ok, res->failed,
+           res->warmup, res->warmup_failed, t->out_dir);
   size_t wm = width_of("model");
   for (size_t i = 0; i < res->n_models; i++)
     if (width_of(res->models[i].model) > wm)
@@ -532,9 +535,11 @@ static int run(int argc, char **argv) {
       touched = true;
     }
   const char *where = target_args.n ? (out ? out : "results") : out;
-  long failed = 0;
-  for (size_t i = 0; i < nt; i++)
+  long failed = 0, wfailed = 0;
+  for (size_t i = 0; i < nt; i++) {
     failed += res[i].failed;
+    wfailed += res[i].warmup_failed;
+  }
   if (rc == PT_EINTERRUPTED) {
     pt_errorf("interrupted%s%s", touched ? "; finish the run with --resume, rows so far "
                                            "are in " : "", touched ? where : "");
@@ -549,9 +554,13 @@ static int run(int argc, char **argv) {
     if (rc == PT_EPARTIAL)
       pt_warnf("some models were skipped after %lld failed trials in a row (see the summary); "
                "the other models' trials are complete", max_failures);
-    if (failed)
-      pt_warnf("%ld trial%s failed; see the 'error' column of trials.csv in %s", failed,
-               failed == 1 ? "" : "s", where);
+    if (failed && wfailed)
+      pt_warnf("%ld trial%s and %ld warm-up%s failed; see the 'error' column of trials.csv in "
+               "%s", failed, failed == 1 ? "" : "s", wfailed, wfailed == 1 ? "" : "s", where);
+    else if (failed || wfailed)
+      pt_warnf("%ld %s%s failed; see the 'error' column of trials.csv in %s",
+               failed ? failed : wfailed, failed ? "trial" : "warm-up",
+               (failed ? failed : wfailed) == 1 ? "" : "s", where);
   }
 done:
   for (size_t i = 0; res && i < nt; i++)

@@ -29,8 +29,8 @@ static void usage(FILE *fp) {
   for (size_t i = 0; i < NCOMMANDS; i++)
     fprintf(fp, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
   fprintf(fp, "\n'ptbench help <command>' or 'ptbench <command> --help' shows a command's\n"
-              "options.\n\n%s",
-          pt_exit_status_help);
+              "options.\n\n");
+  pt_print_exit_statuses(fp);
 }
 
 static const pt_command *find_command(const char *name) {
@@ -82,12 +82,25 @@ static int help(int argc, char **argv) {
   return cmd->run(2, args);
 }
 
+/* An abbreviation of --help or --version before any command ("--vers"),
+ * as getopt_long reads one: the full option, else name itself. */
+static const char *top_option(const char *name) {
+  static const char *const full[] = {"--help", "--version"};
+  size_t len = strlen(name);
+  if (len <= 2 || strncmp(name, "--", 2) || strchr(name, '='))
+    return name;
+  for (size_t i = 0; i < sizeof full / sizeof full[0]; i++)
+    if (!strncmp(full[i], name, len))
+      return full[i];  /* the two share no beginning past "--" */
+  return name;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     usage(stderr);
     return PT_EXIT_USAGE;
   }
-  const char *name = argv[1];
+  const char *name = top_option(argv[1]);
   if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
     usage(stdout);
     return pt_close_stdout(PT_EXIT_OK);

@@ -3,7 +3,10 @@
  *
  * The grammar is POSIX getopt's with GNU long options, as curl and git read
  * theirs:
- *   --name VALUE, --name=VALUE   a long option and its value
+ *   --name VALUE, --name=VALUE   a long option and its value; an unambiguous
+ *                                beginning of its name stands for it ("--fo md"
+ *                                is "--format md"), an ambiguous one is an
+ *                                error listing the possibilities
  *   -x VALUE, -xVALUE            a short option and its value
  *   -abc, -abxVALUE              flags grouped behind one dash; the first
  *                                option that takes a value takes the rest
@@ -26,15 +29,39 @@
 #include "core/error.h"
 #include "core/msg.h"
 
-const char pt_exit_status_help[] =
-    "exit status:\n"
-    "  0    success\n"
-    "  1    runtime failure (I/O, network, server, memory)\n"
-    "  2    usage error (bad option or argument)\n"
-    "  3    invalid input data (CSV, JSON, YAML, template, log)\n"
-    "  4    some items failed, the others were processed (batch: archives;\n"
-    "       collect: a model skipped after failing trials in a row)\n"
-    "  130  interrupted (SIGINT or SIGTERM)\n";
+void pt_print_exit_statuses(FILE *fp) {
+  enum { WIDTH = 79, INDENT = 7 };
+  static const struct {
+    int status;
+    const char *meaning;
+  } list[] = {
+#define PT_X(name, status, meaning) {status, meaning},
+      PT_EXIT_MAP(PT_X)
+#undef PT_X
+  };
+  fputs("exit status:\n", fp);
+  for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {
+    /* "  N    meaning", wrapped at spaces, continued under the meaning */
+    fprintf(fp, "  %-4d ", list[i].status);
+    const char *s = list[i].meaning;
+    while (*s) {
+      size_t room = WIDTH - INDENT, n = strlen(s);
+      if (n > room) {
+        n = room;
+        while (n > 0 && s[n] != ' ')
+          n--;
+        if (n == 0)  /* a word longer than the line */
+          n = strcspn(s, " ");
+      }
+      fprintf(fp, "%.*s\n", (int)n, s);
+      s += n;
+      while (*s == ' ')
+        s++;
+      if (*s)
+        fprintf(fp, "%*s", INDENT, "");
+    }
+  }
+}
 
 void pt_strlist_free(pt_strlist *l) {
   free(l->items);
@@ -188,7 +215,8 @@ void pt_print_help(const pt_command *cmd, const pt_option *opts) {
   printf("  %-26s %s\n", "-h, --help", "show this help");
   if (cmd->details)
     printf("\n%s\n", cmd->details);
-  printf("\n%s", pt_exit_status_help);
+  putchar('\n');
+  pt_print_exit_statuses(stdout);
 }
 
 /* ------------------------------------------------------------ parsing */
@@ -308,14 +336,80 @@ static int take_value(parse_state *p, const pt_option *o, const char *attached,
   return -1;
 }
 
+/* Append "'--name'" to the list in msg (size bytes, cut to fit). */
+static void list_name(char *msg, size_t size, size_t *used, const char *name) {
+  if (*used >= size)
+    return;
+  int w = snprintf(msg + *used, size - *used, "%s'--%s'", *used ? ", " : "", name);
+  *used += w > 0 ? (size_t)w : 0;
+}
+
+/* The long option name[0..len) stands for, getopt_long's way: the option
+ * of that name, else the one option it abbreviates (two names of one
+ * option, as --out and --output, count once). *builtin gets the index of
+ * --help or --quiet (NULL is returned then), else -1. No match: NULL. More
+ * than one: NULL, *ambiguous set and the candidates listed in msg. */
+static const pt_option *resolve_long(const pt_option *opts, const char *name, size_t len,
+                                     int *builtin, bool *ambiguous, char *msg, size_t size) {
+  *builtin = -1;
+  *ambiguous = false;
+  msg[0] = '\0';
+  for (size_t i = 0; i < NBUILTIN; i++)
+    if (strlen(builtin_long[i]) == len && !strncmp(builtin_long[i], name, len)) {
+      *builtin = (int)i;
+      return NULL;
+    }
+  const pt_option *o = find_long(opts, name, len);
+  if (o || len == 0)
+    return o;
+  const pt_option *pick = NULL;
+  int pick_builtin = -1;
+  size_t n = 0, used = 0;
+  for (const pt_option *t = opts; t && t->type != PT_OPT_END; t++) {
+    if (strncmp(t->long_name, name, len))
+      continue;
+    bool again = false;  /* another name of an option already counted */
+    for (const pt_option *u = opts; u < t && !again; u++)
+      again = !strncmp(u->long_name, name, len) && u->value == t->value && u->type == t->type;
+    if (again)
+      continue;
+    if (!n)
+      pick = t;
+    n++;
+    list_name(msg, size, &used, t->long_name);
+  }
+  for (size_t i = 0; i < NBUILTIN; i++) {
+    if (strncmp(builtin_long[i], name, len))
+      continue;
+    if (!n)
+      pick_builtin = (int)i;
+    n++;
+    list_name(msg, size, &used, builtin_long[i]);
+  }
+  if (n > 1) {
+    *ambiguous = true;
+    return NULL;
+  }
+  *builtin = pick_builtin;
+  return pick;
+}
+
 /* "--name", "--name=value"; returns -1 to go on, else the exit status. */
 static int parse_long(parse_state *p, const char *a) {
   const char *name = a + 2, *eq = strchr(name, '=');
   size_t len = eq ? (size_t)(eq - name) : strlen(name);
-  bool is_help = len == 4 && !strncmp(name, "help", 4);
-  if (is_help || (len == 5 && !strncmp(name, "quiet", 5))) {
+  int builtin;
+  bool ambiguous;
+  char candidates[512];
+  const pt_option *o = resolve_long(p->opts, name, len, &builtin, &ambiguous, candidates,
+                                    sizeof candidates);
+  if (ambiguous)
+    return pt_usage_error(p->cmd, "option '--%.*s' is ambiguous; possibilities: %s", (int)len,
+                          name, candidates);
+  if (builtin >= 0) {
+    bool is_help = !strcmp(builtin_long[builtin], "help");
     if (eq)
-      return pt_usage_error(p->cmd, "option '--%.*s' takes no value", (int)len, name);
+      return pt_usage_error(p->cmd, "option '--%s' takes no value", builtin_long[builtin]);
     if (is_help) {
       pt_print_help(p->cmd, p->opts);
       return PT_EXIT_OK;
@@ -323,7 +417,6 @@ static int parse_long(parse_state *p, const char *a) {
     pt_msg_set_quiet(true);
     return -1;
   }
-  const pt_option *o = find_long(p->opts, name, len);
   if (!o) {
     char hint[256];
     suggest_long(p->opts, name, len, hint, sizeof hint);

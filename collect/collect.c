@@ -215,9 +215,13 @@ static void count_row(target *r, const pt_trial *t) {
       }
     }
   } else if (t->status == PT_STATUS_ERROR || t->status == PT_STATUS_TIMEOUT) {
-    r->res->failed++;
-    if (s && !t->warmup)
-      s->failed++;
+    if (t->warmup) {
+      r->res->warmup_failed++;
+    } else {
+      r->res->failed++;
+      if (s)
+        s->failed++;
+    }
   }
 }
 
@@ -414,7 +418,7 @@ static void manifest_view(const target *r, bool as_interrupted, pt_manifest_sess
   m->order = r->fixed ? PT_MF_ORDER_FIXED : PT_MF_ORDER_RANDOM;
   m->sessions_planned = r->planned;
   m->ok = r->res->ok;
-  m->failed = r->res->failed;
+  m->failed = r->res->failed + r->res->warmup_failed;  /* every row that failed */
   m->warmup = r->res->warmup;
   m->sessions = r->sessions;
   if (r->live) {
@@ -733,9 +737,61 @@ static pt_code check_resume_plan(target *r, const cJSON *m, pt_error *err) {
   return rc;
 }
 
+/* What a run directory's trials.csv holds before a collect writes it. */
+typedef enum {
+  TRIALS_NONE,    /* absent, or 0 bytes (the disk filled before its header) */
+  TRIALS_HEADER,  /* a header and no row (the disk filled before the manifest) */
+  TRIALS_ROWS,    /* rows, or anything else: not a file to start afresh */
+} trials_state;
+
+#define HEADER_ONLY_MAX ((off_t)1 << 16)  /* larger files are not read to find out */
+
+static pt_code trials_state_of(const target *r, trials_state *out, pt_error *err) {
+  struct stat st;
+  *out = TRIALS_ROWS;
+  if (lstat(r->trials_path, &st) != 0) {
+    if (errno != ENOENT)
+      return pt_error_at(err, PT_EIO, r->trials_path, 0, 0, "cannot access: %s",
+                         strerror(errno));
+    *out = TRIALS_NONE;
+  } else if (S_ISREG(st.st_mode) && st.st_size == 0) {
+    *out = TRIALS_NONE;
+  } else if (S_ISREG(st.st_mode) && st.st_size <= HEADER_ONLY_MAX) {
+    /* a header ptbench can append to and no row, not even a torn one */
+    pt_read_cfg rcfg = {.path = r->trials_path, .nctx = 1};
+    pt_read_info info;
+    pt_error rerr;
+    pt_error_clear(&rerr);
+    if (pt_trials_read_path(&rcfg, &info, &rerr) == PT_OK && info.rows == 0 &&
+        !info.torn_line && !info.header_repeats)
+      *out = TRIALS_HEADER;
+  }
+  return PT_OK;
+}
+
+/* A directory with no run in it (no manifest.json, and a trials.csv with no
+ * row: absent, empty or a header only) takes a new run; *fresh says so. */
+static pt_code no_run_here(target *r, bool *fresh, trials_state *ts, pt_error *err) {
+  *fresh = false;
+  pt_code rc = trials_state_of(r, ts, err);
+  if (rc)
+    return rc;
+  struct stat st;
+  if (lstat(r->manifest_path, &st) == 0)
+    return PT_OK;
+  if (errno != ENOENT)
+    return pt_error_at(err, PT_EIO, r->manifest_path, 0, 0, "cannot access: %s",
+                       strerror(errno));
+  *fresh = *ts != TRIALS_ROWS;
+  return PT_OK;
+}
+
 /* Before anything is sent: refuse to overwrite, or load the run that
- * --resume or --add-session continues. An empty trials.csv (a disk that
- * filled up before its header) is a new file. */
+ * --resume or --add-session continues. A directory without a manifest whose
+ * trials.csv has no row (empty: the disk filled before its header; a header
+ * only: before the first manifest) takes a new run, whatever the mode. A
+ * manifest.json that collect did not write (an import's, published data,
+ * anything else) is never replaced, resumed or added to. */
 static pt_code open_dir(target *r, pt_error *err) {
   const pt_collect_cfg *c = r->cfg;
   pt_code rc = refuse_link(r->trials_path, err);
@@ -746,31 +802,47 @@ static pt_code open_dir(target *r, pt_error *err) {
   r->dir_exists = pt_is_dir(r->t->out_dir);
   if (r->dir_exists && (rc = lock_dir(r, err)))
     return rc;
-  struct stat st;
-  bool rows = lstat(r->trials_path, &st) == 0 && !(S_ISREG(st.st_mode) && st.st_size == 0);
-  if (!rows)
-    return PT_OK;
-  if (c->mode == PT_COLLECT_NEW)
-    return pt_error_at(err, PT_EUSAGE, r->trials_path, 0, 0,
-                       "already exists; add --resume to run the trials it lacks, "
-                       "--add-session to add a session, or choose another --out");
-  cJSON *m = pt_manifest_load(r->manifest_path, err);
-  if (!m && err->code == PT_ENOTFOUND) {
-    /* a header and no row: stopped before the first session was written down */
-    pt_read_cfg rcfg = {.path = r->trials_path, .nctx = 1};
-    pt_read_info info;
-    pt_error rerr;
-    pt_error_clear(&rerr);
-    if (pt_trials_read_path(&rcfg, &info, &rerr) == PT_OK && info.rows == 0) {
-      pt_error_clear(err);
-      return PT_OK;
-    }
+  bool fresh;
+  trials_state ts = TRIALS_NONE;
+  if ((rc = no_run_here(r, &fresh, &ts, err)) || fresh)
+    return rc;
+  if (!pt_exists(r->manifest_path))  /* rows, and no manifest */
     return pt_error_at(err, PT_EUSAGE, r->manifest_path, 0, 0,
                        "is missing beside a trials.csv with rows: the run's sessions are "
                        "unknown; choose another --out");
+  pt_error lerr;
+  pt_error_clear(&lerr);
+  cJSON *m = pt_manifest_load(r->manifest_path, &lerr);
+  if (m && !pt_mf_is_collected(m)) {
+    const cJSON *src = pt_mf_source(m);
+    const char *kind = pt_json_str(src, "kind");
+    rc = pt_error_at(err, PT_EUSAGE, r->manifest_path, 0, 0,
+                     "is not the manifest of a run 'ptbench collect' made (%s); not %s: "
+                     "choose another --out",
+                     kind && !strcmp(kind, "import") ? "it was imported"
+                     : src                           ? "it describes published data"
+                                                     : "it has no plan or options",
+                     c->mode == PT_COLLECT_NEW ? "overwritten" : "resumed or added to");
+    cJSON_Delete(m);
+    return rc;
   }
-  if (!m)
+  if (c->mode == PT_COLLECT_NEW) {
+    bool readable = m != NULL;
+    cJSON_Delete(m);
+    if (ts == TRIALS_ROWS)
+      return pt_error_at(err, PT_EUSAGE, r->trials_path, 0, 0,
+                         "already exists; add --resume to run the trials it lacks, "
+                         "--add-session to add a session, or choose another --out");
+    return pt_error_at(err, PT_EUSAGE, r->manifest_path, 0, 0,
+                       readable ? "already exists; add --resume to finish its run, "
+                                  "--add-session to add a session, or choose another --out"
+                                : "already exists and is not a manifest ptbench can read; "
+                                  "not overwritten: choose another --out");
+  }
+  if (!m) {
+    *err = lerr;
     return err->code;
+  }
   const char *env = pt_mf_environment(m);
   if (env && strcmp(env, r->t->environment)) {
     rc = pt_error_at(err, PT_EUSAGE, r->manifest_path, 0, 0,
@@ -855,7 +927,8 @@ static pt_code open_dir(target *r, pt_error *err) {
   void *ctxs[1] = {&sc};
   pt_read_cfg rcfg = {.path = r->trials_path, .on_row = scan_row, .ctxs = ctxs, .nctx = 1,
                       .on_warning = on_read_warning, .warn_ctx = r};
-  rc = pt_trials_read_path(&rcfg, NULL, err);
+  if (ts != TRIALS_NONE)  /* absent or empty: no row yet (the writer makes the header) */
+    rc = pt_trials_read_path(&rcfg, NULL, err);
   if (!rc && r->n_done > 1)
     qsort(r->done, r->n_done, sizeof *r->done, cmp_key);
 
@@ -1236,12 +1309,16 @@ static pt_code open_writer(target *r, pt_error *err) {
   if (rc)
     return rc;
   r->dir_exists = true;
-  /* the directory was made or found empty of rows: recheck under the lock */
+  /* the directory was made or found without a run: recheck under the lock */
   if (!r->have_run) {
-    struct stat st;
-    if (lstat(r->trials_path, &st) == 0 && !(S_ISREG(st.st_mode) && st.st_size == 0))
-      return pt_error_at(err, PT_EUSAGE, r->trials_path, 0, 0,
-                         "appeared while this collect started; choose another --out");
+    bool fresh;
+    trials_state ts;
+    if ((rc = no_run_here(r, &fresh, &ts, err)))
+      return rc;
+    if (!fresh)
+      return pt_error_at(err, PT_EUSAGE, r->t->out_dir, 0, 0,
+                         "a run appeared in it while this collect started; choose another "
+                         "--out");
   }
   if (!(r->writer = pt_trial_writer_open(r->trials_path, err)))
     return err->code ? err->code : PT_EIO;
@@ -1551,11 +1628,13 @@ static pt_code run_trial(target *r, size_t mi, const pt_prompt *p, long n, long 
     pt_collect_event sk = {.kind = PT_EV_MODEL_SKIPPED, .model = model, .message = why,
                            .run_id = s->run_id};
     emit(r, &sk);
-    /* the last failure's error, should every model end skipped */
+    /* the last failure's error, should every model end skipped: a runtime
+     * failure (exit 1) whatever the trial's own code (a reply that is not
+     * JSON is the server's fault, not invalid input data) */
     pt_error_clear(err);
     pt_error_set_file(err, r->t->url);
-    pt_error_set(err, grc, "every model with trials to run was skipped; the last, '%s': %s",
-                 model, why);
+    pt_error_set(err, pt_exit_status(grc) == PT_EXIT_FAILURE ? grc : PT_EHTTP,
+                 "every model with trials to run was skipped; the last, '%s': %s", model, why);
   }
   return PT_OK;
 }

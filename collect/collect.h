@@ -126,7 +126,8 @@ typedef struct pt_collect_cfg {
 
 typedef struct pt_model_summary {
   char *model;
-  long ok, failed;          /* measured trials in trials.csv (every session) */
+  long ok, failed;          /* measured trials (not warm-ups) in trials.csv, every
+                               session: status ok; error or timeout */
   double rate_sum;          /* over ok rows with an eval_rate */
   long rate_n;
   long skipped_sessions;    /* sessions of this command that skipped it */
@@ -138,7 +139,9 @@ typedef struct pt_collect_result {
   char run_id[64];          /* the last session's */
   const char *status;       /* the run's: complete, partial, interrupted, failed;
                                NULL = no run directory was touched */
-  long ok, failed, warmup;  /* rows of trials.csv (every session) */
+  long ok, failed;          /* measured trials in trials.csv (every session): status
+                               ok; error or timeout (the models' sums) */
+  long warmup, warmup_failed;  /* warm-ups in trials.csv: ok; error or timeout */
   size_t ran, skipped;      /* trials run now; left out as already ok */
   long sessions;            /* sessions in the run directory */
   long sessions_run;        /* sessions this command ran or finished */

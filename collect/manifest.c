@@ -347,6 +347,9 @@ const cJSON *pt_mf_options(const cJSON *m) { return obj_of(m, PT_MF_OPTIONS); }
 const cJSON *pt_mf_plan(const cJSON *m) { return obj_of(m, PT_MF_PLAN); }
 const char *pt_mf_order(const cJSON *m) { return str_of(m, PT_MF_ORDER); }
 const cJSON *pt_mf_source(const cJSON *m) { return obj_of(m, PT_MF_SOURCE); }
+bool pt_mf_is_collected(const cJSON *m) {
+  return pt_mf_plan(m) && pt_mf_options(m) && !pt_json_get(m, PT_MF_SOURCE);
+}
 
 static const cJSON *sessions_of(const cJSON *m) {
   const cJSON *s = cJSON_IsObject(m) ? pt_json_get(m, PT_MF_SESSIONS) : NULL;

@@ -345,6 +345,10 @@ const cJSON *pt_mf_options(const cJSON *m);     /* "options" object */
 const cJSON *pt_mf_plan(const cJSON *m);        /* "plan" object */
 const char *pt_mf_order(const cJSON *m);        /* "random", "fixed"; NULL = before sessions */
 const cJSON *pt_mf_source(const cJSON *m);      /* published "source" object */
+/* Did `collect` write this run? Its manifests (of every version) have a
+ * plan and options; an imported run and published data have a "source"
+ * instead. Only such a run is resumed or added to. */
+bool pt_mf_is_collected(const cJSON *m);
 /* Sessions the run is to have: sessions_planned, else the sessions it has. */
 long pt_mf_sessions_planned(const cJSON *m);
 

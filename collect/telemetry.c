@@ -60,9 +60,10 @@ struct pt_telemetry {
   acc cur;
   int64_t trial_start_ns;
   bool ever_ok[M_COUNT];  /* a metric that has been read at least once */
-  bool failing;           /* a source that worked no longer answers */
-  char warning[512];
-  bool warning_made, warning_taken;
+  bool warned[M_COUNT];   /* a metric that stopped answering, warned about */
+  bool smi_warned;        /* nvidia-smi stopped answering, warned about */
+  char warning[1024];     /* warnings not yet handed out, "; "-separated */
+  bool warning_pending;
   double extra_cpu_s;     /* CPU time of samples taken in pt_telemetry_end */
 };
 
@@ -78,16 +79,43 @@ static double thread_cpu_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Record the run's one warning (under mu). */
-static void warn_once(pt_telemetry *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void warn_once(pt_telemetry *t, const char *fmt, ...) {
-  if (t->warning_made)
+/* Add a warning for pt_telemetry_warning to hand out (under mu); one not
+ * yet handed out gets this one after it. */
+static void warn_add(pt_telemetry *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn_add(pt_telemetry *t, const char *fmt, ...) {
+  size_t used = t->warning_pending ? strlen(t->warning) : 0;
+  if (used && used + 2 < sizeof t->warning) {
+    memcpy(t->warning + used, "; ", 3);
+    used += 2;
+  }
+  if (used + 1 >= sizeof t->warning)
     return;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(t->warning, sizeof t->warning, fmt, ap);
+  vsnprintf(t->warning + used, sizeof t->warning - used, fmt, ap);
   va_end(ap);
-  t->warning_made = true;
+  t->warning_pending = true;
+}
+
+/* The metrics by the names warnings give them. */
+static const char *const metric_names[M_COUNT] = {"clock", "memory clock", "temperature",
+                                                  "power", "load"};
+
+/* "clock, temperature and power": the metrics of mask, in M_* order. */
+static void name_metrics(unsigned mask, char *buf, size_t size) {
+  int n = 0, total = 0;
+  for (int m = 0; m < M_COUNT; m++)
+    total += (mask >> m) & 1;
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int m = 0; m < M_COUNT && used < size; m++) {
+    if (!((mask >> m) & 1))
+      continue;
+    const char *sep = n == 0 ? "" : n + 1 == total ? " and " : ", ";
+    int w = snprintf(buf + used, size - used, "%s%s", sep, metric_names[m]);
+    used += w > 0 ? (size_t)w : 0;
+    n++;
+  }
 }
 
 /* Add one sample (values NAN when missing) to the trial's figures, if the
@@ -136,13 +164,20 @@ static double read_number(const char *path) {
   return ok ? (double)v : NAN;
 }
 
-/* One sample of every file; v gets the values in display units. Returns the
- * errno of a metric that worked before and now fails (0 when none), with
- * its index in *which. Reads only immutable fields of t (no lock held). */
-static int sample_amd(const pt_telemetry *t, const bool ever_ok[M_COUNT], double v[M_COUNT],
-                      int *which) {
+/* What a sample of the amdgpu files lost: the metrics that were read
+ * before and now fail, and the first one's errno and index. */
+typedef struct lost_set {
+  unsigned mask;  /* bit m: metric m */
+  int err, which;
+} lost_set;
+
+/* One sample of every file; v gets the values in display units, *lost what
+ * failed that worked before. Reads only immutable fields of t (no lock
+ * held). */
+static void sample_amd(const pt_telemetry *t, const bool ever_ok[M_COUNT], double v[M_COUNT],
+                       lost_set *lost) {
   static const double scale[M_COUNT] = {1e-6, 1e-6, 1e-3, 1e-6, 1.0};
-  int lost = 0;
+  *lost = (lost_set){0, 0, 0};
   for (int m = 0; m < M_COUNT; m++) {
     v[m] = NAN;
     if (!t->path[m][0])
@@ -150,29 +185,46 @@ static int sample_amd(const pt_telemetry *t, const bool ever_ok[M_COUNT], double
     double raw = read_number(t->path[m]);
     if (isfinite(raw) && raw >= 0) {
       v[m] = raw * scale[m];
-    } else if (ever_ok[m] && !lost) {
-      lost = errno ? errno : EINVAL;
-      *which = m;
+    } else if (ever_ok[m]) {
+      if (!lost->mask) {
+        lost->err = errno ? errno : EINVAL;
+        lost->which = m;
+      }
+      lost->mask |= 1u << m;
     }
   }
   if (isfinite(v[M_BUSY]) && v[M_BUSY] > 100)
     v[M_BUSY] = NAN;
-  return lost;
 }
 
-/* Note what a sample showed (under mu): metrics that answer, and a source
- * that stopped answering (one warning per run). */
-static void note_sample(pt_telemetry *t, const double v[M_COUNT], int lost, int which) {
-  for (int m = 0; m < M_COUNT; m++)
+/* Note what a sample showed (under mu): metrics that answer, and metrics
+ * that stopped answering (one warning per metric and run, naming it and
+ * what is still recorded). */
+static void note_sample(pt_telemetry *t, const double v[M_COUNT], const lost_set *lost) {
+  unsigned working = 0, fresh = 0;
+  for (int m = 0; m < M_COUNT; m++) {
     if (isfinite(v[m]))
       t->ever_ok[m] = true;
-  if (lost && !t->failing) {
-    t->failing = true;
-    warn_once(t, "GPU telemetry: cannot read %s (%s); the GPU may be gone, its values are "
-                 "missing from here on", t->path[which], strerror(lost));
-  } else if (!lost) {
-    t->failing = false;
+    if (isfinite(v[m]))
+      working |= 1u << m;
+    if (((lost->mask >> m) & 1) && !t->warned[m]) {
+      t->warned[m] = true;
+      fresh |= 1u << m;
+    }
   }
+  if (!fresh)
+    return;
+  char gone[96], still[96];
+  name_metrics(fresh, gone, sizeof gone);
+  name_metrics(working, still, sizeof still);
+  if (!working)
+    warn_add(t, "GPU telemetry: cannot read %s (%s); the GPU may be gone: its %s %s missing "
+                "from here on", t->path[lost->which], strerror(lost->err), gone,
+             fresh & (fresh - 1) ? "are" : "is");
+  else
+    warn_add(t, "GPU telemetry: cannot read %s (%s): the GPU's %s %s missing from here on; "
+                "its %s %s still recorded", t->path[lost->which], strerror(lost->err), gone,
+             fresh & (fresh - 1) ? "are" : "is", still, working & (working - 1) ? "are" : "is");
 }
 
 static void *amd_thread(void *arg) {
@@ -188,9 +240,10 @@ static void *amd_thread(void *arg) {
     memcpy(ever_ok, t->ever_ok, sizeof ever_ok);
     pthread_mutex_unlock(&t->mu);
     double v[M_COUNT];
-    int which = 0, lost = sample_amd(t, ever_ok, v, &which);
+    lost_set lost;
+    sample_amd(t, ever_ok, v, &lost);
     pthread_mutex_lock(&t->mu);
-    note_sample(t, v, lost, which);
+    note_sample(t, v, &lost);
     push(t, epoch, v);
     /* sleep a period, or until the trial ends or the next begins */
     struct timespec until;
@@ -261,9 +314,11 @@ static void *smi_thread(void *arg) {
       continue;
     if (n <= 0) {
       pthread_mutex_lock(&t->mu);
-      if (!t->quit)
-        warn_once(t, "GPU telemetry: nvidia-smi stopped answering; the GPU's values are "
-                     "missing from here on");
+      if (!t->quit && !t->smi_warned) {
+        t->smi_warned = true;
+        warn_add(t, "GPU telemetry: nvidia-smi stopped answering; the GPU's values are "
+                    "missing from here on");
+      }
       pthread_mutex_unlock(&t->mu);
       break;
     }
@@ -467,9 +522,10 @@ void pt_telemetry_end(pt_telemetry *t, pt_gpu_stats *out) {
   if (need_one) {  /* a trial shorter than the thread's first wake-up */
     double c0 = thread_cpu_s();
     double v[M_COUNT];
-    int which = 0, lost = sample_amd(t, ever_ok, v, &which);
+    lost_set lost;
+    sample_amd(t, ever_ok, v, &lost);
     pthread_mutex_lock(&t->mu);
-    note_sample(t, v, lost, which);
+    note_sample(t, v, &lost);
     push(t, epoch, v);
     t->extra_cpu_s += thread_cpu_s() - c0;
     pthread_mutex_unlock(&t->mu);
@@ -490,10 +546,11 @@ bool pt_telemetry_warning(pt_telemetry *t, char *buf, size_t size) {
   if (!t)
     return false;
   pthread_mutex_lock(&t->mu);
-  bool give = t->warning_made && !t->warning_taken;
+  bool give = t->warning_pending;
   if (give) {
     snprintf(buf, size, "%s", t->warning);
-    t->warning_taken = true;
+    t->warning_pending = false;
+    t->warning[0] = '\0';
   }
   pthread_mutex_unlock(&t->mu);
   return give;

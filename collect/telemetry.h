@@ -20,9 +20,11 @@
  * temperature); pt_telemetry_close() at the end. Between begin and end the
  * thread samples at rate_hz; otherwise it sleeps. Every function is
  * thread-safe; sampling allocates nothing. Errors never stop a trial: a
- * metric that cannot be read is missing (NAN), and a source that worked and
- * then fails (the GPU disappeared, nvidia-smi died) gives one warning
- * (pt_telemetry_warning) and missing values from then on.
+ * metric that cannot be read is missing (NAN), and one that was read and
+ * then fails gives one warning (pt_telemetry_warning) naming it - the GPU
+ * may be gone when every metric fails, else the others are still
+ * recorded - and missing values while it fails; nvidia-smi dying gives one
+ * warning for all.
  */
 #ifndef PT_TELEMETRY_H
 #define PT_TELEMETRY_H
@@ -79,7 +81,8 @@ pt_code pt_telemetry_open(const pt_telemetry_cfg *cfg, const pt_host *host, pt_t
 void pt_telemetry_begin(pt_telemetry *t);
 /* The trial ended: its figures into out (all NAN when off or no sample). */
 void pt_telemetry_end(pt_telemetry *t, pt_gpu_stats *out);
-/* A warning not yet handed out ("GPU telemetry: ..."), at most one per run;
+/* The warnings not yet handed out ("GPU telemetry: ...", several joined by
+ * "; "), at most one per metric and run;
  * false when there is none. */
 bool pt_telemetry_warning(pt_telemetry *t, char *buf, size_t size);
 void pt_telemetry_get_info(pt_telemetry *t, pt_telemetry_info *out);

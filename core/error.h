@@ -30,15 +30,26 @@
   X(PARTIAL, PT_EXIT_PARTIAL, "some items failed")                    \
   X(INTERNAL, PT_EXIT_FAILURE, "internal error")
 
-/* Documented exit statuses (README "Exit status", and every --help). */
+/* X(NAME, status, meaning): the documented exit statuses, in order: the
+ * one list every --help prints (cli/options.c) and the README's "Exit
+ * status" table states word for word (tests/cli/test_exit_status.sh). */
+#define PT_EXIT_MAP(X)                                                          \
+  X(OK, 0, "success")                                                           \
+  X(FAILURE, 1, "runtime failure: I/O, network, server, memory, a size limit")  \
+  X(USAGE, 2, "usage error: a bad option or argument")                          \
+  X(DATA, 3,                                                                    \
+    "invalid input data (CSV, JSON, YAML, template, log), or an output path "   \
+    "that is not ptbench's to replace (an input, a link, a directory it did "   \
+    "not make)")                                                                \
+  X(PARTIAL, 4,                                                                 \
+    "some items failed, the others were processed (batch: archives; collect: "  \
+    "a model skipped after failing trials in a row)")                           \
+  X(INTERRUPTED, 130, "interrupted (SIGINT or SIGTERM)")
+
 enum {
-  PT_EXIT_OK = 0,            /* success */
-  PT_EXIT_FAILURE = 1,       /* runtime failure: I/O, network, server, memory */
-  PT_EXIT_USAGE = 2,         /* bad command line */
-  PT_EXIT_DATA = 3,          /* invalid input data: CSV, JSON, YAML, template, log */
-  PT_EXIT_PARTIAL = 4,       /* batch: some archives failed, the rest published;
-                                collect: a model skipped, the others' trials done */
-  PT_EXIT_INTERRUPTED = 130  /* SIGINT or SIGTERM */
+#define PT_X(name, status, meaning) PT_EXIT_##name = status,
+  PT_EXIT_MAP(PT_X)
+#undef PT_X
 };
 
 typedef enum {

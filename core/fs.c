@@ -86,8 +86,11 @@ char *pt_path_dir(const char *path) {
   return strndup(path, (size_t)(slash - path));
 }
 
-pt_code pt_write_file_atomic(const char *path, const void *data, size_t len,
-                             pt_error *err) {
+/* Write data to path through a temporary file beside it, fsync'ed and
+ * renamed over it. mode: the new file's permission bits; uid and gid (-1:
+ * leave) its owner, when the process may set them. */
+static pt_code replace_file(const char *path, const void *data, size_t len, mode_t mode,
+                            uid_t uid, gid_t gid, pt_error *err) {
   size_t n = strlen(path) + 16;
   char *tmp = malloc(n);
   if (!tmp)
@@ -114,7 +117,9 @@ pt_code pt_write_file_atomic(const char *path, const void *data, size_t len,
   bool ok = left == 0 && fsync(fd) == 0;
   if (!ok && left == 0)
     saved = errno;
-  fchmod(fd, 0666 & ~pt_umask());
+  if (uid != (uid_t)-1 || gid != (gid_t)-1)
+    (void)!fchown(fd, uid, gid);  /* best effort: only root may give a file away */
+  fchmod(fd, mode);
   if (close(fd) != 0 && ok) {
     ok = false;
     saved = errno;
@@ -130,6 +135,157 @@ pt_code pt_write_file_atomic(const char *path, const void *data, size_t len,
   }
   free(tmp);
   return PT_OK;
+}
+
+/* What a path that is not a regular file is, for messages. */
+static const char *kind_of(mode_t m) {
+  return S_ISLNK(m)    ? "a symbolic link"
+         : S_ISDIR(m)  ? "a directory"
+         : S_ISCHR(m)  ? "a character device"
+         : S_ISBLK(m)  ? "a block device"
+         : S_ISFIFO(m) ? "a FIFO"
+         : S_ISSOCK(m) ? "a socket"
+                       : "not a regular file";
+}
+
+pt_code pt_write_file_atomic(const char *path, const void *data, size_t len,
+                             pt_error *err) {
+  struct stat st;
+  if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    return pt_error_at(err, PT_EUNSAFE, path, 0, 0, "is %s, not a file; refusing to replace it",
+                       kind_of(st.st_mode));
+  return replace_file(path, data, len, 0666 & ~pt_umask(), (uid_t)-1, (gid_t)-1, err);
+}
+
+/* Write data to a device or FIFO as it is: opened, never created or
+ * replaced. */
+static pt_code write_straight(const char *path, const void *data, size_t len, pt_error *err) {
+  int fd;
+  do
+    fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0)
+    return pt_error_at(err, PT_EIO, path, 0, 0, "cannot open for writing: %s", strerror(errno));
+  const char *p = data;
+  size_t left = len;
+  int saved = 0;
+  while (left > 0) {
+    ssize_t w = write(fd, p, left);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0) {
+      saved = w < 0 ? errno : EIO;
+      break;
+    }
+    p += w;
+    left -= (size_t)w;
+  }
+  if (close(fd) != 0 && !saved && errno != EINTR)
+    saved = errno;
+  if (saved)
+    return pt_error_at(err, PT_EIO, path, 0, 0, "cannot write: %s", strerror(saved));
+  return PT_OK;
+}
+
+pt_code pt_write_output(const char *path, const void *data, size_t len, pt_error *err) {
+  struct stat st;
+  if (lstat(path, &st) != 0) {
+    if (errno != ENOENT)
+      return pt_error_at(err, PT_EIO, path, 0, 0, "cannot access: %s", strerror(errno));
+    return replace_file(path, data, len, 0666 & ~pt_umask(), (uid_t)-1, (gid_t)-1, err);
+  }
+  char *real = NULL;
+  const char *target = path;
+  if (S_ISLNK(st.st_mode)) {
+    /* written through, as a shell's '>' does: what the link leads to */
+    if (!(real = realpath(path, NULL)) || stat(real, &st) != 0) {
+      pt_code rc = errno == ENOMEM
+                       ? pt_error_at(err, PT_ENOMEM, path, 0, 0, "out of memory")
+                       : pt_error_at(err, PT_EUNSAFE, path, 0, 0,
+                                     "is a symbolic link that leads to nothing that exists "
+                                     "(%s); give the file's own path",
+                                     strerror(errno));
+      free(real);
+      return rc;
+    }
+    target = real;
+  }
+  pt_code rc;
+  if (S_ISREG(st.st_mode))
+    rc = replace_file(target, data, len, st.st_mode & 07777, st.st_uid, st.st_gid, err);
+  else if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
+    rc = write_straight(target, data, len, err);
+  else if (S_ISDIR(st.st_mode))
+    rc = pt_error_at(err, PT_EUSAGE, path, 0, 0, "is a directory; give a file to write");
+  else
+    rc = pt_error_at(err, PT_EUNSAFE, path, 0, 0, "is %s; refusing to write to it",
+                     kind_of(st.st_mode));
+  if (rc && target != path)
+    pt_error_prefix(err, "through the link to %s", target);
+  free(real);
+  return rc;
+}
+
+bool pt_is_stdout(const char *path) {
+  struct stat a, b;
+  return fstat(STDOUT_FILENO, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+         a.st_ino == b.st_ino;
+}
+
+/* Is path dir itself, or below it? Both resolved. */
+static bool is_within(const char *path, const char *dir) {
+  size_t n = strlen(dir);
+  if (n == 1 && dir[0] == '/')
+    return true;
+  return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+static bool base_in(const char *path, const char *const *names) {
+  const char *slash = strrchr(path, '/');
+  const char *base = slash ? slash + 1 : path;
+  for (size_t i = 0; names && names[i]; i++)
+    if (!strcmp(base, names[i]))
+      return true;
+  return false;
+}
+
+pt_code pt_output_check_inputs(const char *out, const char *const *inputs, size_t n,
+                               const char *const *in_dirs, const char *const *beside,
+                               pt_error *err) {
+  char *real_out = realpath(out, NULL);
+  if (!real_out)  /* nothing there yet: no input either */
+    return errno == ENOMEM ? pt_error_at(err, PT_ENOMEM, out, 0, 0, "out of memory") : PT_OK;
+  char *out_dir = pt_path_dir(real_out);
+  pt_code rc = out_dir ? PT_OK : pt_error_at(err, PT_ENOMEM, out, 0, 0, "out of memory");
+  for (size_t i = 0; i < n && !rc; i++) {
+    if (!inputs[i] || !strcmp(inputs[i], "-"))
+      continue;
+    char *real = realpath(inputs[i], NULL);
+    char *in_dir = NULL;
+    struct stat st;
+    if (!real || stat(real, &st) != 0) {
+      free(real);
+      continue;
+    }
+    if (!strcmp(real, real_out))
+      rc = pt_error_at(err, PT_EUNSAFE, out, 0, 0,
+                       "is the input '%s'; refusing to write over it: choose another output "
+                       "file", inputs[i]);
+    else if (S_ISDIR(st.st_mode) && is_within(real_out, real) && base_in(real_out, in_dirs))
+      rc = pt_error_at(err, PT_EUNSAFE, out, 0, 0,
+                       "is a file read from the input '%s'; refusing to write over it: "
+                       "choose another output file", inputs[i]);
+    else if (!S_ISDIR(st.st_mode) && base_in(real_out, beside) &&
+             (in_dir = pt_path_dir(real)) && !strcmp(in_dir, out_dir))
+      rc = pt_error_at(err, PT_EUNSAFE, out, 0, 0,
+                       "is read beside the input '%s'; refusing to write over it: choose "
+                       "another output file", inputs[i]);
+    free(in_dir);
+    free(real);
+  }
+  free(out_dir);
+  free(real_out);
+  return rc;
 }
 
 pt_code pt_mkdir_p(const char *path, pt_error *err) {

@@ -29,9 +29,43 @@ bool pt_exists(const char *path);
 pt_code pt_read_file(const char *path, size_t max, pt_buf *b, pt_error *err);
 
 /* Write data to path atomically: a temporary file in the same directory,
- * fsync, rename. On failure the previous file is untouched. */
+ * fsync, rename. On failure the previous file is untouched. A path that
+ * exists and is not a regular file (a symbolic link, a device, a FIFO, a
+ * directory) is never replaced: PT_EUNSAFE naming it. For ptbench's own
+ * files; a path the user gave goes through pt_write_output. */
 pt_code pt_write_file_atomic(const char *path, const void *data, size_t len,
                              pt_error *err);
+
+/* Write data to path, a file the user named (`analyze -o FILE`), as Unix
+ * tools write through what they are given, without ever replacing what is
+ * not a file:
+ *   - nothing there: created whole (pt_write_file_atomic);
+ *   - a regular file: replaced whole (temporary file beside it, rename),
+ *     keeping its permission bits (and owner, when allowed);
+ *   - a symbolic link: followed, and what it leads to written as above; a
+ *     link that leads nowhere is refused (PT_EUNSAFE);
+ *   - a character device or a FIFO (/dev/null, a terminal, a pipe): written
+ *     straight to, never replaced;
+ *   - a directory: PT_EUSAGE; a block device or a socket: PT_EUNSAFE.
+ * Standard output's own file is the caller's to check (pt_is_stdout) and
+ * write through its stream. Errors name path: PT_EIO, PT_ENOMEM. */
+pt_code pt_write_output(const char *path, const void *data, size_t len, pt_error *err);
+
+/* Is path (links followed) the file, pipe or terminal standard output is
+ * open on? `-o /dev/stdout` is then written as standard output, so an
+ * appending redirection or a pipe gets the bytes where it expects them. */
+bool pt_is_stdout(const char *path);
+
+/* May a command write its output file out, given the paths it reads? A
+ * command reading inputs[0..n) ("-" and NULL skipped) also reads, below an
+ * input directory, the files named in_dirs[] (NULL-terminated), and beside
+ * an input file those named beside[]. PT_OK when out does not exist or is
+ * none of those (paths compared after resolving links); else PT_EUNSAFE at
+ * out naming the input, so an output never overwrites what it was made
+ * from. PT_ENOMEM. */
+pt_code pt_output_check_inputs(const char *out, const char *const *inputs, size_t n,
+                               const char *const *in_dirs, const char *const *beside,
+                               pt_error *err);
 
 /* mkdir -p with mode 0777 & ~umask. */
 pt_code pt_mkdir_p(const char *path, pt_error *err);

@@ -128,6 +128,7 @@ typedef struct header {
   size_t map_cap;
   int *map;             /* field index -> pt_column, or -1 (unknown or unwanted) */
   pt_strtab names;      /* the header's names; index = field index */
+  long line;            /* where the header row is */
   bool present[PT_COL_COUNT];
   long colno[PT_COL_COUNT];
 } header;
@@ -153,6 +154,8 @@ typedef struct reader {
   header *h;
   size_t nfield;        /* fields seen in the current row */
   pt_buf rowbuf;        /* known fields of the current row, NUL-separated */
+  char first[32];       /* the row's first field, when shorter than this */
+  size_t first_len;     /* its length; sizeof first or more: longer */
   size_t off[PT_COL_COUNT];
   pt_row row;
   size_t rows, repeats;
@@ -235,6 +238,11 @@ static void on_field(void *sv, size_t len, void *data) {
     return;
   }
   size_t idx = r->nfield++;
+  if (idx == 0) {  /* kept to tell a second header from a row (looks_like_header) */
+    r->first_len = len;
+    if (len < sizeof r->first)
+      memcpy(r->first, s, len);
+  }
   if (idx >= r->h->n) {
     r->hdr_match = false;
     return;  /* reported as ragged at the end of the row */
@@ -257,6 +265,7 @@ static void on_field(void *sv, size_t len, void *data) {
 
 static void end_header(reader *r) {
   r->in_header = false;
+  r->h->line = r->row_line;
   memcpy(r->row.present, r->h->present, sizeof r->row.present);
   memcpy(r->row.colno, r->h->colno, sizeof r->row.colno);
   r->row.nfields = r->h->n;
@@ -282,6 +291,27 @@ static void end_header(reader *r) {
   }
 }
 
+/* Does the current row begin as a ptbench header does, with a column name
+ * (two inputs with different headers joined: a second header)? */
+static bool looks_like_header(const reader *r) {
+  return r->first_len < sizeof r->first && pt_column_find(r->first, r->first_len) >= 0;
+}
+
+/* The message for a second header that differs from the first. */
+static void fail_second_header(reader *r) {
+  char what[96];
+  if (r->nfield == r->h->n)
+    snprintf(what, sizeof what, "its %zu columns in another order, or others", r->nfield);
+  else
+    snprintf(what, sizeof what, "%zu column%s here, %zu there", r->nfield,
+             r->nfield == 1 ? "" : "s", r->h->n);
+  fail(r, PT_EDATA, r->row_line, 0,
+       "a second header row, unlike the first (line %ld): %s; files with different "
+       "columns were joined (trials.csv of different ptbench versions?): give each file "
+       "as an input of its own",
+       r->h->line, what);
+}
+
 static void next_row(reader *r) {
   r->nfield = 0;
   r->hdr_match = false;
@@ -303,6 +333,8 @@ static void on_row_end(int c, void *data) {
       /* the input stops inside the row: a write cut short */
       r->torn_line = r->row_line;
       r->torn_offset = r->row_offset;
+    } else if (looks_like_header(r)) {
+      fail_second_header(r);
     } else {
       fail(r, PT_EDATA, r->row_line, 0, "row has %zu field%s, the header has %zu",
            r->nfield, r->nfield == 1 ? "" : "s", r->h->n);
@@ -324,8 +356,14 @@ static void on_row_end(int c, void *data) {
     r->open_end = true;
   if (r->cfg->on_row) {
     pt_code rc = r->cfg->on_row(r->ctx, &r->row, r->err);
-    if (rc)
+    if (rc == PT_EDATA && looks_like_header(r)) {
+      /* the same columns in another order: the row's values are names */
+      fail_second_header(r);
+      if (r->err)
+        pt_error_set_field(r->err, "");
+    } else if (rc) {
       r->rc = rc;
+    }
   }
   next_row(r);
 }

@@ -210,9 +210,11 @@ typedef struct pt_read_info {
  *
  * Errors (each naming path, line and, where it applies, column): an empty
  * input, a duplicate or empty column name, missing `model` or
- * `environment`, a row with another number of fields than the header, a
- * quote inside an unquoted field, an unterminated quote before the last
- * line end, a read error. info (may be NULL) is filled either way. */
+ * `environment`, a row with another number of fields than the header (a
+ * second header unlike the first - a row whose first field is a column
+ * name - is named as such, and so is one whose row callback fails with
+ * PT_EDATA), a quote inside an unquoted field, an unterminated quote before
+ * the last line end, a read error. info (may be NULL) is filled either way. */
 pt_code pt_trials_read(FILE *fp, const pt_read_cfg *cfg, pt_read_info *info, pt_error *err);
 
 /* Read the file cfg->path as pt_trials_read does, with up to cfg->nctx

@@ -278,7 +278,8 @@ static pt_code plan_trials(chart_plan *p, cJSON *view, size_t i, const cJSON *on
                            const char *name, const pt_report_opts *opts, pt_error *err) {
   const pt_dataset *ds = trials_of(opts, name);
   if (!ds)
-    return pt_view_set_trials_note(view, i, NOTE_NO_TRIALS, err);
+    return pt_view_set_trials_note(view, i, opts->trials_note ? opts->trials_note : NOTE_NO_TRIALS,
+                                   err);
   pt_trial_points tp;
   pt_code rc = pt_trial_points_build(one, ds, &tp, err);
   static const pt_chart_kind kinds[] = {PT_CHART_DISTRIBUTION, PT_CHART_TIMELINE};

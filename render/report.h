@@ -95,6 +95,10 @@ typedef struct pt_report_opts {
                                          for the charts of every trial; NULL =
                                          none: the report says so */
   size_t ntrials;
+  const char *trials_note;            /* said under each metric when
+                                         trials holds none of its trials;
+                                         NULL = that analysis.json does not
+                                         hold them */
   unsigned jobs;                      /* threads drawing charts; 0 = one per
                                          CPU, at most 8 */
   bool html;                          /* write index.html from the page */

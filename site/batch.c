@@ -237,12 +237,19 @@ static pt_code hash_tree(unsigned long long *h, const char *dir, int depth, pt_e
   return rc;
 }
 
+/* Under each metric of a page drawn without --trial-charts. */
+#define BATCH_TRIALS_NOTE                                                              \
+  "The distribution and timeline of every trial are left out of the site "           \
+  "(`ptbench batch --trial-charts` draws them, or `ptbench report` on the archive's " \
+  "run directories)."
+
 /* Everything besides the input that shapes a report. */
 static pt_code config_hash(const pt_batch_opts *o, unsigned long long *h, pt_error *err) {
   *h = hash_str(PT_FNV_OFFSET, "ptbench " PTBENCH_VERSION);
   *h = hash_str(*h, SITE_LAYOUT);
   unsigned formats = o->chart_formats;
   *h = pt_fnv1a(*h, &formats, sizeof formats);
+  *h = hash_str(*h, o->trial_charts ? "trial charts" : "bars");
   const char *dirs[] = {o->templates, PTBENCH_SHARE_DIR "/templates",
                         PTBENCH_SOURCE_DIR "/templates"};
   for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
@@ -601,8 +608,9 @@ static pt_code publish(batch *b, item *it, size_t index, pt_error *err) {
   ro.html = true;
   ro.page_template = b->page;
   ro.html_title = it->title;
-  ro.trials = &ds;       /* the charts of every trial */
-  ro.ntrials = 1;
+  ro.trials = &ds;       /* the charts of every trial, when asked for */
+  ro.ntrials = o->trial_charts ? 1 : 0;
+  ro.trials_note = BATCH_TRIALS_NOTE;
   ro.jobs = 1;           /* the archives are the parallel work */
   ro.inputs = &it->input;
   ro.ninputs = 1;

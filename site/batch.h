@@ -60,14 +60,18 @@ typedef struct pt_batch_opts {
   const char *tmpdir;          /* where archives are extracted; NULL = $TMPDIR, else /tmp */
   pt_extract_limits limits;    /* caps on each archive */
   bool prune;                  /* remove the archives of earlier runs not given */
+  bool trial_charts;           /* also the distribution and timeline of every
+                                  trial: each costs as much as a bar chart
+                                  (cairo's SVG text), so a page takes twice
+                                  the time */
   volatile sig_atomic_t *interrupted;  /* polled between archives: once set,
                                           the rest fail with PT_EINTERRUPTED,
                                           nothing is pruned and the index is
                                           left as it was; NULL = never */
 } pt_batch_opts;
 
-/* Defaults: site "site", no template directory, SVG charts, 1 job, no
- * pruning, the default extraction caps. */
+/* Defaults: site "site", no template directory, SVG charts (bars, no trial
+ * charts), 1 job, no pruning, the default extraction caps. */
 void pt_batch_opts_init(pt_batch_opts *o);
 
 typedef enum {

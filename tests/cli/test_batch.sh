@@ -130,6 +130,27 @@ grep -qF '](eval_rate-means.png)' site-png/runs-2025-02/index.md && ok || fail "
 grep -qE '<img src="eval_rate-means.svg" alt="[^"]+"' site-png/runs-2025-02/index.html && ok ||
   fail "HTML does not show the SVG"
 
+t "the charts of every trial: only with --trial-charts, and a note without"
+[ ! -e site/runs-2025-02/eval_rate-distribution.svg ] && ok || fail "trial charts by default"
+grep -qF 'left out of the site (`ptbench batch --trial-charts` draws them' site/runs-2025-02/index.md &&
+  ok || fail "no note on the trial charts"
+run "$PTBENCH" batch --trial-charts --out site-trials runs-2025-02.zip
+expect_status 0
+[ -f site-trials/runs-2025-02/eval_rate-distribution.svg ] &&
+  [ -f site-trials/runs-2025-02/eval_rate-timeline.svg ] && ok ||
+  fail "no trial charts: $(ls site-trials/runs-2025-02)"
+grep -qE '<img src="eval_rate-distribution.svg" alt="[^"]+"' site-trials/runs-2025-02/index.html &&
+  ok || fail "HTML does not show the distribution"
+grep -qF 'left out of the site' site-trials/runs-2025-02/index.md && fail "note with the charts" || ok
+# the option shapes the pages: turning it on rebuilds them
+run "$PTBENCH" batch --trial-charts --out site runs-2025-02.zip
+expect_status 0
+expect_err_has "ptbench: runs-2025-02.zip: published site/runs-2025-02/"
+[ -f site/runs-2025-02/eval_rate-distribution.svg ] && ok || fail "not rebuilt with trial charts"
+run "$PTBENCH" batch --out site runs-2025-02.zip
+expect_status 0
+[ ! -e site/runs-2025-02/eval_rate-distribution.svg ] && ok || fail "not rebuilt without them"
+
 # --- rebuild only what changed -----------------------------------------
 t "second run skips every archive"
 touch -d '2001-01-01' site/runs-2025-01/index.md

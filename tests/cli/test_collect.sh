@@ -69,7 +69,7 @@ grep -q '"dmi_vendor":[[:space:]]*"QEMU"' "$M" && ok || fail "host probe from PT
 grep -q '"local":[[:space:]]*true' "$M" && ok || fail "endpoint is local"
 grep -q '"version":[[:space:]]*"0.12.6"' "$M" && ok || fail "ollama version"
 grep -q '"label":[[:space:]]*null' "$M" && ok || fail "no label"
-expect_err_has "ptbench: vm: 1 session (complete), 1 run now; 4 trials ok, 0 failed, 1 warm-ups"
+expect_err_has "ptbench: vm: 1 session (complete), 1 run now; measured trials 4 ok, 0 failed; warm-ups 1 ok, 0 failed"
 expect_err_has "ptbench:   tiny:1b       40.00       4       0"
 
 t "requests carry the default options"
@@ -219,7 +219,7 @@ csv_whole "$R" && ok || fail "CSV not whole"
 [ "$(jq -r '.sessions[0].skipped_models[0].model' "$TMP/skip/manifest.json")" = b:1b ] && ok ||
   fail "skipped_models: $(jq -c '.sessions[0].skipped_models' "$TMP/skip/manifest.json")"
 # the summary: one aligned table, the skipped model said so
-expect_err_has "ptbench: vm: 1 session (partial), 1 run now; 12 trials ok, 3 failed, 0 warm-ups"
+expect_err_has "ptbench: vm: 1 session (partial), 1 run now; measured trials 12 ok, 3 failed; warm-ups 0 ok, 0 failed"
 expect_err_has "ptbench:   model    tokens/s      ok  failed"
 expect_err_has "ptbench:   a:1b        50.00       6       0"
 expect_err_has "ptbench:   b:1b            -       0       3  skipped in 1 session: 3 trials in a row failed; the last (prompt '"

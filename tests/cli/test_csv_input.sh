@@ -30,7 +30,7 @@ t "a header with other columns inside is still an error"
 { cat "$TMP/a/trials.csv"; echo "model,environment,eval_rate,x"; } >"$TMP/other-header.csv"
 run "$PTBENCH" analyze "$TMP/other-header.csv"
 expect_status 3
-expect_err_has "other-header.csv:6: row has 4 fields, the header has 3"
+expect_err_has "other-header.csv:6: a second header row, unlike the first (line 1): 4 columns here, 3 there"
 
 # ---------------------------------------------------------------- torn rows
 # A run interrupted mid-write: the last row has no line end and too few

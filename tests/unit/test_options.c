@@ -4,7 +4,11 @@
  *
  * The expected parses follow POSIX getopt and GNU getopt_long (which
  * `getopt_long(3)` documents and git's and curl's parsers share): attached
- * values "-fmd" and "--format=md", grouped flags "-va", "--" ending options.
+ * values "-fmd" and "--format=md", grouped flags "-va", "--" ending options,
+ * and an unambiguous abbreviation standing for a long option ("--fo" for
+ * "--format"; getopt_long(3): "Long option names may be abbreviated if the
+ * abbreviation is unique or is an exact match for some defined option"),
+ * an ambiguous one an error listing the possibilities.
  * Edit distances are worked out by hand from the definition in git's
  * levenshtein.c (the comment beside each case says which edits); the
  * suggestion thresholds are git's help.c (help_unknown_cmd).
@@ -41,7 +45,7 @@ typedef struct parsed {
   const char *format, *out, *name;
   long long count;
   double ratio;
-  bool verbose, all, drop;
+  bool verbose, all, drop, nameless;
   pt_strlist labels;
 } parsed;
 
@@ -76,11 +80,29 @@ static const struct {
     /* "--" ends options */
     {{"--", "-v", "--format=md"}, -1, "|||0|0|0|0|0||-v,--format=md", ""},
     {{"-v", "--", "--"}, -1, "|||0|0|1|0|0||--", ""},
+    /* abbreviations (getopt_long): an unambiguous beginning of a long name
+     * stands for it; the exact name wins over longer ones it begins; two
+     * names of one option (--out, --output) are no ambiguity */
+    {{"--fo", "md"}, -1, "md|||0|0|0|0|0||", ""},
+    {{"--form=md", "x"}, -1, "md|||0|0|0|0|0||x", ""},
+    {{"--verbos"}, -1, "|||0|0|1|0|0||", ""},
+    {{"--v", "--a", "--d"}, -1, "|||0|0|1|1|1||", ""},
+    {{"--co=7", "--r", "2"}, -1, "|||7|2|0|0|0||", ""},
+    {{"--o", "f"}, -1, "|f||0|0|0|0|0||", ""},
+    {{"--outp=g"}, -1, "|g||0|0|0|0|0||", ""},
+    {{"--la", "k=v"}, -1, "|||0|0|0|0|0|k=v|", ""},
+    {{"--name", "x"}, -1, "||x|0|0|0|0|0||", ""},
+    {{"--qu", "--ver"}, -1, "|||0|0|1|0|0||", ""},
+    {{"--nam", "x"}, 2, "", "demo: option '--nam' is ambiguous; possibilities: '--name', '--nameless'\n"},
+    {{"--n", "x"}, 2, "", "demo: option '--n' is ambiguous; possibilities: '--name', '--nameless'\n"},
+    {{"--ver=yes"}, 2, "", "demo: option '--verbose' takes no value\n"},
+    {{"--he=1"}, 2, "", "demo: option '--help' takes no value\n"},
+    {{"--fo"}, 2, "", "demo: option '--format' needs a value (FMT)\n"},
+    {{"--cou=x"}, 2, "", "demo: --count: 'x' is not a whole number\n"},
     /* errors */
     {{"--frobnicate"}, 2, "", "demo: unknown option '--frobnicate'\n"},
     {{"--fromat", "md"}, 2, "", "demo: unknown option '--fromat'; did you mean '--format'?\n"},
     {{"--lable=x"}, 2, "", "demo: unknown option '--lable'; did you mean '--label'?\n"},
-    {{"--verbos"}, 2, "", "demo: unknown option '--verbos'; did you mean '--verbose'?\n"},
     {{"--qiet"}, 2, "", "demo: unknown option '--qiet'; did you mean '--quiet'?\n"},
     {{"-z"}, 2, "", "demo: unknown option '-z'\n"},
     {{"-vz"}, 2, "", "demo: unknown option '-z' in '-vz'\n"},
@@ -118,6 +140,7 @@ static void test_parse_table(void **state) {
     const pt_option opts[] = {
         {'f', "format", PT_OPT_STRING, &p.format, "FMT", "format"},
         {'o', "out", PT_OPT_STRING, &p.out, "FILE", "output"},
+        {0, "output", PT_OPT_STRING, &p.out, "FILE", "the same as --out"},
         {0, "name", PT_OPT_STRING, &p.name, "N", "a long option only"},
         {'n', "count", PT_OPT_INT, &p.count, "N", "a whole number"},
         {'x', "ratio", PT_OPT_DOUBLE, &p.ratio, "R", "a number"},
@@ -125,6 +148,7 @@ static void test_parse_table(void **state) {
         {'a', "all", PT_OPT_FLAG, &p.all, NULL, "another flag"},
         {0, "drop", PT_OPT_FLAG, &p.drop, NULL, "a long flag"},
         {'l', "label", PT_OPT_LIST, &p.labels, "L", "repeatable"},
+        {0, "nameless", PT_OPT_FLAG, &p.nameless, NULL, "a name --name begins"},
         PT_OPT_TABLE_END,
     };
     char *argv[10];

@@ -197,10 +197,9 @@ static void test_gpu_gone(void **state) {
   sleep_ms(100);
   pt_telemetry_end(t, &s);
   assert_true(s.clock_mhz == 2450.0);  /* what was read before */
-  char w[600];
+  char w[1200], all[2600], want[1200];
   assert_true(pt_telemetry_warning(t, w, sizeof w));
-  assert_non_null(strstr(w, "GPU telemetry: cannot read "));
-  assert_non_null(strstr(w, "No such file or directory"));
+  snprintf(all, sizeof all, "%s", w);
   for (int i = 0; i < 3; i++) {
     pt_telemetry_begin(t);
     sleep_ms(60);
@@ -208,8 +207,73 @@ static void test_gpu_gone(void **state) {
     assert_true(isnan(s.clock_mhz) && isnan(s.temp_c) && isnan(s.power_w) &&
                 isnan(s.busy_pct));
     assert_int_equal(s.samples, 0);
+    if (pt_telemetry_warning(t, w, sizeof w))
+      snprintf(all + strlen(all), sizeof all - strlen(all), "; %s", w);
   }
-  assert_false(pt_telemetry_warning(t, w, sizeof w));  /* one warning only */
+  /* every metric fails in one sample: one warning, naming the first file
+   * read (freq1_input) and every metric. Only when the rename lands between
+   * two reads of one sample do the metrics read after it go first, in a
+   * warning of their own, and the rest in the GPU-gone one. */
+  snprintf(want, sizeof want,
+           "GPU telemetry: cannot read %s/" HW "/freq1_input (No such file or directory); the "
+           "GPU may be gone: its clock, memory clock, temperature, power and load are missing "
+           "from here on", root);
+  if (strcmp(all, want) && !(strstr(all, "are still recorded; GPU telemetry: cannot read ") &&
+                             strstr(all, "; the GPU may be gone: its ")))
+    fail_msg("warnings: %s", all);
+  assert_false(pt_telemetry_warning(t, w, sizeof w));  /* nothing more */
+  pt_telemetry_close(t);
+  pt_host_free(&h);
+  pt_remove_tree(root);
+}
+
+/* Only gpu_busy_percent goes away (QA finding: the warning said "its
+ * values are missing from here on" while clock, temperature and power went
+ * on being recorded): the warning names the load alone and says what is
+ * still recorded, and the other metrics keep their values. */
+static void test_one_metric_gone(void **state) {
+  pt_host h;
+  pt_telemetry *t;
+  make_amd(&h, &t, 50);
+  pt_gpu_stats s;
+  pt_telemetry_begin(t);
+  sleep_ms(100);
+  pt_telemetry_end(t, &s);
+  assert_true(s.busy_pct == 97.0);
+  char busy[512];
+  snprintf(busy, sizeof busy, "%s/" DEV "/gpu_busy_percent", root);
+  assert_int_equal(unlink(busy), 0);
+  pt_telemetry_begin(t);
+  sleep_ms(150);
+  pt_telemetry_end(t, &s);
+  char w[1200], want[1200];
+  assert_true(pt_telemetry_warning(t, w, sizeof w));
+  snprintf(want, sizeof want,
+           "GPU telemetry: cannot read %s (No such file or directory): the GPU's load is "
+           "missing from here on; its clock, memory clock, temperature and power are still "
+           "recorded", busy);
+  assert_string_equal(w, want);
+  pt_telemetry_begin(t);
+  sleep_ms(100);
+  pt_telemetry_end(t, &s);
+  assert_true(isnan(s.busy_pct));
+  assert_true(s.clock_mhz == 2450.0 && s.temp_c == 61.0 && s.power_w == 145.0);
+  assert_false(pt_telemetry_warning(t, w, sizeof w));  /* said once */
+
+  /* then the power file too: a warning of its own */
+  char power[512];
+  snprintf(power, sizeof power, "%s/" HW "/power1_average", root);
+  assert_int_equal(unlink(power), 0);
+  pt_telemetry_begin(t);
+  sleep_ms(150);
+  pt_telemetry_end(t, &s);
+  assert_true(pt_telemetry_warning(t, w, sizeof w));
+  snprintf(want, sizeof want,
+           "GPU telemetry: cannot read %s (No such file or directory): the GPU's power is "
+           "missing from here on; its clock, memory clock and temperature are still recorded",
+           power);
+  assert_string_equal(w, want);
+  assert_true(isnan(s.power_w) && s.clock_mhz == 2450.0);
   pt_telemetry_close(t);
   pt_host_free(&h);
   pt_remove_tree(root);
@@ -435,7 +499,8 @@ static void test_nvidia_missing(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_units),          cmocka_unit_test(test_values_change),
-      cmocka_unit_test(test_gpu_gone),       cmocka_unit_test(test_short_trial),
+      cmocka_unit_test(test_gpu_gone),       cmocka_unit_test(test_one_metric_gone),
+      cmocka_unit_test(test_short_trial),
       cmocka_unit_test(test_off),            cmocka_unit_test(test_many_trials),
       cmocka_unit_test(test_nvidia),         cmocka_unit_test(test_nvidia_gone),
       cmocka_unit_test(test_nvidia_missing),

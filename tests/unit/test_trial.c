@@ -185,8 +185,16 @@ static const struct {
      "row has 2 fields"},
     {"unterminated", "model,environment\nm,vm\n\"m,vm\n", PT_EDATA, 3, 0, "unterminated quoted field"},
     {"stray quote", "model,environment\nm\"x,vm\n", PT_EDATA, 2, 0, "malformed CSV"},
+    /* QA finding (two trials.csv with different headers piped together):
+     * a row that begins with a column name is named a second header */
     {"header with other columns inside", "model,environment\nm,vm\nmodel,environment,x\n", PT_EDATA,
-     3, 0, "row has 3 fields"},
+     3, 0, "a second header row, unlike the first (line 1): 3 columns here, 2 there; files with "
+     "different columns were joined"},
+    {"header of fewer columns inside", "model,environment,eval_rate\nm,vm,1\nmodel,environment\n",
+     PT_EDATA, 3, 0, "a second header row, unlike the first (line 1): 2 columns here, 3 there"},
+    /* a row of another length whose first field is no column name stays a ragged row */
+    {"ragged, not a header", "model,environment\nm,vm\nmodelx,environment,x\n", PT_EDATA, 3, 0,
+     "row has 3 fields, the header has 2"},
 };
 
 static void test_reader_bad(void **state) {
