@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool quiet_flag;
@@ -13,15 +15,47 @@ bool pt_msg_quiet(void) { return quiet_flag; }
 void pt_msg_set_stream(FILE *fp) { msg_stream = fp; }
 FILE *pt_msg_stream(void) { return msg_stream ? msg_stream : stderr; }
 
+/* s[0..n) with control characters escaped (\n, \t, \r, \xNN): a message
+ * is one line, and a model name, file name or server reply inside it can
+ * neither break it nor send the terminal an escape sequence. UTF-8 text
+ * passes as it is. */
+static void put_escaped(FILE *fp, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c != 0x7f)
+      fputc(c, fp);
+    else if (c == '\n')
+      fputs("\\n", fp);
+    else if (c == '\t')
+      fputs("\\t", fp);
+    else if (c == '\r')
+      fputs("\\r", fp);
+    else
+      fprintf(fp, "\\x%02x", c);
+  }
+}
+
 __attribute__((format(printf, 2, 0)))
 static void vmsg(const char *kind, const char *fmt, va_list ap) {
   FILE *fp = pt_msg_stream();
+  char small[1024], *text = small;
+  va_list again;
+  va_copy(again, ap);
+  int n = vsnprintf(small, sizeof small, fmt, ap);
+  if (n >= (int)sizeof small && (text = malloc((size_t)n + 1)) != NULL)
+    vsnprintf(text, (size_t)n + 1, fmt, again);
+  else if (n >= (int)sizeof small)
+    text = small, n = (int)sizeof small - 1;  /* no memory: the message cut */
+  va_end(again);
   fputs("ptbench: ", fp);
   if (kind)
     fputs(kind, fp);
-  vfprintf(fp, fmt, ap);
+  if (n > 0)
+    put_escaped(fp, text, (size_t)n);
   fputc('\n', fp);
   fflush(fp);
+  if (text != small)
+    free(text);
 }
 
 void pt_errorf(const char *fmt, ...) {
