@@ -64,6 +64,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -757,17 +758,17 @@ static bool is_sorted(const double *x, size_t n) {
   return true;
 }
 
-/* Two-sided exact p of rank sum s_obs of m items drawn from the N weights w
- * (integers): DP counts subsets by (size, sum). NAN on allocation failure. */
-static double mw_exact_p(const uint64_t *w, size_t N, size_t m,
-                         uint64_t s_obs) {
+/* Counts of the subsets of m items drawn from the N weights w (integers,
+ * non-decreasing) by their sum: cnt[s] for s = 0 .. *width - 1, by a DP
+ * over (size, sum). NULL on allocation failure. */
+static double *mw_counts(const uint64_t *w, size_t N, size_t m, size_t *width_out) {
   uint64_t smax = 0;  /* largest possible sum: the m biggest weights */
   for (size_t i = N - m; i < N; i++)
-    smax += w[i];  /* w is non-decreasing (items sorted by value) */
+    smax += w[i];
   size_t width = (size_t)smax + 1;
   double *dp = calloc((m + 1) * width, sizeof *dp);
   if (!dp)
-    return NAN;
+    return NULL;
   dp[0] = 1.0;
   uint64_t reach = 0;
   for (size_t i = 0; i < N; i++) {
@@ -781,7 +782,14 @@ static double mw_exact_p(const uint64_t *w, size_t N, size_t m,
         row[s] += prev[s - w[i]];
     }
   }
-  const double *cnt = dp + m * width;
+  memmove(dp, dp + m * width, width * sizeof *dp);  /* the row of size m */
+  double *cnt = realloc(dp, width * sizeof *dp);
+  *width_out = width;
+  return cnt ? cnt : dp;
+}
+
+/* Two-sided exact p of the sum s_obs from the counts of every sum. */
+static double mw_tails(const double *cnt, size_t width, uint64_t s_obs) {
   double total = 0.0, below = 0.0, above = 0.0;
   for (size_t s = 0; s < width; s++) {
     total += cnt[s];
@@ -790,8 +798,45 @@ static double mw_exact_p(const uint64_t *w, size_t N, size_t m,
     if (s >= s_obs)
       above += cnt[s];
   }
-  free(dp);
   return fmin(1.0, 2.0 * fmin(below, above) / total);
+}
+
+/* Without ties the weights are the ranks 1..N, so the counts depend on
+ * (N, m) alone: the last ones computed are kept (a report's groups mostly
+ * share their sizes, and a site's archives too), shared by the threads
+ * under a lock. They stay reachable from here until the process ends. */
+static struct {
+  pthread_mutex_t lock;
+  size_t N, m, width;
+  double *cnt;
+} mw_memo = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, NULL};
+
+/* Two-sided exact p of rank sum s_obs of m items drawn from the N weights w
+ * (integers); ranks says w is 1..N (no ties). NAN on allocation failure. */
+static double mw_exact_p(const uint64_t *w, size_t N, size_t m, uint64_t s_obs, bool ranks) {
+  size_t width;
+  if (!ranks) {
+    double *cnt = mw_counts(w, N, m, &width);
+    double p = cnt ? mw_tails(cnt, width, s_obs) : NAN;
+    free(cnt);
+    return p;
+  }
+  pthread_mutex_lock(&mw_memo.lock);
+  if (!mw_memo.cnt || mw_memo.N != N || mw_memo.m != m) {
+    double *cnt = mw_counts(w, N, m, &width);
+    if (cnt) {
+      free(mw_memo.cnt);
+      mw_memo.cnt = cnt;
+      mw_memo.N = N;
+      mw_memo.m = m;
+      mw_memo.width = width;
+    }
+  }
+  double p = mw_memo.cnt && mw_memo.N == N && mw_memo.m == m
+                 ? mw_tails(mw_memo.cnt, mw_memo.width, s_obs)
+                 : NAN;
+  pthread_mutex_unlock(&mw_memo.lock);
+  return p;
 }
 
 void pt_mann_whitney(const double *a, size_t n_a, const double *b, size_t n_b,
@@ -851,7 +896,7 @@ void pt_mann_whitney(const double *a, size_t n_a, const double *b, size_t n_b,
       m = n_b;
       s_obs = total - rank_sum_a;
     }
-    out->p = mw_exact_p(w, N, m, s_obs / div);
+    out->p = mw_exact_p(w, N, m, s_obs / div, !has_ties);
     out->exact = true;
   } else {
     /* (12) normal approximation, tie and continuity corrected. */
