@@ -625,16 +625,6 @@ static bool set_member(cJSON *o, const char *key, cJSON *v) {
   return cJSON_AddItemToObject(o, key, v);
 }
 
-static cJSON *trials_obj(long ok, long failed, long warmup) {
-  cJSON *t = cJSON_CreateObject();
-  if (t && cJSON_AddNumberToObject(t, PT_MF_OK, (double)ok) &&
-      cJSON_AddNumberToObject(t, PT_MF_FAILED, (double)failed) &&
-      cJSON_AddNumberToObject(t, PT_MF_WARMUP, (double)warmup))
-    return t;
-  cJSON_Delete(t);
-  return NULL;
-}
-
 /* "a: 1 here, 2 in the run" lines for an object member that differs
  * (members of skip, compared elsewhere, left out). */
 static pt_code diff_objects(const cJSON *run, const cJSON *now, const cJSON *skip,
@@ -937,7 +927,7 @@ static pt_code open_dir(target *r, pt_error *err) {
   if (!rc && !r->resume && lst && !strcmp(lst, PT_MF_STATUS_RUNNING)) {
     bool ok = set_member(last, PT_MF_STATUS, cJSON_CreateString(PT_MF_STATUS_INTERRUPTED)) &&
               set_member(last, PT_MF_TRIALS,
-                         trials_obj(r->resume_ok, r->resume_failed, r->resume_warmup)) &&
+                         pt_manifest_trials_json(r->resume_ok, r->resume_failed, r->resume_warmup)) &&
               set_member(last, PT_MF_REASON,
                          cJSON_CreateString("the collector stopped without a word (killed, or "
                                             "the machine went down); found by the next "

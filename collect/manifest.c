@@ -122,7 +122,7 @@ static cJSON *models_json(const pt_model_info *models, size_t n) {
   return arr;
 }
 
-static cJSON *trials_json(long ok, long failed, long warmup) {
+cJSON *pt_manifest_trials_json(long ok, long failed, long warmup) {
   cJSON *t = cJSON_CreateObject();
   if (t && cJSON_AddNumberToObject(t, PT_MF_OK, (double)ok) &&
       cJSON_AddNumberToObject(t, PT_MF_FAILED, (double)failed) &&
@@ -157,7 +157,7 @@ cJSON *pt_manifest_session_json(const pt_manifest_session *s) {
                                            : cJSON_CreateNull()) &&
             take(o, PT_MF_NOTES, dup_or(s->notes, true)) &&
             (!s->telemetry || take(o, PT_MF_TELEMETRY, pt_telemetry_info_json(s->telemetry))) &&
-            take(o, PT_MF_TRIALS, trials_json(s->ok, s->failed, s->warmup)) &&
+            take(o, PT_MF_TRIALS, pt_manifest_trials_json(s->ok, s->failed, s->warmup)) &&
             take(o, PT_MF_SKIPPED, s->skipped ? cJSON_Duplicate(s->skipped, true)
                                               : cJSON_CreateArray()) &&
             take(o, PT_MF_UNLOAD, dup_or(s->unload, false)) &&
@@ -207,7 +207,7 @@ cJSON *pt_manifest_to_json(const pt_manifest *m) {
        pt_json_add_str(o, PT_MF_ORDER, m->order ? m->order : PT_MF_ORDER_RANDOM) &&
        cJSON_AddNumberToObject(o, PT_MF_SESSIONS_PLANNED, (double)m->sessions_planned) &&
        copy_key(o, first, PT_MF_MODELS, true) && copy_key(o, first, PT_MF_HOST, true) &&
-       take(o, PT_MF_TRIALS, trials_json(m->ok, m->failed, m->warmup)) &&
+       take(o, PT_MF_TRIALS, pt_manifest_trials_json(m->ok, m->failed, m->warmup)) &&
        copy_key(o, first, PT_MF_NOTES, false) && copy_key(o, first, PT_MF_TELEMETRY, false);
   if (ok && !cJSON_GetObjectItemCaseSensitive(o, PT_MF_NOTES))
     ok = cJSON_AddObjectToObject(o, PT_MF_NOTES) != NULL;

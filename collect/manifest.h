@@ -306,6 +306,10 @@ cJSON *pt_manifest_import_json(pt_manifest_import *m);
  * not printable UTF-8; *out is NULL then. */
 pt_code pt_manifest_notes(const char *const *kv, size_t n, cJSON **out, pt_error *err);
 
+/* The "trials" object of a session or run: {"ok", "failed", "warmup"}.
+ * NULL when out of memory. */
+cJSON *pt_manifest_trials_json(long ok, long failed, long warmup);
+
 /* A session as JSON (an item of "sessions"). NULL when out of memory. */
 cJSON *pt_manifest_session_json(const pt_manifest_session *s);
 /* The manifest as JSON: the run's keys, "sessions" (m->sessions, then

@@ -148,6 +148,16 @@ static const char *kind_of(mode_t m) {
                        : "not a regular file";
 }
 
+pt_code pt_write_file_in(const char *dir, const char *name, const void *data, size_t len,
+                         pt_error *err) {
+  char *p = pt_path_join(dir, name);
+  if (!p)
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
+  pt_code rc = pt_write_file_atomic(p, data ? data : "", len, err);
+  free(p);
+  return rc;
+}
+
 pt_code pt_write_file_atomic(const char *path, const void *data, size_t len,
                              pt_error *err) {
   struct stat st;

@@ -36,6 +36,10 @@ pt_code pt_read_file(const char *path, size_t max, pt_buf *b, pt_error *err);
 pt_code pt_write_file_atomic(const char *path, const void *data, size_t len,
                              pt_error *err);
 
+/* pt_write_file_atomic of data[0..len) (NULL: empty) to dir/name. */
+pt_code pt_write_file_in(const char *dir, const char *name, const void *data, size_t len,
+                         pt_error *err);
+
 /* Write data to path, a file the user named (`analyze -o FILE`), as Unix
  * tools write through what they are given, without ever replacing what is
  * not a file:

@@ -130,6 +130,28 @@ static bool marker_lists(const marker *m, const char *name) {
   return m->n && bsearch(&name, m->files, m->n, sizeof *m->files, cmp_str);
 }
 
+/* The first of names[0..n) in dir, besides the marker mname, that is not a
+ * regular file m lists (one ptbench wrote there); NULL when every one is.
+ * *rc is set (PT_ENOMEM, in err) when the check could not be made. */
+static const char *first_foreign(const char *dir, char *const *names, size_t n, const char *mname,
+                                 const marker *m, pt_code *rc, pt_error *err) {
+  for (size_t i = 0; i < n; i++) {
+    if (!strcmp(names[i], mname))
+      continue;
+    char *p = pt_path_join(dir, names[i]);
+    if (!p) {
+      *rc = pt_error_at(err, PT_ENOMEM, dir, 0, 0, "out of memory");
+      return NULL;
+    }
+    struct stat st;
+    bool ours = marker_lists(m, names[i]) && lstat(p, &st) == 0 && S_ISREG(st.st_mode);
+    free(p);
+    if (!ours)
+      return names[i];
+  }
+  return NULL;
+}
+
 static pt_code marker_write(const char *dir, pt_outdir_kind kind, bool complete,
                             const char *const *files, size_t n, pt_error *err) {
   char *path = pt_path_join(dir, marker_names[kind]);
@@ -302,22 +324,12 @@ pt_code pt_outdir_check(const char *dir, pt_outdir_kind kind, const char *const 
     goto done;
   }
   /* a report holds its marker and the regular files it lists, nothing else */
-  for (size_t i = 0; report && i < n && !rc; i++) {
-    if (!strcmp(names[i], mname))
-      continue;
-    char *p = pt_path_join(dir, names[i]);
-    if (!p) {
-      rc = pt_error_at(err, PT_ENOMEM, dir, 0, 0, "out of memory");
-      break;
-    }
-    bool ours = marker_lists(&m, names[i]) && lstat(p, &st) == 0 && S_ISREG(st.st_mode);
-    free(p);
-    if (!ours)
-      rc = pt_error_at(err, PT_EUNSAFE, dir, 0, 0,
-                       "refusing to replace the report: it holds '%s', which ptbench did "
-                       "not write there; move it elsewhere or choose another --out",
-                       names[i]);
-  }
+  const char *foreign = report ? first_foreign(dir, names, n, mname, &m, &rc, err) : NULL;
+  if (foreign)
+    rc = pt_error_at(err, PT_EUNSAFE, dir, 0, 0,
+                     "refusing to replace the report: it holds '%s', which ptbench did "
+                     "not write there; move it elsewhere or choose another --out",
+                     foreign);
 done:
   marker_free(&m);
   free(mpath);
@@ -478,21 +490,11 @@ pt_code pt_outdir_remove(const char *dir, pt_error *err) {
     rc = invalid(err, mpath, "it marks a %s", kind_names[m.kind]);
     goto done;
   }
-  for (size_t i = 0; i < n && !rc; i++) {
-    if (!strcmp(names[i], mname))
-      continue;
-    char *p = pt_path_join(dir, names[i]);
-    if (!p) {
-      rc = pt_error_at(err, PT_ENOMEM, dir, 0, 0, "out of memory");
-      break;
-    }
-    bool ours = marker_lists(&m, names[i]) && lstat(p, &st) == 0 && S_ISREG(st.st_mode);
-    free(p);
-    if (!ours)
-      rc = pt_error_at(err, PT_EUNSAFE, dir, 0, 0,
-                       "refusing to remove it: it holds '%s', which ptbench did not write "
-                       "there; move that elsewhere first", names[i]);
-  }
+  const char *foreign = first_foreign(dir, names, n, mname, &m, &rc, err);
+  if (foreign)
+    rc = pt_error_at(err, PT_EUNSAFE, dir, 0, 0,
+                     "refusing to remove it: it holds '%s', which ptbench did not write "
+                     "there; move that elsewhere first", foreign);
   if (rc)
     goto done;
   remove_listed(dir);

@@ -20,48 +20,12 @@
 #include "collect/manifest.h"
 #include "core/buf.h"
 #include "core/json.h"
+#include "render/vbuild.h"
 #include "render/view.h"
 
 #define TEXT_MAX 4096  /* bytes of one composed value (lists are cut with "...") */
 
-typedef struct builder {
-  bool ok;  /* false once an allocation failed */
-} builder;
-
-static void set_item(builder *b, cJSON *obj, const char *key, cJSON *item) {
-  if (!item || !obj) {
-    cJSON_Delete(item);
-    b->ok = false;
-    return;
-  }
-  cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
-  if (!cJSON_AddItemToObject(obj, key, item)) {
-    cJSON_Delete(item);
-    b->ok = false;
-  }
-}
-
-static void set_str(builder *b, cJSON *obj, const char *key, const char *s) {
-  set_item(b, obj, key, cJSON_CreateString(s ? s : ""));
-}
-
-static void set_bool(builder *b, cJSON *obj, const char *key, bool v) {
-  set_item(b, obj, key, cJSON_CreateBool(v));
-}
-
-static void set_num(builder *b, cJSON *obj, const char *key, double v) {
-  set_item(b, obj, key, cJSON_CreateNumber(v));
-}
-
-/* key = s escaped for Markdown. */
-static void set_md(builder *b, cJSON *obj, const char *key, const char *s) {
-  pt_buf md = PT_BUF_INIT;
-  if (pt_md_escape(&md, s ? s : ""))
-    b->ok = false;
-  else
-    set_str(b, obj, key, md.data ? md.data : "");
-  pt_buf_free(&md);
-}
+typedef pt_vbuild builder;
 
 /* key and key_md, when s is a non-empty string; nothing otherwise (the
  * template's {{#key}} section then says nothing). */
@@ -69,31 +33,9 @@ static void set_fact(builder *b, cJSON *obj, const char *key, const char *s) {
   if (!s || !*s)
     return;
   char k[64];
-  set_str(b, obj, key, s);
+  pt_vb_str(b, obj, key, s);
   snprintf(k, sizeof k, "%s_md", key);
-  set_md(b, obj, k, s);
-}
-
-static cJSON *push_object(builder *b, cJSON *arr) {
-  cJSON *o = cJSON_CreateObject();
-  if (!o || !arr || !cJSON_AddItemToArray(arr, o)) {
-    cJSON_Delete(o);
-    b->ok = false;
-    return NULL;
-  }
-  return o;
-}
-
-static cJSON *add_array(builder *b, cJSON *obj, const char *key) {
-  cJSON *a = cJSON_CreateArray();
-  set_item(b, obj, key, a);
-  return b->ok ? a : NULL;
-}
-
-static cJSON *add_object(builder *b, cJSON *obj, const char *key) {
-  cJSON *o = cJSON_CreateObject();
-  set_item(b, obj, key, o);
-  return b->ok ? o : NULL;
+  pt_vb_md(b, obj, k, s);
 }
 
 /* A composed text: appended to with put(), cut at TEXT_MAX. */
@@ -195,13 +137,13 @@ static bool any_origin(const ctx *c, pt_mf_origin o) {
 static void line(ctx *c, cJSON *lines, const char *key, const char *value) {
   if (!value || !*value)
     return;
-  cJSON *o = push_object(c->b, lines);
+  cJSON *o = pt_vb_push_object(c->b, lines);
   if (!o)
     return;
-  set_str(c->b, o, "key", key);
-  set_md(c->b, o, "key_md", key);
-  set_str(c->b, o, "text", value);
-  set_md(c->b, o, "text_md", value);
+  pt_vb_str(c->b, o, "key", key);
+  pt_vb_md(c->b, o, "key_md", key);
+  pt_vb_str(c->b, o, "text", value);
+  pt_vb_md(c->b, o, "text_md", value);
 }
 
 static const char *import_format_words(const char *format, bool plural) {
@@ -273,11 +215,11 @@ static void source_line(ctx *c, cJSON *lines, cJSON *envs_out) {
       put(&first, "%s", text_str(&one));
     else
       alike = alike && !strcmp(text_str(&first), text_str(&one));
-    cJSON *o = push_object(c->b, envs_out);
+    cJSON *o = pt_vb_push_object(c->b, envs_out);
     if (o) {
-      set_str(c->b, o, "label", c->envs[i].label);
-      set_md(c->b, o, "label_md", c->envs[i].label);
-      set_str(c->b, o, "origin", c->envs[i].origin == PT_MF_COLLECTED  ? "collected"
+      pt_vb_str(c->b, o, "label", c->envs[i].label);
+      pt_vb_md(c->b, o, "label_md", c->envs[i].label);
+      pt_vb_str(c->b, o, "origin", c->envs[i].origin == PT_MF_COLLECTED  ? "collected"
                                  : c->envs[i].origin == PT_MF_IMPORTED ? "imported"
                                                                         : "published");
       set_fact(c->b, o, "origin_text", text_str(&one));
@@ -407,7 +349,7 @@ static void sessions_line(ctx *c, cJSON *lines) {
 
 /* sessions[]: every session of every environment, for a table. */
 static void sessions_table(ctx *c, cJSON *method) {
-  cJSON *rows = add_array(c->b, method, "sessions");
+  cJSON *rows = pt_vb_add_array(c->b, method, "sessions");
   bool any = false, notes = false;
   char buf[64];
   for (size_t i = 0; rows && i < c->n; i++) {
@@ -417,20 +359,20 @@ static void sessions_table(ctx *c, cJSON *method) {
     for (size_t k = 0; k < n; k++) {
       const cJSON *ds = cJSON_GetArrayItem(e->sessions, (int)k);
       const cJSON *ms = from_manifest ? pt_mf_session(e->manifest, k) : NULL;
-      cJSON *o = push_object(c->b, rows);
+      cJSON *o = pt_vb_push_object(c->b, rows);
       if (!o)
         return;
-      set_md(c->b, o, "label_md", e->label);
-      set_num(c->b, o, "number", (double)(k + 1));
-      set_str(c->b, o, "started",
+      pt_vb_md(c->b, o, "label_md", e->label);
+      pt_vb_num(c->b, o, "number", (double)(k + 1));
+      pt_vb_str(c->b, o, "started",
               *when(ms ? pt_mf_started_at(ms) : pt_json_str(ds, PT_DOC_STARTED_AT), buf,
                     sizeof buf)
                   ? buf
                   : PT_DASH);
-      set_str(c->b, o, "ended", *when(pt_mf_ended_at(ms), buf, sizeof buf) ? buf : PT_DASH);
-      set_num(c->b, o, "trials", pt_json_num(ds, PT_DOC_TRIALS));
+      pt_vb_str(c->b, o, "ended", *when(pt_mf_ended_at(ms), buf, sizeof buf) ? buf : PT_DASH);
+      pt_vb_num(c->b, o, "trials", pt_json_num(ds, PT_DOC_TRIALS));
       const char *status = pt_mf_status(ms);
-      set_md(c->b, o, "status_md", status ? status : PT_DASH);
+      pt_vb_md(c->b, o, "status_md", status ? status : PT_DASH);
       /* what changed since the first session, as collect recorded it */
       text note;
       text_init(&note, c->b);
@@ -440,14 +382,14 @@ static void sessions_table(ctx *c, cJSON *method) {
         if (msg)
           put(&note, "%s%s", note.buf.len ? "; " : "", msg);
       }
-      set_md(c->b, o, "note_md", note.buf.len ? text_str(&note) : "");
+      pt_vb_md(c->b, o, "note_md", note.buf.len ? text_str(&note) : "");
       notes = notes || note.buf.len;
       pt_buf_free(&note.buf);
       any = any || *buf;  /* a table of sessions with no time says nothing */
     }
   }
-  set_bool(c->b, method, "has_sessions", any);
-  set_bool(c->b, method, "has_session_notes", any && notes);
+  pt_vb_bool(c->b, method, "has_sessions", any);
+  pt_vb_bool(c->b, method, "has_session_notes", any && notes);
 }
 
 /* models: names with what the manifests say of them. */
@@ -556,19 +498,19 @@ static void prompts_lines(ctx *c, cJSON *lines, cJSON *method) {
   text t;
   text_init(&t, c->b);
   const cJSON *plan = plan_manifest(c);
-  cJSON *list = add_array(c->b, method, "prompts");
+  cJSON *list = pt_vb_add_array(c->b, method, "prompts");
   size_t n = plan ? pt_mf_prompt_count(plan) : 0;
   for (size_t k = 0; k < n && list; k++) {
     const char *id, *body;
     pt_mf_prompt(plan, k, &id, &body);
     put(&t, "%s%s", k ? ", " : "", id ? id : "?");
-    cJSON *o = push_object(c->b, list);
+    cJSON *o = pt_vb_push_object(c->b, list);
     if (o) {
-      set_md(c->b, o, "id_md", id ? id : "?");
-      set_md(c->b, o, "text_md", body ? body : "");
+      pt_vb_md(c->b, o, "id_md", id ? id : "?");
+      pt_vb_md(c->b, o, "text_md", body ? body : "");
     }
   }
-  set_bool(c->b, method, "has_prompts", n > 0);
+  pt_vb_bool(c->b, method, "has_prompts", n > 0);
   if (n) {
     text l;
     text_init(&l, c->b);
@@ -849,7 +791,7 @@ static void setup_line(ctx *c, env *e, bool gpu_common, bool rocm_common) {
   if (!rocm_common && env_rocm(e))
     put(&t, "%sROCm %s", t.buf.len ? ", " : "", env_rocm(e));
   set_fact(c->b, e->item, "setup", t.buf.len ? text_str(&t) : NULL);
-  set_bool(c->b, e->item, "has_setup", t.buf.len > 0);
+  pt_vb_bool(c->b, e->item, "has_setup", t.buf.len > 0);
   pt_buf_free(&t.buf);
 }
 
@@ -879,17 +821,17 @@ static void story(ctx *c, cJSON *st) {
   bool bk, ck, base_vm = base && pt_mf_host_virtualized(base->facts.host, &bk);
   bool cmp_vm = cmp && pt_mf_host_virtualized(cmp->facts.host, &ck);
   bool vm_vs_host = c->n == 2 && bk && ck && !base_vm && cmp_vm;
-  set_bool(b, st, "vm_vs_host", vm_vs_host);
+  pt_vb_bool(b, st, "vm_vs_host", vm_vs_host);
   set_fact(b, st, "passthrough", cmp ? cmp->facts.passthrough : NULL);
   set_fact(b, st, "compared", cmp ? cmp->label : NULL);
   set_fact(b, st, "baseline", base ? base->label : NULL);
   set_fact(b, st, "compared_the", vm_vs_host ? "the virtual machine" : cmp ? cmp->label : NULL);
   set_fact(b, st, "baseline_the", vm_vs_host ? "bare metal" : base ? base->label : NULL);
-  set_str(b, st, "metric_phrase", metric_phrase(mi.name));
-  set_bool(b, st, "metric_is_eval_rate", same(mi.name, "eval_rate"));
-  set_str(b, st, "ratio_phrase", mi.higher_is_better ? "speed ratios" : "time ratios");
-  set_str(b, st, "sides", c->n == 2 ? "on both sides" : "in every environment");
-  set_bool(b, st, "one_model", cJSON_GetArraySize(pt_doc_models(c->view)) == 1);
+  pt_vb_str(b, st, "metric_phrase", metric_phrase(mi.name));
+  pt_vb_bool(b, st, "metric_is_eval_rate", same(mi.name, "eval_rate"));
+  pt_vb_str(b, st, "ratio_phrase", mi.higher_is_better ? "speed ratios" : "time ratios");
+  pt_vb_str(b, st, "sides", c->n == 2 ? "on both sides" : "in every environment");
+  pt_vb_bool(b, st, "one_model", cJSON_GetArraySize(pt_doc_models(c->view)) == 1);
 
   /* the title: the publication's, else what is compared */
   const char *title = NULL;
@@ -955,32 +897,32 @@ static void story(ctx *c, cJSON *st) {
     setup_line(c, &c->envs[i], gpu_common, rocm != NULL);
 
   /* what differs between the machines (the analyzer's warnings) */
-  cJSON *diffs = add_array(b, st, "differences");
+  cJSON *diffs = pt_vb_add_array(b, st, "differences");
   const cJSON *w;
   size_t nd = 0;
   cJSON_ArrayForEach(w, pt_doc_warnings(c->view)) {
     if (!machine_warning(pt_json_str(w, PT_DOC_CODE)))
       continue;
-    cJSON *o = push_object(b, diffs);
+    cJSON *o = pt_vb_push_object(b, diffs);
     if (o)
-      set_md(b, o, "text_md", pt_json_str(w, PT_DOC_MESSAGE));
+      pt_vb_md(b, o, "text_md", pt_json_str(w, PT_DOC_MESSAGE));
     nd++;
   }
-  set_bool(b, st, "has_differences", nd > 0);
+  pt_vb_bool(b, st, "has_differences", nd > 0);
   bool setup = nd > 0 || gpu_common || rocm;
   for (size_t i = 0; i < c->n; i++)
     setup = setup || pt_json_bool(c->envs[i].item, "has_setup", false);
-  set_bool(b, st, "has_setup", setup);
+  pt_vb_bool(b, st, "has_setup", setup);
   /* each warning says whether it is one of those, so a template can list
    * the others apart */
   cJSON *list = pt_doc_warnings(c->view), *wi;
   size_t other = 0;
   cJSON_ArrayForEach(wi, list) {
     bool mw = machine_warning(pt_json_str(wi, PT_DOC_CODE));
-    set_bool(b, wi, "is_machine", mw);
+    pt_vb_bool(b, wi, "is_machine", mw);
     other += !mw;
   }
-  set_bool(b, c->view, "has_other_warnings", other > 0);
+  pt_vb_bool(b, c->view, "has_other_warnings", other > 0);
   cJSON *mt;
   bool any_other = other > 0;
   cJSON_ArrayForEach(mt, pt_json_get(c->view, "metrics")) {
@@ -988,14 +930,14 @@ static void story(ctx *c, cJSON *st) {
     other = 0;
     cJSON_ArrayForEach(wi, pt_doc_warnings(mt)) {
       bool mw = machine_warning(pt_json_str(wi, PT_DOC_CODE));
-      set_bool(b, wi, "is_machine", mw);
+      pt_vb_bool(b, wi, "is_machine", mw);
       other += !mw;
     }
-    set_bool(b, mt, "has_other_warnings", other > 0);
+    pt_vb_bool(b, mt, "has_other_warnings", other > 0);
     any_other = any_other || other > 0;
   }
-  set_bool(b, c->view, "any_other_warnings", any_other);
-  set_bool(b, st, "same_machine", gpu_common && nd == 0 && (rocm || runtime));
+  pt_vb_bool(b, c->view, "any_other_warnings", any_other);
+  pt_vb_bool(b, st, "same_machine", gpu_common && nd == 0 && (rocm || runtime));
 
   /* how it was measured */
   bool collected = all_origin(c, PT_MF_COLLECTED) && base && base->manifest;
@@ -1008,14 +950,14 @@ static void story(ctx *c, cJSON *st) {
   for (size_t i = 1; published && i < c->n; i++)
     if (!same(tool, pt_mf_published_of(c->envs[i].manifest).tool))
       tool = NULL;
-  set_bool(b, st, "by_collect", collected);
-  set_bool(b, st, "by_llm_benchmark",
+  pt_vb_bool(b, st, "by_collect", collected);
+  pt_vb_bool(b, st, "by_llm_benchmark",
            same(fmt, "llm-benchmark") || (tool && strstr(tool, "llm-benchmark")));
-  set_bool(b, st, "by_ollama_verbose", same(fmt, "ollama-verbose"));
-  set_bool(b, st, "by_llama_bench", same(fmt, "llama-bench"));
-  set_bool(b, st, "imported", imported && fmt);
-  set_bool(b, st, "published", published);
-  set_bool(b, st, "same_origin", collected || (imported && fmt) || published);
+  pt_vb_bool(b, st, "by_ollama_verbose", same(fmt, "ollama-verbose"));
+  pt_vb_bool(b, st, "by_llama_bench", same(fmt, "llama-bench"));
+  pt_vb_bool(b, st, "imported", imported && fmt);
+  pt_vb_bool(b, st, "published", published);
+  pt_vb_bool(b, st, "same_origin", collected || (imported && fmt) || published);
 
   /* prompts, runs, warm-ups and sessions */
   double prompts = NAN, per = NAN, warm = NAN;
@@ -1040,8 +982,8 @@ static void story(ctx *c, cJSON *st) {
     pt_buf_free(&ids.buf);
   }
   if (isfinite(prompts) && prompts > 0) {
-    set_num(b, st, "prompts", prompts);
-    set_bool(b, st, "one_prompt", prompts == 1);
+    pt_vb_num(b, st, "prompts", prompts);
+    pt_vb_bool(b, st, "one_prompt", prompts == 1);
   }
   if (isfinite(per) && per > 0) {
     snprintf(buf, sizeof buf, published ? "%g run per prompt" : "%g trials of each prompt",
@@ -1052,7 +994,7 @@ static void story(ctx *c, cJSON *st) {
       snprintf(buf, sizeof buf, "1 trial of each prompt");
     set_fact(b, st, "per_prompt", buf);
   }
-  set_bool(b, st, "no_warmup", warm == 0);
+  pt_vb_bool(b, st, "no_warmup", warm == 0);
   if (isfinite(warm) && warm > 0) {
     snprintf(buf, sizeof buf, "%g warm-up run%s of each model at the start of each session",
              warm, warm == 1 ? "" : "s");
@@ -1085,14 +1027,14 @@ static void story(ctx *c, cJSON *st) {
     pt_buf_free(&y.buf);
   }
   if (opts_alike && opt.temperature > 0 && !isfinite(opt.seed))
-    set_bool(b, st, "random_sampling", true);
+    pt_vb_bool(b, st, "random_sampling", true);
   if (opts_alike && opt.temperature == 0 && isfinite(opt.seed)) {
     snprintf(buf, sizeof buf, "temperature 0 and seed %.0f", opt.seed);
     set_fact(b, st, "fixed_sampling", buf);
   }
   if (opts_alike && isfinite(opt.num_predict) && opt.num_predict > 0)
-    set_num(b, st, "num_predict", opt.num_predict);
-  set_str(b, st, "made_from", published  ? "the published numbers"
+    pt_vb_num(b, st, "num_predict", opt.num_predict);
+  pt_vb_str(b, st, "made_from", published  ? "the published numbers"
                               : imported ? "imported logs"
                               : collected ? "the collected trials"
                                          : "the trials");
@@ -1104,20 +1046,20 @@ static void story(ctx *c, cJSON *st) {
       snprintf(buf, sizeof buf, "%g", nmin);
     else
       snprintf(buf, sizeof buf, "%g to %g", nmin, nmax);
-    set_str(b, st, "n_text", buf);
+    pt_vb_str(b, st, "n_text", buf);
   }
   /* a small price: a determined (or no) penalty under 5 % for a VM */
   const cJSON *sc = cJSON_GetArrayItem(pt_doc_summary_comparisons(c->view), 0);
   double mean = pt_json_num(sc, PT_DOC_MEAN_PENALTY_PCT);
   const char *verdict = pt_doc_verdict(sc);
-  set_bool(b, st, "small_price",
+  pt_vb_bool(b, st, "small_price",
            vm_vs_host && isfinite(mean) && fabs(mean) < 5 && gpu_common && nd == 0 &&
                (same(verdict, "worse") || same(verdict, "no_difference")));
   if (isfinite(mean)) {
     char p[64];
-    set_str(b, st, "direction", mean >= 0 ? (mi.higher_is_better ? "slower" : "longer")
+    pt_vb_str(b, st, "direction", mean >= 0 ? (mi.higher_is_better ? "slower" : "longer")
                                           : (mi.higher_is_better ? "faster" : "shorter"));
-    set_str(b, st, "mean_penalty_abs_fmt", pt_fmt_pct(fabs(mean), p, sizeof p));
+    pt_vb_str(b, st, "mean_penalty_abs_fmt", pt_fmt_pct(fabs(mean), p, sizeof p));
   }
 }
 
@@ -1125,10 +1067,10 @@ static void story(ctx *c, cJSON *st) {
 
 static void verdict_flags(builder *b, cJSON *c) {
   const char *v = pt_doc_verdict(c);
-  set_bool(b, c, "is_worse", same(v, "worse"));
-  set_bool(b, c, "is_better", same(v, "better"));
-  set_bool(b, c, "is_no_difference", same(v, "no_difference"));
-  set_bool(b, c, "is_undetermined", same(v, PT_DOC_UNDETERMINED));
+  pt_vb_bool(b, c, "is_worse", same(v, "worse"));
+  pt_vb_bool(b, c, "is_better", same(v, "better"));
+  pt_vb_bool(b, c, "is_no_difference", same(v, "no_difference"));
+  pt_vb_bool(b, c, "is_undetermined", same(v, PT_DOC_UNDETERMINED));
 }
 
 /* "One session per environment: ..." - a note that opens a sentence. */
@@ -1140,7 +1082,7 @@ static void note_cap(builder *b, cJSON *o, const char *note) {
   }
   if (cap[0] >= 'a' && cap[0] <= 'z')
     cap[0] = (char)(cap[0] - 'a' + 'A');
-  set_md(b, o, "verdict_note_cap_md", cap);
+  pt_vb_md(b, o, "verdict_note_cap_md", cap);
   free(cap);
 }
 
@@ -1155,9 +1097,9 @@ static void summary_flags(builder *b, cJSON *view) {
   static const char *const keys[] = {"is_worse", "is_better", "is_no_difference",
                                      "is_undetermined"};
   for (size_t i = 0; s && i < sizeof keys / sizeof *keys; i++)
-    set_bool(b, s, keys[i], first && pt_json_bool(first, keys[i], false));
+    pt_vb_bool(b, s, keys[i], first && pt_json_bool(first, keys[i], false));
   if (s)
-    set_bool(b, s, "has_model", first && pt_doc_verdict(first));
+    pt_vb_bool(b, s, "has_model", first && pt_doc_verdict(first));
   if (s)
     note_cap(b, s, pt_doc_verdict_note(first));
 }
@@ -1187,9 +1129,9 @@ pt_code pt_view_method(cJSON *view, pt_error *err) {
                     pt_json_get(e, PT_DOC_SESSIONS)};
   }
   ctx c = {&b, view, envs, order.n};
-  cJSON *method = add_object(&b, view, "method");
-  cJSON *lines = method ? add_array(&b, method, "lines") : NULL;
-  cJSON *envs_out = method ? add_array(&b, method, "envs") : NULL;
+  cJSON *method = pt_vb_add_object(&b, view, "method");
+  cJSON *lines = method ? pt_vb_add_array(&b, method, "lines") : NULL;
+  cJSON *envs_out = method ? pt_vb_add_array(&b, method, "envs") : NULL;
   if (lines && envs_out) {
     source_line(&c, lines, envs_out);
     sessions_line(&c, lines);
@@ -1199,14 +1141,14 @@ pt_code pt_view_method(cJSON *view, pt_error *err) {
     options_line(&c, lines);
     telemetry_line(&c, lines);
     sessions_table(&c, method);
-    set_bool(&b, method, "collected", all_origin(&c, PT_MF_COLLECTED));
-    set_bool(&b, method, "imported", all_origin(&c, PT_MF_IMPORTED));
-    set_bool(&b, method, "published", all_origin(&c, PT_MF_PUBLISHED));
+    pt_vb_bool(&b, method, "collected", all_origin(&c, PT_MF_COLLECTED));
+    pt_vb_bool(&b, method, "imported", all_origin(&c, PT_MF_IMPORTED));
+    pt_vb_bool(&b, method, "published", all_origin(&c, PT_MF_PUBLISHED));
   }
   summary_flags(&b, view);
   cJSON *mt;
   cJSON_ArrayForEach(mt, pt_json_get(view, "metrics")) summary_flags(&b, mt);
-  cJSON *st = add_object(&b, view, "story");
+  cJSON *st = pt_vb_add_object(&b, view, "story");
   if (st)
     story(&c, st);
   free(envs);

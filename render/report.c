@@ -415,9 +415,6 @@ static char *page_title(const char *md, size_t len, const char *fallback) {
   return strdup(fallback ? fallback : "");
 }
 
-static pt_code write_in(const char *dir, const char *name, const char *data, size_t len,
-                        pt_error *err);
-
 /* index.html from the page, with the SVG charts beside it in dir. */
 static pt_code write_html(const char *dir, const cJSON *view, const pt_buf *page,
                           const pt_mustache *tpl, const pt_report_opts *opts, pt_error *err) {
@@ -431,19 +428,9 @@ static pt_code write_html(const char *dir, const cJSON *view, const pt_buf *page
                                     NULL, &html, err)
                      : pt_error_set(err, PT_ENOMEM, "out of memory");
   if (!rc)
-    rc = write_in(dir, "index.html", html.data, html.len, err);
+    rc = pt_write_file_in(dir, "index.html", html.data, html.len, err);
   free(title);
   pt_buf_free(&html);
-  return rc;
-}
-
-static pt_code write_in(const char *dir, const char *name, const char *data, size_t len,
-                        pt_error *err) {
-  char *p = pt_path_join(dir, name);
-  if (!p)
-    return pt_error_set(err, PT_ENOMEM, "out of memory");
-  pt_code rc = pt_write_file_atomic(p, data ? data : "", len, err);
-  free(p);
   return rc;
 }
 
@@ -453,16 +440,17 @@ static pt_code fill(const char *dir, const cJSON *analysis, const cJSON *view,
                     const pt_buf *table, const chart_plan *plan, const pt_mustache *tpl,
                     pt_error *err) {
   const char *readme_name = opts->readme_name ? opts->readme_name : "README.md";
-  pt_code rc = *readme_name ? write_in(dir, readme_name, page->data, page->len, err) : PT_OK;
+  pt_code rc =
+      *readme_name ? pt_write_file_in(dir, readme_name, page->data, page->len, err) : PT_OK;
   if (!rc && !opts->no_table)
-    rc = write_in(dir, "table.md", table->data, table->len, err);
+    rc = pt_write_file_in(dir, "table.md", table->data, table->len, err);
   if (!rc) {
     char *json = cJSON_Print(analysis);
     pt_buf b = PT_BUF_INIT;
     if (!json || pt_buf_puts(&b, json) || pt_buf_putc(&b, '\n'))
       rc = pt_error_set(err, PT_ENOMEM, "out of memory");
     else
-      rc = write_in(dir, PT_DOC_FILE, b.data, b.len, err);
+      rc = pt_write_file_in(dir, PT_DOC_FILE, b.data, b.len, err);
     cJSON_free(json);
     pt_buf_free(&b);
   }

@@ -22,66 +22,22 @@
 #include "core/json.h"
 #include "render/chart.h"
 #include "render/method.h"
+#include "render/vbuild.h"
 #include "render/view.h"
 
-typedef struct builder {
-  bool ok;  /* false once an allocation failed */
-} builder;
+typedef pt_vbuild builder;
 
-static void set_item(builder *b, cJSON *obj, const char *key, cJSON *item) {
-  if (!item || !obj) {
-    cJSON_Delete(item);
-    b->ok = false;
-    return;
-  }
-  cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
-  if (!cJSON_AddItemToObject(obj, key, item)) {
-    cJSON_Delete(item);
-    b->ok = false;
-  }
-}
-
+/* The view's strings: NULL gives "—" (the value does not exist). */
 static void set_str(builder *b, cJSON *obj, const char *key, const char *s) {
-  set_item(b, obj, key, cJSON_CreateString(s ? s : PT_DASH));
-}
-
-static void set_bool(builder *b, cJSON *obj, const char *key, bool v) {
-  set_item(b, obj, key, cJSON_CreateBool(v));
-}
-
-static void set_num(builder *b, cJSON *obj, const char *key, double v) {
-  set_item(b, obj, key, cJSON_CreateNumber(v));
+  pt_vb_str(b, obj, key, s ? s : PT_DASH);
 }
 
 /* key = s escaped for Markdown (pt_md_escape); NULL gives "—". */
 static void set_md(builder *b, cJSON *obj, const char *key, const char *s) {
-  if (!s) {
-    set_str(b, obj, key, PT_DASH);
-    return;
-  }
-  pt_buf md = PT_BUF_INIT;
-  if (pt_md_escape(&md, s))
-    b->ok = false;
+  if (s)
+    pt_vb_md(b, obj, key, s);
   else
-    set_str(b, obj, key, md.data ? md.data : "");
-  pt_buf_free(&md);
-}
-
-/* Append a new object to arr; NULL (and b->ok false) when out of memory. */
-static cJSON *push_object(builder *b, cJSON *arr) {
-  cJSON *o = cJSON_CreateObject();
-  if (!o || !arr || !cJSON_AddItemToArray(arr, o)) {
-    cJSON_Delete(o);
-    b->ok = false;
-    return NULL;
-  }
-  return o;
-}
-
-static cJSON *add_array(builder *b, cJSON *obj, const char *key) {
-  cJSON *a = cJSON_CreateArray();
-  set_item(b, obj, key, a);
-  return b->ok ? a : NULL;
+    set_str(b, obj, key, PT_DASH);
 }
 
 /* ---------------------------------------------------------------- formats */
@@ -143,7 +99,7 @@ static void about(builder *b, cJSON *env, cJSON *list, const char *field, const 
                   const char *value) {
   if (!value || !*value)
     return;
-  cJSON *o = push_object(b, list);
+  cJSON *o = pt_vb_push_object(b, list);
   if (!o)
     return;
   set_str(b, o, "key", key);
@@ -274,7 +230,7 @@ static void gpu_rows(builder *b, cJSON *env, cJSON *list, const cJSON *host) {
  * the run's facts (its first session's, collect/manifest.h), and its
  * notes (notes[] = {key, value, key_md, value_md}). */
 static void env_about(builder *b, cJSON *env, const cJSON *man) {
-  cJSON *list = add_array(b, env, "about");
+  cJSON *list = pt_vb_add_array(b, env, "about");
   if (!list)
     return;
   pt_mf_facts f = pt_mf_facts_of(man);
@@ -312,12 +268,12 @@ static void env_about(builder *b, cJSON *env, const cJSON *man) {
   about(b, env, list, "cuda", "CUDA", pt_mf_cuda_version(host));
   about(b, env, list, "runtime", "Runtime", f.runtime);
   /* what no probe sees (--note KEY=VALUE), as rows of their own */
-  cJSON *notes = add_array(b, env, "notes");
+  cJSON *notes = pt_vb_add_array(b, env, "notes");
   const cJSON *n;
   cJSON_ArrayForEach(n, pt_mf_notes(pt_mf_session(man, 0))) {
     if (!cJSON_IsString(n) || !n->string)
       continue;
-    cJSON *o = push_object(b, notes), *row = push_object(b, list);
+    cJSON *o = pt_vb_push_object(b, notes), *row = pt_vb_push_object(b, list);
     if (!o || !row)
       break;
     set_str(b, o, "key", n->string);
@@ -330,8 +286,8 @@ static void env_about(builder *b, cJSON *env, const cJSON *man) {
     set_str(b, row, "value", n->valuestring);
     set_md(b, row, "value_md", n->valuestring);
   }
-  set_bool(b, env, "has_notes", cJSON_GetArraySize(notes) > 0);
-  set_bool(b, env, "has_about", cJSON_GetArraySize(list) > 0);
+  pt_vb_bool(b, env, "has_notes", cJSON_GetArraySize(notes) > 0);
+  pt_vb_bool(b, env, "has_about", cJSON_GetArraySize(list) > 0);
 }
 
 /* Fill envs (one per item of order: the display order of analyze/doc.h)
@@ -350,7 +306,7 @@ static size_t prepare_envs(builder *b, const pt_doc_envs *order, env_ref *envs) 
     envs[n++] = (env_ref){e, name, label};
     set_md(b, e, "label_md", label);
     set_md(b, e, "name_md", name);
-    set_bool(b, e, "is_baseline", pt_doc_env_is_baseline(e));
+    pt_vb_bool(b, e, "is_baseline", pt_doc_env_is_baseline(e));
     env_about(b, e, pt_doc_env_manifest(e));
   }
   return n;
@@ -364,7 +320,7 @@ static size_t prepare_envs(builder *b, const pt_doc_envs *order, env_ref *envs) 
 static void verdict_fields(builder *b, cJSON *c) {
   char buf[64];
   set_str(b, c, "verdict_fmt", pt_fmt_verdict(c, buf, sizeof buf));
-  set_bool(b, c, "undetermined", pt_doc_undetermined(c));
+  pt_vb_bool(b, c, "undetermined", pt_doc_undetermined(c));
   const char *note = pt_doc_verdict_note(c);
   set_str(b, c, "verdict_note", note ? note : "");
   set_md(b, c, "verdict_note_md", note ? note : "");
@@ -380,7 +336,7 @@ static void add_note(builder *b, cJSON *notes, const char *note) {
     if (text && !strcmp(text, note))
       return;
   }
-  cJSON *o = push_object(b, notes);
+  cJSON *o = pt_vb_push_object(b, notes);
   if (!o)
     return;
   set_str(b, o, "text", note);
@@ -437,7 +393,7 @@ static void group_fields(builder *b, cJSON *g, const env_ref *envs, size_t nenv)
   for (size_t i = 0; env && i < nenv; i++)
     if (!strcmp(envs[i].name, env))
       base = pt_json_bool(envs[i].env, "is_baseline", false);
-  set_bool(b, g, "is_baseline", base);
+  pt_vb_bool(b, g, "is_baseline", base);
   set_str(b, g, "mean_fmt", fmt2(mean, buf, sizeof buf));
   set_str(b, g, "ci_fmt",
           fmt_pm(pt_json_num(g, PT_DOC_CI_LOW), pt_json_num(g, PT_DOC_CI_HIGH), buf, sizeof buf));
@@ -449,24 +405,24 @@ static void group_fields(builder *b, cJSON *g, const env_ref *envs, size_t nenv)
   set_str(b, g, "min_fmt", fmt2(pt_json_num(g, PT_DOC_MIN), buf, sizeof buf));
   set_str(b, g, "max_fmt", fmt2(pt_json_num(g, PT_DOC_MAX), buf, sizeof buf));
   if (!cJSON_IsNumber(pt_json_get(g, PT_DOC_N)))
-    set_num(b, g, PT_DOC_N, 0);
+    pt_vb_num(b, g, PT_DOC_N, 0);
   /* the GPU during the group's trials: mean clock, temperature, power */
   const cJSON *t = pt_json_get(g, PT_DOC_TELEMETRY);
   set_str(b, g, "gpu_clock_fmt", pt_fmt_num(pt_json_num(t, PT_DOC_GPU_CLOCK_MHZ), 0, buf, sizeof buf));
   set_str(b, g, "gpu_temp_fmt", pt_fmt_num(pt_json_num(t, PT_DOC_GPU_TEMP_C), 0, buf, sizeof buf));
   set_str(b, g, "gpu_power_fmt", pt_fmt_num(pt_json_num(t, PT_DOC_GPU_POWER_W), 1, buf, sizeof buf));
-  set_bool(b, g, "has_telemetry", cJSON_IsObject(t));
+  pt_vb_bool(b, g, "has_telemetry", cJSON_IsObject(t));
 }
 
 /* The results table: header_cells, penalty_headers and rows in the order
  * of `analyze --format md`. */
 static void table(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
-  cJSON *hc = add_array(b, view, "header_cells"), *ph = add_array(b, view, "penalty_headers");
-  cJSON *rows = add_array(b, view, "rows");
+  cJSON *hc = pt_vb_add_array(b, view, "header_cells"), *ph = pt_vb_add_array(b, view, "penalty_headers");
+  cJSON *rows = pt_vb_add_array(b, view, "rows");
   if (!hc || !ph || !rows)
     return;
   for (size_t i = 0; i < nenv; i++) {
-    cJSON *o = push_object(b, hc);
+    cJSON *o = pt_vb_push_object(b, hc);
     if (!o)
       return;
     set_str(b, o, PT_DOC_ENVIRONMENT, envs[i].name);
@@ -474,7 +430,7 @@ static void table(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
     set_md(b, o, "label_md", envs[i].label);
   }
   for (size_t i = 1; i < nenv; i++) {
-    cJSON *o = push_object(b, ph);
+    cJSON *o = pt_vb_push_object(b, ph);
     pt_buf s = PT_BUF_INIT, md = PT_BUF_INIT;
     if (!o)
       return;
@@ -495,12 +451,12 @@ static void table(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
   }
   cJSON *m;
   cJSON_ArrayForEach(m, pt_doc_models(view)) {
-    cJSON *row = push_object(b, rows), *cells, *pens;
+    cJSON *row = pt_vb_push_object(b, rows), *cells, *pens;
     if (!row)
       return;
     set_str(b, row, "model", pt_doc_model_name(m));
     set_str(b, row, "model_md", pt_json_str(m, "model_md"));
-    if (!(cells = add_array(b, row, "cells")) || !(pens = add_array(b, row, "penalties")))
+    if (!(cells = pt_vb_add_array(b, row, "cells")) || !(pens = pt_vb_add_array(b, row, "penalties")))
       return;
     for (size_t i = 0; i < nenv; i++) {
       const cJSON *g = pt_doc_group_of(m, envs[i].name);
@@ -575,7 +531,7 @@ static void models(builder *b, cJSON *view, const env_ref *envs, size_t nenv, bo
 static void summary(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
   cJSON *s = pt_doc_summary(view);
   if (!s) {
-    set_item(b, view, PT_DOC_SUMMARY, cJSON_CreateObject());
+    pt_vb_item(b, view, PT_DOC_SUMMARY, cJSON_CreateObject());
     if (!(s = pt_doc_summary(view)))
       return;
   }
@@ -597,7 +553,7 @@ static void summary(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
     set_str(b, c, "penalty_ci_fmt",
             fmt_pct_range(pt_json_num(c, PT_DOC_PENALTY_CI_LOW),
                           pt_json_num(c, PT_DOC_PENALTY_CI_HIGH), buf, sizeof buf));
-    set_bool(b, c, "has_model", pt_doc_verdict(c) != NULL);
+    pt_vb_bool(b, c, "has_model", pt_doc_verdict(c) != NULL);
     verdict_fields(b, c);
     /* the smallest and largest penalty, and whose */
     const cJSON *m, *lo = NULL, *hi = NULL;
@@ -625,7 +581,7 @@ static void summary(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
     set_str(b, c, "models_text",
             isfinite(nm) ? (snprintf(buf, sizeof buf, "%.0f model%s", nm, nm == 1 ? "" : "s"), buf)
                          : PT_DASH);
-    set_bool(b, c, "several_models", isfinite(nm) && nm > 1);
+    pt_vb_bool(b, c, "several_models", isfinite(nm) && nm > 1);
     if (!first)
       first = c;
   }
@@ -640,8 +596,8 @@ static void summary(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
                                      "max_penalty_model_md"};
   for (size_t i = 0; i < sizeof flat / sizeof *flat; i++)
     set_str(b, s, flat[i], first ? pt_json_str(first, flat[i]) : NULL);
-  set_num(b, s, PT_DOC_MODELS, first ? pt_json_num(first, PT_DOC_MODELS) : 0);
-  set_bool(b, view, "has_comparisons", first != NULL);
+  pt_vb_num(b, s, PT_DOC_MODELS, first ? pt_json_num(first, PT_DOC_MODELS) : 0);
+  pt_vb_bool(b, view, "has_comparisons", first != NULL);
 }
 
 /* --------------------------------------------------------------- the view */
@@ -650,7 +606,7 @@ static void top_level(builder *b, cJSON *view, const env_ref *envs, size_t nenv)
   char buf[256];
   cJSON *metric = pt_doc_metric(view);
   if (!metric) {
-    set_item(b, view, PT_DOC_METRIC, cJSON_CreateObject());
+    pt_vb_item(b, view, PT_DOC_METRIC, cJSON_CreateObject());
     metric = pt_doc_metric(view);
   }
   /* the view's metric has a label (else the name) and a unit */
@@ -680,9 +636,9 @@ static void top_level(builder *b, cJSON *view, const env_ref *envs, size_t nenv)
   set_str(b, view, "baseline_label", base);
   set_md(b, view, "baseline_label_md", base);
   cJSON *bcopy = nenv && base ? cJSON_Duplicate(envs[0].env, true) : cJSON_CreateObject();
-  set_item(b, view, "baseline_env", bcopy);
+  pt_vb_item(b, view, "baseline_env", bcopy);
   const cJSON *src = nenv ? pt_mf_source(pt_doc_env_manifest(envs[0].env)) : NULL;
-  set_item(b, view, "source", cJSON_IsObject(src) ? cJSON_Duplicate(src, true)
+  pt_vb_item(b, view, "source", cJSON_IsObject(src) ? cJSON_Duplicate(src, true)
                                                    : cJSON_CreateObject());
 
   /* "Generation rate: Bare Metal vs VM w/ GPU Passthrough" */
@@ -705,21 +661,21 @@ static void top_level(builder *b, cJSON *view, const env_ref *envs, size_t nenv)
     set_md(b, w, "message_md", msg ? msg : "");
     nw++;
   }
-  set_bool(b, view, "has_warnings", nw > 0);
-  set_num(b, view, "warning_count", nw);
+  pt_vb_bool(b, view, "has_warnings", nw > 0);
+  pt_vb_num(b, view, "warning_count", nw);
 }
 
 /* undetermined_notes[] = {text, text_md}: each distinct meaning of an
  * undetermined verdict in the view, said once; has_undetermined. */
 static void undetermined_notes(builder *b, cJSON *view) {
-  cJSON *notes = add_array(b, view, "undetermined_notes");
+  cJSON *notes = pt_vb_add_array(b, view, "undetermined_notes");
   const cJSON *m, *c;
   cJSON_ArrayForEach(m, pt_doc_models(view)) {
     cJSON_ArrayForEach(c, pt_doc_comparisons(m)) add_note(b, notes, pt_doc_verdict_note(c));
   }
   cJSON_ArrayForEach(c, pt_doc_summary_comparisons(view)) add_note(b, notes,
                                                                  pt_doc_verdict_note(c));
-  set_bool(b, view, "has_undetermined", cJSON_GetArraySize(notes) > 0);
+  pt_vb_bool(b, view, "has_undetermined", cJSON_GetArraySize(notes) > 0);
 }
 
 /* by_prompt_md: the per-prompt table of `analyze --by prompt --format md`
@@ -744,7 +700,7 @@ static void by_prompt(builder *b, cJSON *view, const cJSON *analysis) {
   while (md.len && md.data[md.len - 1] == '\n')  /* the template ends its lines */
     md.data[--md.len] = '\0';
   set_str(b, view, "by_prompt_md", md.data ? md.data : "");
-  set_bool(b, view, "has_by_prompt", more && md.len > 0);
+  pt_vb_bool(b, view, "has_by_prompt", more && md.len > 0);
   pt_buf_free(&md);
 }
 
@@ -771,10 +727,10 @@ static cJSON *build_one(const cJSON *analysis, pt_error *err) {
   summary(&b, view, envs, nenv);
   top_level(&b, view, envs, nenv);
   undetermined_notes(&b, view);
-  set_bool(&b, view, "single_run", single);
-  set_num(&b, view, "n_min", nmin);
-  set_num(&b, view, "n_max", nmax);
-  set_bool(&b, view, "has_telemetry", telemetry);
+  pt_vb_bool(&b, view, "single_run", single);
+  pt_vb_num(&b, view, "n_min", nmin);
+  pt_vb_num(&b, view, "n_max", nmax);
+  pt_vb_bool(&b, view, "has_telemetry", telemetry);
   by_prompt(&b, view, analysis);
   free(envs);
   if (!b.ok) {
@@ -797,7 +753,7 @@ static const char *const metric_keys[] = {
  * each with the fields above of its own view, and: is_primary, name, a
  * direction ("higher is better"), and an empty charts object. */
 static void metrics_list(builder *b, cJSON *view, const cJSON *analysis, pt_error *err) {
-  cJSON *list = add_array(b, view, "metrics");
+  cJSON *list = pt_vb_add_array(b, view, "metrics");
   size_t n = pt_doc_metric_count(analysis);
   for (size_t i = 0; list && i < n && b->ok; i++) {
     cJSON *one = NULL, *sub = view;
@@ -810,27 +766,27 @@ static void metrics_list(builder *b, cJSON *view, const cJSON *analysis, pt_erro
         return;
       }
     }
-    cJSON *item = push_object(b, list);
+    cJSON *item = pt_vb_push_object(b, list);
     for (size_t k = 0; item && k < sizeof metric_keys / sizeof *metric_keys; k++) {
       const cJSON *v = pt_json_get(sub, metric_keys[k]);
       if (v)
-        set_item(b, item, metric_keys[k], cJSON_Duplicate(v, true));
+        pt_vb_item(b, item, metric_keys[k], cJSON_Duplicate(v, true));
     }
     if (sub != view)
       cJSON_Delete(sub);
     if (!item)
       return;
     pt_doc_metric_info mi = pt_doc_metric_of(item);
-    set_bool(b, item, "is_primary", i == 0);
+    pt_vb_bool(b, item, "is_primary", i == 0);
     /* the GPU telemetry columns, in the first metric's details only (the
      * GPU is the same whatever the metric) */
-    set_bool(b, item, "telemetry_columns", i == 0 && pt_json_bool(item, "has_telemetry", false));
+    pt_vb_bool(b, item, "telemetry_columns", i == 0 && pt_json_bool(item, "has_telemetry", false));
     set_str(b, item, PT_DOC_NAME, mi.name ? mi.name : "");
     set_str(b, item, "direction", mi.higher_is_better ? "higher is better" : "lower is better");
-    set_item(b, item, "charts", cJSON_CreateObject());
+    pt_vb_item(b, item, "charts", cJSON_CreateObject());
   }
-  set_bool(b, view, "multi_metric", n > 1);
-  set_num(b, view, "metric_count", (double)n);
+  pt_vb_bool(b, view, "multi_metric", n > 1);
+  pt_vb_num(b, view, "metric_count", (double)n);
   /* "generation rate, time to first token and wall time per request" */
   pt_buf names = PT_BUF_INIT;
   size_t k = 0;
@@ -903,7 +859,7 @@ static cJSON *charts_of(cJSON *view, size_t i) {
  * before there were several) from metrics[0].charts. */
 static pt_code mirror_charts(builder *b, cJSON *view, pt_error *err) {
   cJSON *c = charts_of(view, 0);
-  set_item(b, view, "charts", c ? cJSON_Duplicate(c, true) : cJSON_CreateObject());
+  pt_vb_item(b, view, "charts", c ? cJSON_Duplicate(c, true) : cJSON_CreateObject());
   return b->ok ? PT_OK : pt_error_set(err, PT_ENOMEM, "out of memory");
 }
 
@@ -915,14 +871,14 @@ static void chart_fields(builder *b, cJSON *charts, const char *metric, pt_chart
   char k[64], stem[300], file[320];
   pt_view_chart_stem(metric, kind, stem, sizeof stem);
   snprintf(k, sizeof k, "%s_files", key);
-  cJSON *files = add_array(b, charts, k);
+  cJSON *files = pt_vb_add_array(b, charts, k);
   const char *embed = NULL;
   for (size_t i = 0; files && i < sizeof order / sizeof *order; i++) {
     if (!(formats & (unsigned)order[i]))
       continue;
     const char *ext = pt_chart_format_ext(order[i]);
     snprintf(file, sizeof file, "%s.%s", stem, ext);
-    cJSON *o = push_object(b, files);
+    cJSON *o = pt_vb_push_object(b, files);
     if (!o)
       break;
     set_str(b, o, "file", file);
@@ -930,15 +886,15 @@ static void chart_fields(builder *b, cJSON *charts, const char *metric, pt_chart
     if (!embed && order[i] != PT_CHART_PDF)
       embed = pt_json_str(o, "file");
   }
-  set_item(b, charts, key, embed ? cJSON_CreateString(embed) : cJSON_CreateNull());
+  pt_vb_item(b, charts, key, embed ? cJSON_CreateString(embed) : cJSON_CreateNull());
   snprintf(k, sizeof k, "%s_alt", key);
   set_str(b, charts, k, alt ? alt : "");
   snprintf(k, sizeof k, "%s_alt_md", key);
   set_md(b, charts, k, alt ? alt : "");
   if (cJSON_GetArraySize(files) > 0)
-    set_bool(b, charts, "any", true);
+    pt_vb_bool(b, charts, "any", true);
   if (embed && (kind == PT_CHART_DISTRIBUTION || kind == PT_CHART_TIMELINE))
-    set_bool(b, charts, "any_trials", true);
+    pt_vb_bool(b, charts, "any_trials", true);
 }
 
 pt_code pt_view_add_chart(cJSON *view, size_t metric, pt_chart_kind kind, unsigned formats,
@@ -975,11 +931,11 @@ pt_code pt_view_clear_charts(cJSON *view, pt_error *err) {
     cJSON *charts = cJSON_CreateObject();
     for (int k = 0; charts && k < PT_CHART_KIND_ALL; k++)
       chart_fields(&b, charts, pt_json_str(m, PT_DOC_NAME), (pt_chart_kind)k, 0, NULL);
-    set_bool(&b, charts, "any", false);
-    set_bool(&b, charts, "any_trials", false);
+    pt_vb_bool(&b, charts, "any", false);
+    pt_vb_bool(&b, charts, "any_trials", false);
     set_str(&b, charts, "trials_note", "");
     set_str(&b, charts, "trials_note_md", "");
-    set_item(&b, m, "charts", charts);
+    pt_vb_item(&b, m, "charts", charts);
   }
   if (!b.ok)
     return pt_error_set(err, PT_ENOMEM, "out of memory");

@@ -404,16 +404,6 @@ typedef struct finish_ctx {
   item *it;
 } finish_ctx;
 
-static pt_code write_in(const char *dir, const char *name, const char *data, size_t len,
-                        pt_error *err) {
-  char *p = pt_path_join(dir, name);
-  if (!p)
-    return pt_error_set(err, PT_ENOMEM, "out of memory");
-  pt_code rc = pt_write_file_atomic(p, data ? data : "", len, err);
-  free(p);
-  return rc;
-}
-
 /* The archive's page: front matter (a user template's own, else the
  * site's), the way back to the index and the date, then the report. The
  * report writes it as index.md and as index.html (render/report.h). */
@@ -446,7 +436,7 @@ static pt_code finish_report(void *ctx, const char *dir, const cJSON *view, cons
   (void)view;
   (void)readme;
   (void)len;
-  return write_in(dir, HASH_FILE, line, (size_t)k, err);
+  return pt_write_file_in(dir, HASH_FILE, line, (size_t)k, err);
 }
 
 /* The report in place is ptbench's (core/outdir.h) and its stored hash

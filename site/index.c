@@ -119,16 +119,6 @@ static cJSON *index_view(row *rows, size_t n) {
   return view;
 }
 
-static pt_code write_in(const char *dir, const char *name, const char *data, size_t len,
-                        pt_error *err) {
-  char *p = pt_path_join(dir, name);
-  if (!p)
-    return pt_error_set(err, PT_ENOMEM, "out of memory");
-  pt_code rc = pt_write_file_atomic(p, data ? data : "", len, err);
-  free(p);
-  return rc;
-}
-
 pt_code pt_site_index_write(const char *site, const pt_site_state *st,
                             const char *const *dirs, size_t ndirs, const pt_mustache *page,
                             pt_error *err) {
@@ -164,7 +154,7 @@ pt_code pt_site_index_write(const char *site, const pt_site_state *st,
     rc = pt_error_set(err, rc, rc == PT_ETOOBIG ? "index page is too large" : "out of memory");
     goto done;
   }
-  if ((rc = write_in(site, "README.md", md.data, md.len, err)))
+  if ((rc = pt_write_file_in(site, "README.md", md.data, md.len, err)))
     goto done;
   /* _index.md: Hugo's */
   pt_buf_reset(&md);
@@ -173,13 +163,13 @@ pt_code pt_site_index_write(const char *site, const pt_site_state *st,
     rc = pt_error_set(err, rc, rc == PT_ETOOBIG ? "index page is too large" : "out of memory");
     goto done;
   }
-  if ((rc = write_in(site, "_index.md", md.data, md.len, err)))
+  if ((rc = pt_write_file_in(site, "_index.md", md.data, md.len, err)))
     goto done;
   pt_buf_init(&html, PAGE_MAX);
   if ((rc = pt_html_page(page, body.data ? body.data : "", body.len, site, PT_SITE_TITLE, NULL,
                          &html, err)))
     goto done;
-  rc = write_in(site, "index.html", html.data, html.len, err);
+  rc = pt_write_file_in(site, "index.html", html.data, html.len, err);
 done:
   pt_buf_free(&body);
   pt_buf_free(&md);
