@@ -103,6 +103,20 @@ static void sleep_ms(long ms) {
   nanosleep(&ts, NULL);
 }
 
+/* One trial of ms milliseconds: its statistics into s. */
+static void trial(pt_telemetry *t, int ms, pt_gpu_stats *s) {
+  pt_telemetry_begin(t);
+  sleep_ms(ms);
+  pt_telemetry_end(t, s);
+}
+
+/* Close the sampler, free the host, remove the sysroot. */
+static void finish(pt_host *h, pt_telemetry *t) {
+  pt_telemetry_close(t);
+  pt_host_free(h);
+  pt_remove_tree(root);
+}
+
 static void test_units(void **state) {
   pt_host h;
   pt_telemetry *t;
@@ -134,9 +148,7 @@ static void test_units(void **state) {
   assert_true(pt_json_num(j, "rate_hz") == 50);
   assert_true(cJSON_IsNull(pt_json_get(j, "reason")));
   cJSON_Delete(j);
-  pt_telemetry_close(t);
-  pt_host_free(&h);
-  pt_remove_tree(root);
+  finish(&h, t);
 }
 
 /* A test thread changes every value halfway through the trial. */
@@ -169,13 +181,9 @@ static void test_values_change(void **state) {
   assert_true(s.mem_clock_mhz == 1258.0);
 
   /* the next trial starts afresh */
-  pt_telemetry_begin(t);
-  sleep_ms(100);
-  pt_telemetry_end(t, &s);
+  trial(t, 100, &s);
   assert_true(s.clock_mhz == 2000.0 && s.temp_c == 80.0);
-  pt_telemetry_close(t);
-  pt_host_free(&h);
-  pt_remove_tree(root);
+  finish(&h, t);
 }
 
 /* The GPU disappears mid-run: missing values, one warning, no crash. */
@@ -184,9 +192,7 @@ static void test_gpu_gone(void **state) {
   pt_telemetry *t;
   make_amd(&h, &t, 50);
   pt_gpu_stats s;
-  pt_telemetry_begin(t);
-  sleep_ms(100);
-  pt_telemetry_end(t, &s);
+  trial(t, 100, &s);
   assert_true(s.clock_mhz == 2450.0);
   char dev[512], gone[520];
   snprintf(dev, sizeof dev, "%s/" DEV, root);
@@ -201,9 +207,7 @@ static void test_gpu_gone(void **state) {
   assert_true(pt_telemetry_warning(t, w, sizeof w));
   snprintf(all, sizeof all, "%s", w);
   for (int i = 0; i < 3; i++) {
-    pt_telemetry_begin(t);
-    sleep_ms(60);
-    pt_telemetry_end(t, &s);
+    trial(t, 60, &s);
     assert_true(isnan(s.clock_mhz) && isnan(s.temp_c) && isnan(s.power_w) &&
                 isnan(s.busy_pct));
     assert_int_equal(s.samples, 0);
@@ -222,9 +226,7 @@ static void test_gpu_gone(void **state) {
                              strstr(all, "; the GPU may be gone: its ")))
     fail_msg("warnings: %s", all);
   assert_false(pt_telemetry_warning(t, w, sizeof w));  /* nothing more */
-  pt_telemetry_close(t);
-  pt_host_free(&h);
-  pt_remove_tree(root);
+  finish(&h, t);
 }
 
 /* Only gpu_busy_percent goes away (QA finding: the warning said "its
@@ -236,16 +238,12 @@ static void test_one_metric_gone(void **state) {
   pt_telemetry *t;
   make_amd(&h, &t, 50);
   pt_gpu_stats s;
-  pt_telemetry_begin(t);
-  sleep_ms(100);
-  pt_telemetry_end(t, &s);
+  trial(t, 100, &s);
   assert_true(s.busy_pct == 97.0);
   char busy[512];
   snprintf(busy, sizeof busy, "%s/" DEV "/gpu_busy_percent", root);
   assert_int_equal(unlink(busy), 0);
-  pt_telemetry_begin(t);
-  sleep_ms(150);
-  pt_telemetry_end(t, &s);
+  trial(t, 150, &s);
   char w[1200], want[1200];
   assert_true(pt_telemetry_warning(t, w, sizeof w));
   snprintf(want, sizeof want,
@@ -253,9 +251,7 @@ static void test_one_metric_gone(void **state) {
            "missing from here on; its clock, memory clock, temperature and power are still "
            "recorded", busy);
   assert_string_equal(w, want);
-  pt_telemetry_begin(t);
-  sleep_ms(100);
-  pt_telemetry_end(t, &s);
+  trial(t, 100, &s);
   assert_true(isnan(s.busy_pct));
   assert_true(s.clock_mhz == 2450.0 && s.temp_c == 61.0 && s.power_w == 145.0);
   assert_false(pt_telemetry_warning(t, w, sizeof w));  /* said once */
@@ -264,9 +260,7 @@ static void test_one_metric_gone(void **state) {
   char power[512];
   snprintf(power, sizeof power, "%s/" HW "/power1_average", root);
   assert_int_equal(unlink(power), 0);
-  pt_telemetry_begin(t);
-  sleep_ms(150);
-  pt_telemetry_end(t, &s);
+  trial(t, 150, &s);
   assert_true(pt_telemetry_warning(t, w, sizeof w));
   snprintf(want, sizeof want,
            "GPU telemetry: cannot read %s (No such file or directory): the GPU's power is "
@@ -274,9 +268,7 @@ static void test_one_metric_gone(void **state) {
            power);
   assert_string_equal(w, want);
   assert_true(isnan(s.power_w) && s.clock_mhz == 2450.0);
-  pt_telemetry_close(t);
-  pt_host_free(&h);
-  pt_remove_tree(root);
+  finish(&h, t);
 }
 
 /* A trial shorter than the sampling period still gets a sample. */
@@ -295,9 +287,7 @@ static void test_short_trial(void **state) {
   pt_telemetry_end(t, &none);  /* end without begin: nothing */
   assert_true(isnan(none.clock_mhz));
   assert_int_equal(none.samples, 0);
-  pt_telemetry_close(t);
-  pt_host_free(&h);
-  pt_remove_tree(root);
+  finish(&h, t);
 }
 
 /* Why telemetry is off, for each case the manifest must explain. */
@@ -373,9 +363,7 @@ static void test_many_trials(void **state) {
   pt_telemetry_info info;
   pt_telemetry_get_info(t, &info);
   assert_int_equal(info.samples, total);
-  pt_telemetry_close(t);
-  pt_host_free(&h);
-  pt_remove_tree(root);
+  finish(&h, t);
 }
 
 /* ---------------------------------------------------------------- nvidia */
@@ -431,9 +419,7 @@ static void test_nvidia(void **state) {
   assert_string_equal(info.source, "nvidia-smi (0000:17:00.0)");
   sleep_ms(300);  /* nvidia-smi starts */
   pt_gpu_stats s;
-  pt_telemetry_begin(t);
-  sleep_ms(500);
-  pt_telemetry_end(t, &s);
+  trial(t, 500, &s);
   assert_true(s.samples >= 3);
   assert_true(s.clock_mhz == 1800.0);
   assert_true(s.mem_clock_mhz == 9001.0);
@@ -443,9 +429,7 @@ static void test_nvidia(void **state) {
 
   write_values("2000 9001 75 300 90\n");
   sleep_ms(200);
-  pt_telemetry_begin(t);
-  sleep_ms(400);
-  pt_telemetry_end(t, &s);
+  trial(t, 400, &s);
   assert_true(s.clock_mhz == 2000.0 && s.temp_c == 75.0 && s.power_w == 300.0);
   char w[600];
   assert_false(pt_telemetry_warning(t, w, sizeof w));
@@ -469,9 +453,7 @@ static void test_nvidia_gone(void **state) {
   assert_string_equal(w, "GPU telemetry: nvidia-smi stopped answering; the GPU's values are "
                          "missing from here on");
   pt_gpu_stats s;
-  pt_telemetry_begin(t);
-  sleep_ms(200);
-  pt_telemetry_end(t, &s);
+  trial(t, 200, &s);
   assert_true(isnan(s.clock_mhz));
   assert_int_equal(s.samples, 0);
   assert_false(pt_telemetry_warning(t, w, sizeof w));
