@@ -489,7 +489,7 @@ static void probe_virt(probe *pr, pt_host *h) {
  * a malformed database is as good as none. */
 static _Thread_local jmp_buf *pci_jump;
 
-static _Noreturn void pci_on_error(char *msg, ...) {
+__attribute__((noreturn)) static void pci_on_error(char *msg, ...) {
   (void)msg;
   if (pci_jump)
     longjmp(*pci_jump, 1);
