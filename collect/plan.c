@@ -154,16 +154,24 @@ typedef struct builder {
   size_t depth;
 } builder;
 
+/* A plan's data error at line:column (1-based), for the builder and the walk. */
+static pt_code vfail(pt_error *err, const char *name, long line, long column, const char *fmt,
+                     va_list ap) __attribute__((format(printf, 5, 0)));
+static pt_code vfail(pt_error *err, const char *name, long line, long column, const char *fmt,
+                     va_list ap) {
+  char msg[768];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  return pt_error_at(err, PT_EDATA, name, line, column, "%s", msg);
+}
+
 static pt_code build_fail(builder *b, const yaml_mark_t *m, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static pt_code build_fail(builder *b, const yaml_mark_t *m, const char *fmt, ...) {
-  char msg[768];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  pt_code rc = vfail(b->err, b->name, (long)m->line + 1, (long)m->column + 1, fmt, ap);
   va_end(ap);
-  return pt_error_at(b->err, PT_EDATA, b->name, (long)m->line + 1, (long)m->column + 1, "%s",
-                     msg);
+  return rc;
 }
 
 static pt_code build_nomem(builder *b) { return pt_error_set(b->err, PT_ENOMEM, "out of memory"); }
@@ -357,12 +365,11 @@ typedef struct yctx {
 static pt_code fail_at(yctx *y, const ynode *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static pt_code fail_at(yctx *y, const ynode *n, const char *fmt, ...) {
-  char msg[768];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  pt_code rc = vfail(y->err, y->name, n->line, n->column, fmt, ap);
   va_end(ap);
-  return pt_error_at(y->err, PT_EDATA, y->name, n->line, n->column, "%s", msg);
+  return rc;
 }
 
 static pt_code nomem(yctx *y) { return pt_error_set(y->err, PT_ENOMEM, "out of memory"); }
