@@ -98,6 +98,14 @@ static void each_failure(pt_code (*fn)(void), const char *name) {
   fail_msg("%s: still allocating after 100000 allocations", name);
 }
 
+/* ds analyzed with the default options into *doc. */
+static pt_code analyzed(pt_dataset *ds, cJSON **doc, pt_error *err) {
+  pt_analyze_opts o;
+  pt_analyze_opts_init(&o);
+  *doc = pt_analyze(ds, &o, err);
+  return *doc ? PT_OK : err->code;
+}
+
 static char csv_path[64];
 
 static pt_code analyze_case(void) {
@@ -108,12 +116,8 @@ static pt_code analyze_case(void) {
     return PT_ENOMEM;
   pt_code rc = pt_dataset_add(ds, csv_path, &err);
   cJSON *doc = NULL;
-  if (!rc) {
-    pt_analyze_opts o;
-    pt_analyze_opts_init(&o);
-    doc = pt_analyze(ds, &o, &err);
-    rc = doc ? PT_OK : err.code;
-  }
+  if (!rc)
+    rc = analyzed(ds, &doc, &err);
   pt_buf out = PT_BUF_INIT;
   if (!rc)
     rc = pt_analysis_md(doc, &out);
@@ -162,12 +166,8 @@ static pt_code sessions_case(void) {
   if (!rc)
     rc = pt_dataset_add_input(ds, "new=tests/data/sessions/vm", &err);
   cJSON *doc = NULL;
-  if (!rc) {
-    pt_analyze_opts o;
-    pt_analyze_opts_init(&o);
-    doc = pt_analyze(ds, &o, &err);
-    rc = doc ? PT_OK : err.code;
-  }
+  if (!rc)
+    rc = analyzed(ds, &doc, &err);
   pt_buf out = PT_BUF_INIT;
   if (!rc)
     rc = pt_analysis_prompts_md(doc, &out);
