@@ -227,6 +227,23 @@ static void note_sample(pt_telemetry *t, const double v[M_COUNT], const lost_set
              fresh & (fresh - 1) ? "are" : "is", still, working & (working - 1) ? "are" : "is");
 }
 
+/* One sample of an amdgpu card, pushed to the trial of the epoch it began
+ * in: called with t->mu held, which is let go while the files are read.
+ * Returns that epoch. */
+static unsigned long sample_round(pt_telemetry *t) {
+  unsigned long epoch = t->epoch;
+  bool ever_ok[M_COUNT];
+  memcpy(ever_ok, t->ever_ok, sizeof ever_ok);
+  pthread_mutex_unlock(&t->mu);
+  double v[M_COUNT];
+  lost_set lost;
+  sample_amd(t, ever_ok, v, &lost);
+  pthread_mutex_lock(&t->mu);
+  note_sample(t, v, &lost);
+  push(t, epoch, v);
+  return epoch;
+}
+
 static void *amd_thread(void *arg) {
   pt_telemetry *t = arg;
   pthread_mutex_lock(&t->mu);
@@ -235,16 +252,7 @@ static void *amd_thread(void *arg) {
       pthread_cond_wait(&t->cv, &t->mu);
       continue;
     }
-    unsigned long epoch = t->epoch;
-    bool ever_ok[M_COUNT];
-    memcpy(ever_ok, t->ever_ok, sizeof ever_ok);
-    pthread_mutex_unlock(&t->mu);
-    double v[M_COUNT];
-    lost_set lost;
-    sample_amd(t, ever_ok, v, &lost);
-    pthread_mutex_lock(&t->mu);
-    note_sample(t, v, &lost);
-    push(t, epoch, v);
+    unsigned long epoch = sample_round(t);
     /* sleep a period, or until the trial ends or the next begins */
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
@@ -514,23 +522,12 @@ void pt_telemetry_end(pt_telemetry *t, pt_gpu_stats *out) {
     return;
   }
   pthread_mutex_lock(&t->mu);
-  bool need_one = t->active && t->cur.samples == 0 && t->kind == SRC_AMDGPU;
-  bool ever_ok[M_COUNT];
-  memcpy(ever_ok, t->ever_ok, sizeof ever_ok);
-  unsigned long epoch = t->epoch;
-  pthread_mutex_unlock(&t->mu);
-  if (need_one) {  /* a trial shorter than the thread's first wake-up */
+  if (t->active && t->cur.samples == 0 && t->kind == SRC_AMDGPU) {
+    /* a trial shorter than the thread's first wake-up */
     double c0 = thread_cpu_s();
-    double v[M_COUNT];
-    lost_set lost;
-    sample_amd(t, ever_ok, v, &lost);
-    pthread_mutex_lock(&t->mu);
-    note_sample(t, v, &lost);
-    push(t, epoch, v);
+    sample_round(t);
     t->extra_cpu_s += thread_cpu_s() - c0;
-    pthread_mutex_unlock(&t->mu);
   }
-  pthread_mutex_lock(&t->mu);
   if (t->active) {
     t->info.samples += t->cur.samples;
     t->info.sampled_s += (double)(mono_ns() - t->trial_start_ns) / 1e9;
