@@ -52,7 +52,8 @@ typedef struct parsed {
 static const struct {
   const char *args[8];  /* after the command name; NULL-terminated */
   int rc;               /* -1: parsed; else the exit status */
-  const char *want;     /* "format|out|name|count|ratio|v|a|drop|labels|operands" */
+  const char *want;     /* "format|out|name|count|ratio|v|a|drop|labels|operands",
+                         * then "|nameless" when that flag is set */
   const char *err;      /* everything written to stderr */
 } parse_cases[] = {
     /* long options: separate and attached values */
@@ -92,6 +93,8 @@ static const struct {
     {{"--outp=g"}, -1, "|g||0|0|0|0|0||", ""},
     {{"--la", "k=v"}, -1, "|||0|0|0|0|0|k=v|", ""},
     {{"--name", "x"}, -1, "||x|0|0|0|0|0||", ""},
+    {{"--namel", "x"}, -1, "|||0|0|0|0|0||x|nameless", ""},
+    {{"--nameless"}, -1, "|||0|0|0|0|0|||nameless", ""},
     {{"--qu", "--ver"}, -1, "|||0|0|1|0|0||", ""},
     {{"--nam", "x"}, 2, "", "demo: option '--nam' is ambiguous; possibilities: '--name', '--nameless'\n"},
     {{"--n", "x"}, 2, "", "demo: option '--n' is ambiguous; possibilities: '--name', '--nameless'\n"},
@@ -185,9 +188,9 @@ static void test_parse_table(void **state) {
       char *labels = join((char **)p.labels.items, p.labels.n);
       char *operands = join(argv + first, (size_t)(argc - first));
       char got[512];
-      snprintf(got, sizeof got, "%s|%s|%s|%lld|%g|%d|%d|%d|%s|%s", p.format ? p.format : "",
+      snprintf(got, sizeof got, "%s|%s|%s|%lld|%g|%d|%d|%d|%s|%s%s", p.format ? p.format : "",
                p.out ? p.out : "", p.name ? p.name : "", p.count, p.ratio, p.verbose, p.all,
-               p.drop, labels, operands);
+               p.drop, labels, operands, p.nameless ? "|nameless" : "");
       if (strcmp(got, parse_cases[c].want))
         fail_msg("case %zu: parsed\n  got:  %s\n  want: %s", c, got, parse_cases[c].want);
       free(labels);
