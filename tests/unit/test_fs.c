@@ -176,10 +176,16 @@ static void test_atomic_refuses(void **state) {
     if (cases[i].msg && !strstr(err.msg, cases[i].msg))
       fail_msg("%s: message '%s' lacks '%s'", cases[i].rel, err.msg, cases[i].msg);
   }
+  assert_string_equal(slurp("own.txt"), "new\n");
+  assert_string_equal(slurp("own-new.txt"), "new\n");
   assert_string_equal(slurp("t2.txt"), "keep\n");
   struct stat st;
   assert_int_equal(lstat(path("own-link.txt"), &st), 0);
   assert_true(S_ISLNK(st.st_mode));
+  assert_int_equal(lstat(path("own-fifo"), &st), 0);
+  assert_true(S_ISFIFO(st.st_mode));
+  assert_int_equal(lstat(path("own-dir"), &st), 0);
+  assert_true(S_ISDIR(st.st_mode));
 }
 
 /* An output among the inputs: the paths an analysis reads (an input, a
