@@ -120,6 +120,8 @@ size_t pt_subproc_read_all(pt_subproc *p, char *buf, size_t cap, int timeout_ms,
     size_t keep = cap > len + 1 ? cap - len - 1 : 0;
     if (keep > (size_t)n)
       keep = (size_t)n;
+    if (!keep)
+      continue;  /* read and dropped: cap is full (or 0, no byte of buf to touch) */
     memcpy(buf + len, tmp, keep);
     len += keep;
     buf[len] = '\0';

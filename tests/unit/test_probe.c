@@ -8,7 +8,9 @@
  * arithmetic: BAR sizes from `resource`, units); run with
  * PTBENCH_UPDATE_GOLDEN=1 to rewrite them after a deliberate change, then
  * review the diff. The other cases build small trees here, one bad input
- * each: the probe must skip what it cannot read, never crash or hang. */
+ * each: the probe must skip what it cannot read, never crash or hang.
+ * The helper programs' capture (collect/subproc.h, for nvidia-smi) is
+ * checked with echo. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +25,7 @@
 
 #include "collect/manifest.h"
 #include "collect/probe.h"
+#include "collect/subproc.h"
 #include "core/fs.h"
 #include "core/json.h"
 
@@ -577,6 +580,28 @@ static void test_notes(void **state) {
   assert_string_equal(err.msg, "--note 'a' is given twice");
 }
 
+/* A helper's output captured (collect/subproc.h): whole, cut to cap - 1
+ * bytes, or not at all with cap 0 (nothing written to buf); a name not on
+ * PATH is PT_ENOTFOUND. */
+static void test_subproc_capture(void **state) {
+  (void)state;
+  char *const argv[] = {"echo", "hello", NULL};
+  pt_error err;
+  pt_error_clear(&err);
+  char buf[16];
+  assert_int_equal(pt_subproc_capture(argv, buf, sizeof buf, 5000, &err), PT_OK);
+  assert_string_equal(buf, "hello\n");
+  assert_int_equal(pt_subproc_capture(argv, buf, 4, 5000, &err), PT_OK);
+  assert_string_equal(buf, "hel");
+  char *none = malloc(1);  /* buf is none + 1: no byte of it may be written */
+  assert_non_null(none);
+  assert_int_equal(pt_subproc_capture(argv, none + 1, 0, 5000, &err), PT_OK);
+  free(none);
+  char *const absent[] = {"ptbench-no-such-program", NULL};
+  assert_int_equal(pt_subproc_capture(absent, buf, sizeof buf, 5000, &err), PT_ENOTFOUND);
+  assert_string_equal(buf, "");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_amd_bare_metal),
@@ -592,6 +617,7 @@ int main(void) {
       cmocka_unit_test(test_probe_real_machine),
       cmocka_unit_test(test_pcie_format),
       cmocka_unit_test(test_notes),
+      cmocka_unit_test(test_subproc_capture),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
