@@ -39,6 +39,7 @@
 #include "collect/manifest.h"
 #include "collect/subproc.h"
 #include "core/json.h"
+#include "core/utf8.h"
 
 #define MAX_PATH_HOPS 16     /* PCIe switches nest a few levels deep, never this many */
 #define NVIDIA_SMI_MS 5000   /* nvidia-smi -q answers in well under a second */
@@ -141,26 +142,12 @@ static FILE *open_stream(const probe *pr, const char *rel) {
 }
 
 bool pt_text_ok(const char *s, size_t n) {
-  const unsigned char *u = (const unsigned char *)s;
   for (size_t i = 0; i < n;) {
-    unsigned c = u[i];
-    if (c < 0x80) {
-      if ((c < 0x20 && c != '\t') || c == 0x7f)
-        return false;
-      i++;
-      continue;
-    }
-    size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-    if (!len || c > 0xf4 || i + len > n)
+    unsigned char c = (unsigned char)s[i];
+    if ((c < 0x20 && c != '\t') || c == 0x7f)
       return false;
-    unsigned cp = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
-    for (size_t k = 1; k < len; k++) {
-      if ((u[i + k] & 0xc0) != 0x80)
-        return false;
-      cp = cp << 6 | (u[i + k] & 0x3f);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+    size_t len = pt_utf8_char(s + i, n - i, NULL);  /* core/utf8.h: RFC 3629 */
+    if (!len)
       return false;
     i += len;
   }
