@@ -193,34 +193,7 @@ static void test_nvidia_host(void **state) {
 
 /* ---------------------------------------------------------------- built trees */
 
-static char root[64];
-
-static void put_bytes(const char *rel, const void *data, size_t n) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/%s", root, rel);
-  char *slash = strrchr(path, '/');
-  *slash = '\0';
-  assert_int_equal(pt_mkdir_p(path, NULL), PT_OK);
-  *slash = '/';
-  unlink(path);
-  FILE *fp = fopen(path, "wb");
-  assert_non_null(fp);
-  assert_int_equal(fwrite(data, 1, n, fp), n);
-  fclose(fp);
-}
-
-static void put(const char *rel, const char *text) { put_bytes(rel, text, strlen(text)); }
-
-static void put_link(const char *rel, const char *target) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/%s", root, rel);
-  char *slash = strrchr(path, '/');
-  *slash = '\0';
-  assert_int_equal(pt_mkdir_p(path, NULL), PT_OK);
-  *slash = '/';
-  unlink(path);
-  assert_int_equal(symlink(target, path), 0);
-}
+#include "sysfs_tree.h"
 
 static void make_root(void) {
   snprintf(root, sizeof root, "/tmp/ptbench-sysroot-XXXXXX");

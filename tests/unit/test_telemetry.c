@@ -28,37 +28,10 @@
 #include "collect/telemetry.h"
 #include "core/fs.h"
 #include "core/json.h"
-
-static char root[64];
+#include "sysfs_tree.h"
 
 #define DEV "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0"
 #define HW DEV "/hwmon/hwmon2"
-
-/* Write rel atomically (rename), as a reader must never see half a value. */
-static void put(const char *rel, const char *text) {
-  char path[512], tmp[520];
-  snprintf(path, sizeof path, "%s/%s", root, rel);
-  char *slash = strrchr(path, '/');
-  *slash = '\0';
-  assert_int_equal(pt_mkdir_p(path, NULL), PT_OK);
-  *slash = '/';
-  snprintf(tmp, sizeof tmp, "%s.new", path);
-  FILE *fp = fopen(tmp, "w");
-  assert_non_null(fp);
-  fputs(text, fp);
-  fclose(fp);
-  assert_int_equal(rename(tmp, path), 0);
-}
-
-static void put_link(const char *rel, const char *target) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/%s", root, rel);
-  char *slash = strrchr(path, '/');
-  *slash = '\0';
-  assert_int_equal(pt_mkdir_p(path, NULL), PT_OK);
-  *slash = '/';
-  assert_int_equal(symlink(target, path), 0);
-}
 
 /* shader clock MHz, memory clock MHz, temperature °C, power W, load % */
 static void set_values(double sclk, double mclk, double temp, double power, double busy) {
