@@ -11,11 +11,10 @@
 #include "analyze/doc.h"
 #include "core/buf.h"
 #include "core/fs.h"
+#include "render/mustache.h"
 #include "render/report.h"
 #include "site/html.h"
 #include "site/page.h"
-
-#define PAGE_MAX ((size_t)256 << 20)  /* bytes in one page */
 
 /* An archive and its parsed date, for sorting. */
 typedef struct row {
@@ -156,17 +155,17 @@ pt_code pt_site_index_write(const char *site, const pt_site_state *st,
     rc = err && err->code ? err->code : PT_ENOMEM;
     goto done;
   }
-  pt_buf_init(&body, PAGE_MAX);
+  pt_buf_init(&body, PT_MUSTACHE_OUTPUT_MAX);
   if ((rc = pt_mustache_exec(tmpl, view, NULL, NULL, &body, err)))
     goto done;
   const char *date = st->n ? rows[0].a->date : "";
-  pt_buf_init(&md, PAGE_MAX);
+  pt_buf_init(&md, PT_MUSTACHE_OUTPUT_MAX);
   /* README.md: MkDocs's and GitHub's index, hidden from Hugo; _index.md:
    * Hugo's */
   if ((rc = write_md(site, "README.md", date, PT_SITE_HUGO_HIDDEN, &body, &md, err)) ||
       (rc = write_md(site, "_index.md", date, NULL, &body, &md, err)))
     goto done;
-  pt_buf_init(&html, PAGE_MAX);
+  pt_buf_init(&html, PT_MUSTACHE_OUTPUT_MAX);
   if ((rc = pt_html_page(page, body.data ? body.data : "", body.len, site, PT_SITE_TITLE, NULL,
                          &html, err)))
     goto done;
