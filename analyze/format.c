@@ -24,37 +24,45 @@ pt_code pt_md_escape(pt_buf *out, const char *s) {
   return rc;
 }
 
+/* A Markdown table's head: the lead columns ("| Model |", nlead of them,
+ * left-aligned), then each environment's mean and each non-baseline's
+ * penalty (named by the environment when there are more than two), all
+ * right-aligned. The model table and the prompt table share it. */
+static pt_code md_head(pt_buf *out, const char *lead, size_t nlead, cJSON *const *envs,
+                       size_t nenv) {
+  pt_code rc = pt_buf_puts(out, lead);
+  for (size_t i = 0; i < nenv && !rc; i++) {
+    rc = pt_buf_putc(out, ' ');
+    if (!rc)
+      rc = pt_md_escape(out, pt_doc_env_display(envs[i]));
+    if (!rc)
+      rc = pt_buf_puts(out, " |");
+  }
+  for (size_t i = 1; i < nenv && !rc; i++) {
+    rc = pt_buf_puts(out, nenv == 2 ? " Penalty (%) |" : " Penalty ");
+    if (!rc && nenv > 2)
+      rc = pt_md_escape(out, pt_doc_env_display(envs[i]));
+    if (!rc && nenv > 2)
+      rc = pt_buf_puts(out, " (%) |");
+  }
+  if (!rc)
+    rc = pt_buf_putc(out, '\n');
+  for (size_t i = 0; i < nlead && !rc; i++)
+    rc = pt_buf_puts(out, i ? "---|" : "|---|");
+  for (size_t i = 1; i < 2 * nenv && !rc; i++)
+    rc = pt_buf_puts(out, "---:|");
+  if (!rc)
+    rc = pt_buf_putc(out, '\n');
+  return rc;
+}
+
 static pt_code md_one(const cJSON *doc, pt_buf *out) {
   pt_doc_envs order;
   if (pt_doc_env_order(doc, &order))
     return PT_ENOMEM;
   cJSON **envs = order.items;
   size_t nenv = order.n;
-  pt_code rc = pt_buf_puts(out, "| Model |");
-  for (size_t i = 0; i < nenv && !rc; i++) {
-    rc = pt_buf_putc(out, ' ');
-    if (!rc)
-      rc = pt_md_escape(out, pt_doc_env_label(envs[i]));
-    if (!rc)
-      rc = pt_buf_puts(out, " |");
-  }
-  for (size_t i = 1; i < nenv && !rc; i++) {
-    if (nenv == 2)
-      rc = pt_buf_puts(out, " Penalty (%) |");
-    else {
-      rc = pt_buf_puts(out, " Penalty ");
-      if (!rc)
-        rc = pt_md_escape(out, pt_doc_env_label(envs[i]));
-      if (!rc)
-        rc = pt_buf_puts(out, " (%) |");
-    }
-  }
-  if (!rc)
-    rc = pt_buf_puts(out, "\n|---|");
-  for (size_t i = 1; i < 2 * nenv && !rc; i++)
-    rc = pt_buf_puts(out, "---:|");
-  if (!rc)
-    rc = pt_buf_putc(out, '\n');
+  pt_code rc = md_head(out, "| Model |", 1, envs, nenv);
   const cJSON *m;
   char num[64];
   cJSON_ArrayForEach(m, pt_doc_models(doc)) {
@@ -511,27 +519,7 @@ static pt_code prompts_md_one(const cJSON *doc, pt_buf *out) {
     return PT_ENOMEM;
   cJSON **envs = order.items;
   size_t nenv = order.n;
-  pt_code rc = pt_buf_puts(out, "| Model | Prompt |");
-  for (size_t i = 0; i < nenv && !rc; i++) {
-    rc = pt_buf_putc(out, ' ');
-    if (!rc)
-      rc = pt_md_escape(out, pt_doc_env_display(envs[i]));
-    if (!rc)
-      rc = pt_buf_puts(out, " |");
-  }
-  for (size_t i = 1; i < nenv && !rc; i++) {
-    rc = pt_buf_puts(out, nenv == 2 ? " Penalty (%) |" : " Penalty ");
-    if (!rc && nenv > 2)
-      rc = pt_md_escape(out, pt_doc_env_display(envs[i]));
-    if (!rc && nenv > 2)
-      rc = pt_buf_puts(out, " (%) |");
-  }
-  if (!rc)
-    rc = pt_buf_puts(out, "\n|---|---|");
-  for (size_t i = 1; i < 2 * nenv && !rc; i++)
-    rc = pt_buf_puts(out, "---:|");
-  if (!rc)
-    rc = pt_buf_putc(out, '\n');
+  pt_code rc = md_head(out, "| Model | Prompt |", 2, envs, nenv);
   const cJSON *m, *p;
   char num[64];
   cJSON_ArrayForEach(m, pt_doc_models(doc)) {

@@ -634,36 +634,54 @@ static void options_words(const cJSON *m, text *t) {
     put(t, "%skeep_alive %s", k++ ? ", " : "", o.keep_alive);
 }
 
-static void options_line(ctx *c, cJSON *lines) {
+/* A line said of several environments: their words once when all say the
+ * same, else "LABEL: words" of each that says something, joined by "; ". */
+typedef struct per_env {
   text all, first;
-  text_init(&all, c->b);
-  text_init(&first, c->b);
-  bool alike = true;
-  size_t said = 0;
+  bool alike;
+  size_t n, said;
+} per_env;
+
+static void per_env_init(per_env *p, ctx *c) {
+  text_init(&p->all, c->b);
+  text_init(&p->first, c->b);
+  p->alike = true;
+  p->n = p->said = 0;
+}
+
+/* Add one environment's words (one is freed). */
+static void per_env_add(per_env *p, const char *label, text *one) {
+  if (p->n++ == 0)
+    put(&p->first, "%s", text_str(one));
+  else
+    p->alike = p->alike && !strcmp(text_str(&p->first), text_str(one));
+  if (one->buf.len)
+    put(&p->all, "%s%s: %s", p->said++ ? "; " : "", label, text_str(one));
+  pt_buf_free(&one->buf);
+}
+
+static void per_env_line(per_env *p, ctx *c, cJSON *lines, const char *key) {
+  line(c, lines, key, p->alike ? text_str(&p->first) : text_str(&p->all));
+  pt_buf_free(&p->first.buf);
+  pt_buf_free(&p->all.buf);
+}
+
+static void options_line(ctx *c, cJSON *lines) {
+  per_env p;
+  per_env_init(&p, c);
   for (size_t i = 0; i < c->n; i++) {
     text one;
     text_init(&one, c->b);
     options_words(c->envs[i].manifest, &one);
-    if (i == 0)
-      put(&first, "%s", text_str(&one));
-    else
-      alike = alike && !strcmp(text_str(&first), text_str(&one));
-    if (one.buf.len)
-      put(&all, "%s%s: %s", said++ ? "; " : "", c->envs[i].label, text_str(&one));
-    pt_buf_free(&one.buf);
+    per_env_add(&p, c->envs[i].label, &one);
   }
-  line(c, lines, "Options", alike ? text_str(&first) : text_str(&all));
-  pt_buf_free(&first.buf);
-  pt_buf_free(&all.buf);
+  per_env_line(&p, c, lines, "Options");
 }
 
 /* GPU telemetry of collected environments: sampled, or why not. */
 static void telemetry_line(ctx *c, cJSON *lines) {
-  text t, first;
-  text_init(&t, c->b);
-  text_init(&first, c->b);
-  bool alike = true;
-  size_t said = 0;
+  per_env p;
+  per_env_init(&p, c);
   for (size_t i = 0; i < c->n; i++) {
     const env *e = &c->envs[i];
     if (e->origin != PT_MF_COLLECTED)
@@ -696,18 +714,9 @@ static void telemetry_line(ctx *c, cJSON *lines) {
     } else if (known) {
       put(&one, "not sampled%s%s", off.reason ? ": " : "", off.reason ? off.reason : "");
     }
-    if (said == 0)
-      put(&first, "%s", text_str(&one));
-    else
-      alike = alike && !strcmp(text_str(&first), text_str(&one));
-    if (one.buf.len)
-      put(&t, "%s%s: %s", said ? "; " : "", e->label, text_str(&one));
-    said++;
-    pt_buf_free(&one.buf);
+    per_env_add(&p, e->label, &one);
   }
-  line(c, lines, "GPU telemetry", alike ? text_str(&first) : text_str(&t));
-  pt_buf_free(&first.buf);
-  pt_buf_free(&t.buf);
+  per_env_line(&p, c, lines, "GPU telemetry");
 }
 
 /* --------------------------------------------------------------- story */

@@ -330,6 +330,7 @@ static pt_code plan_charts(chart_plan *p, const cJSON *analysis, cJSON *view,
 /* The threads drawing a plan into dir: each takes the next chart. */
 typedef struct drawing {
   const chart_plan *plan;
+  const size_t *order;  /* the plan's indexes in drawing order */
   const char *dir;
   pthread_mutex_t lock;
   size_t next;
@@ -346,14 +347,7 @@ static void *draw_worker(void *arg) {
     pthread_mutex_unlock(&d->lock);
     if (k >= d->plan->n)
       return NULL;
-    /* the charts of every trial first, then the bars: the long jobs do
-     * not end up alone at the end */
-    size_t ntrials = 0, i = SIZE_MAX;
-    for (size_t x = 0; x < d->plan->n; x++)
-      ntrials += d->plan->jobs[x].trials;
-    for (size_t x = 0, seen = 0; x < d->plan->n && i == SIZE_MAX; x++)
-      if (d->plan->jobs[x].trials == (k < ntrials) && seen++ == (k < ntrials ? k : k - ntrials))
-        i = x;
+    size_t i = d->order[k];
     pt_error e;
     pt_error_clear(&e);
     const chart_job *j = &d->plan->jobs[i];
@@ -381,7 +375,16 @@ static unsigned draw_threads(const pt_report_opts *opts, size_t jobs) {
 
 static pt_code draw_charts(const chart_plan *plan, const char *dir, const pt_report_opts *opts,
                            pt_error *err) {
-  drawing d = {plan, dir, PTHREAD_MUTEX_INITIALIZER, 0, false, SIZE_MAX, {0}};
+  /* the charts of every trial first, then the bars, each in plan order:
+   * the long jobs do not end up alone at the end */
+  size_t *order = malloc(plan->n * sizeof *order), k = 0;
+  if (!order)
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
+  for (int trials = 1; trials >= 0; trials--)
+    for (size_t x = 0; x < plan->n; x++)
+      if (plan->jobs[x].trials == (bool)trials)
+        order[k++] = x;
+  drawing d = {plan, order, dir, PTHREAD_MUTEX_INITIALIZER, 0, false, SIZE_MAX, {0}};
   pt_error_clear(&d.err);
   unsigned n = draw_threads(opts, plan->n), started = 0;
   pthread_t th[8];
@@ -393,6 +396,7 @@ static pt_code draw_charts(const chart_plan *plan, const char *dir, const pt_rep
   for (unsigned i = 0; i < started; i++)
     pthread_join(th[i], NULL);
   pthread_mutex_destroy(&d.lock);
+  free(order);
   if (d.failed != SIZE_MAX) {
     if (err)
       *err = d.err;

@@ -46,7 +46,6 @@
 #define PAGE_FILE "index.md"              /* an archive's page */
 #define HASH_FILE ".source-hash"
 #define SITE_LAYOUT "site layout 3"       /* hashed: a report of another layout is rebuilt */
-#define PAGE_MAX ((size_t)256 << 20)      /* bytes in one page */
 #define HASH_DEPTH 32                     /* directory levels hashed */
 #define WORK_PREFIX "ptbench-batch-"      /* the private temporary directory */
 #define WORK_MARKER ".ptbench-batch"      /* in it: "ptbench batch PID\n" */
@@ -414,7 +413,6 @@ static pt_code archive_page(void *ctx, const cJSON *view, const char *readme, si
   pt_site_date d;
   if (pt_site_date_parse(f->it->date, &d))
     pt_site_date_text(&d, when, sizeof when);
-  md->max = PAGE_MAX;
   size_t fm = pt_front_matter_len(readme, len);  /* a user template's own */
   pt_code rc = fm ? pt_buf_append(md, readme, fm)
                   : pt_site_front_matter(md, f->it->title, f->it->date, NULL);

@@ -11,11 +11,10 @@
 #include "analyze/doc.h"
 #include "core/buf.h"
 #include "core/fs.h"
+#include "render/mustache.h"
 #include "render/report.h"
 #include "site/html.h"
 #include "site/page.h"
-
-#define PAGE_MAX ((size_t)256 << 20)  /* bytes in one page */
 
 /* An archive and its parsed date, for sorting. */
 typedef struct row {
@@ -119,6 +118,19 @@ static cJSON *index_view(row *rows, size_t n) {
   return view;
 }
 
+/* SITE/name: the index's front matter (extra: pt_site_front_matter's),
+ * then body; md (emptied first) is the buffer it is made in. */
+static pt_code write_md(const char *site, const char *name, const char *date,
+                        const char *extra, const pt_buf *body, pt_buf *md, pt_error *err) {
+  pt_buf_reset(md);
+  pt_code rc = pt_site_front_matter(md, PT_SITE_TITLE, date, extra);
+  if (!rc)
+    rc = pt_buf_append(md, body->data ? body->data : "", body->len);
+  if (rc)
+    return pt_error_set(err, rc, rc == PT_ETOOBIG ? "index page is too large" : "out of memory");
+  return pt_write_file_in(site, name, md->data, md->len, err);
+}
+
 pt_code pt_site_index_write(const char *site, const pt_site_state *st,
                             const char *const *dirs, size_t ndirs, const pt_mustache *page,
                             pt_error *err) {
@@ -143,29 +155,17 @@ pt_code pt_site_index_write(const char *site, const pt_site_state *st,
     rc = err && err->code ? err->code : PT_ENOMEM;
     goto done;
   }
-  pt_buf_init(&body, PAGE_MAX);
+  pt_buf_init(&body, PT_MUSTACHE_OUTPUT_MAX);
   if ((rc = pt_mustache_exec(tmpl, view, NULL, NULL, &body, err)))
     goto done;
   const char *date = st->n ? rows[0].a->date : "";
-  /* README.md: MkDocs's and GitHub's index, hidden from Hugo */
-  pt_buf_init(&md, PAGE_MAX);
-  if ((rc = pt_site_front_matter(&md, PT_SITE_TITLE, date, PT_SITE_HUGO_HIDDEN)) ||
-      (rc = pt_buf_append(&md, body.data ? body.data : "", body.len))) {
-    rc = pt_error_set(err, rc, rc == PT_ETOOBIG ? "index page is too large" : "out of memory");
+  pt_buf_init(&md, PT_MUSTACHE_OUTPUT_MAX);
+  /* README.md: MkDocs's and GitHub's index, hidden from Hugo; _index.md:
+   * Hugo's */
+  if ((rc = write_md(site, "README.md", date, PT_SITE_HUGO_HIDDEN, &body, &md, err)) ||
+      (rc = write_md(site, "_index.md", date, NULL, &body, &md, err)))
     goto done;
-  }
-  if ((rc = pt_write_file_in(site, "README.md", md.data, md.len, err)))
-    goto done;
-  /* _index.md: Hugo's */
-  pt_buf_reset(&md);
-  if ((rc = pt_site_front_matter(&md, PT_SITE_TITLE, date, NULL)) ||
-      (rc = pt_buf_append(&md, body.data ? body.data : "", body.len))) {
-    rc = pt_error_set(err, rc, rc == PT_ETOOBIG ? "index page is too large" : "out of memory");
-    goto done;
-  }
-  if ((rc = pt_write_file_in(site, "_index.md", md.data, md.len, err)))
-    goto done;
-  pt_buf_init(&html, PAGE_MAX);
+  pt_buf_init(&html, PT_MUSTACHE_OUTPUT_MAX);
   if ((rc = pt_html_page(page, body.data ? body.data : "", body.len, site, PT_SITE_TITLE, NULL,
                          &html, err)))
     goto done;

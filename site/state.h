@@ -76,7 +76,7 @@ pt_code pt_site_state_save(const char *site, pt_site_state *st, pt_error *err);
 void pt_site_state_free(pt_site_state *st);
 void pt_site_archive_free(pt_site_archive *a);
 
-/* The index of the archive with this slug (or source), or -1. Linear. */
+/* The index of the archive with this slug, or -1. Linear. */
 ptrdiff_t pt_site_state_find_slug(const pt_site_state *st, const char *slug);
 
 /* Add a (moved in: st owns its strings from now on, *a is zeroed) or, when

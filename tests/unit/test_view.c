@@ -235,6 +235,61 @@ static void test_handmade(void **state) {
   cJSON_Delete(doc);
 }
 
+/* The text of the method line named key, or NULL. */
+static const char *method_line(const cJSON *view, const char *key) {
+  const cJSON *l;
+  cJSON_ArrayForEach(l, at(view, "method.lines")) {
+    if (!strcmp(cJSON_GetStringValue(at(l, "key")), key))
+      return cJSON_GetStringValue(at(l, "text"));
+  }
+  return NULL;
+}
+
+/* A line said per environment: once when every environment says the same,
+ * else "LABEL: words" of those that say something, joined by "; " and
+ * never starting with it (an environment with nothing to say comes first
+ * here, the baseline without telemetry). */
+static void test_method_per_env(void **state) {
+  (void)state;
+  static const struct {
+    const char *host, *vm, *ct;  /* manifests (JSON) */
+    const char *telemetry;       /* the line, NULL: none */
+  } cases[] = {
+      {"{}", "{\"telemetry\":{\"enabled\":true,\"rate_hz\":2}}", "{}",
+       "VM: sampled during every trial, 2 times a second"},
+      {"{\"telemetry\":{\"enabled\":false,\"reason\":\"no GPU\"}}",
+       "{\"telemetry\":{\"enabled\":true}}", "{}",
+       "Host|1: not sampled: no GPU; VM: sampled during every trial"},
+      {"{\"telemetry\":{\"enabled\":true}}", "{\"telemetry\":{\"enabled\":true}}",
+       "{\"telemetry\":{\"enabled\":true}}", "sampled during every trial"},
+      {"{}", "{}", "{}", NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    pt_error err;
+    cJSON *doc = pt_json_parse(handmade, sizeof handmade - 1, "handmade", &err);
+    assert_non_null(doc);
+    const char *const manifests[] = {cases[i].vm, cases[i].host, cases[i].ct};  /* doc order */
+    cJSON *e;
+    size_t k = 0;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(doc, "environments")) {
+      cJSON *m = cJSON_Parse(manifests[k++]);
+      assert_non_null(m);
+      if (cJSON_HasObjectItem(e, "manifest"))
+        cJSON_ReplaceItemInObject(e, "manifest", m);
+      else
+        cJSON_AddItemToObject(e, "manifest", m);
+    }
+    cJSON *view = pt_view_build(doc, &err);
+    assert_non_null(view);
+    const char *got = method_line(view, "GPU telemetry");
+    if (cases[i].telemetry ? !got || strcmp(got, cases[i].telemetry) : got != NULL)
+      fail_msg("case %zu: GPU telemetry '%s', expected '%s'", i, got ? got : "(none)",
+               cases[i].telemetry ? cases[i].telemetry : "(none)");
+    cJSON_Delete(view);
+    cJSON_Delete(doc);
+  }
+}
+
 static void test_schema(void **state) {
   (void)state;
   /* none, another version (the current id with a digit added), not an
@@ -343,6 +398,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_article),
       cmocka_unit_test(test_handmade),
+      cmocka_unit_test(test_method_per_env),
       cmocka_unit_test(test_schema),
       cmocka_unit_test(test_charts),
       cmocka_unit_test(test_threads),
