@@ -8,9 +8,10 @@ The PNG is decoded here (zlib and the PNG filters, standard library only;
       each PNG paints at least 2 % of its pixels in another colour than the
       background of BLANK (a screenshot of an empty page): it is not blank.
   png_check.py colors RRGGBB[,RRGGBB...] MIN PNG...
-      each PNG has at least MIN pixels within 40 of one of the colours in
-      every channel: e.g. the bars of ptbench's charts (render/chart.c's
-      palette), which only show when the chart images were found and drawn.
+      each PNG has, for every one of the colours, at least MIN pixels within
+      40 of it in every channel: e.g. the bars of ptbench's charts
+      (render/chart.c's palette), which only show when the chart images
+      were found and drawn.
 
 Prints one line per PNG; exit 1 when one fails.
 """
@@ -74,18 +75,19 @@ def colors(spec, minimum, paths):
     bad = 0
     for path in paths:
         w, h, bpp, rows = pixels(path)
-        n, seen = 0, {}
+        n, seen = [0] * len(want), {}
         for r in rows:
             for x in range(0, w * bpp, bpp):
                 px = r[x:x + 3]
                 hit = seen.get(px)
                 if hit is None:
-                    hit = seen[px] = any(all(abs(px[k] - c[k]) <= 40 for k in range(3))
-                                         for c in want)
-                n += hit
-        print("%s: %dx%d, %d pixels of %s" % (path, w, h, n, spec))
-        if n < minimum:
-            print("%s: fewer than %d" % (path, minimum))
+                    hit = seen[px] = [i for i, c in enumerate(want)
+                                      if all(abs(px[k] - c[k]) <= 40 for k in range(3))]
+                for i in hit:
+                    n[i] += 1
+        print("%s: %dx%d, %s pixels of %s" % (path, w, h, ",".join(map(str, n)), spec))
+        if min(n) < minimum:
+            print("%s: fewer than %d of a colour" % (path, minimum))
             bad += 1
     return bad
 

@@ -18,10 +18,7 @@ fi
 OUT=${PTBENCH_BUILD:-$TMP}/browser
 mkdir -p "$OUT"
 cd "$TMP" || exit 1
-make_runs src/a/runs 21 2025-05-02 6
-make_runs src/b/runs 22 2025-06-11 6
-tar -czf bench-may.tar.gz -C src/a runs
-tar -cJf bench-june.tar.xz -C src/b runs
+make_two_archives
 
 t "site of two archives"
 run "$PTBENCH" batch --out site bench-may.tar.gz bench-june.tar.xz

@@ -23,7 +23,7 @@ block "$TMP/stdout" >"$TMP/main.list"
 
 for cmd in collect analyze import template render report batch power; do
   t "$cmd --help has the same list"
-  "$PTBENCH" "$cmd" --help >"$TMP/help" 2>/dev/null || true
+  "$PTBENCH" "$cmd" --help >"$TMP/help" 2>/dev/null || fail "exit status $?"
   grep -q "^exit status:$" "$TMP/help" || fail "no exit-status list"
   block "$TMP/help" >"$TMP/cmd.list"
   cmp -s "$TMP/main.list" "$TMP/cmd.list" && ok || fail "$(diff "$TMP/main.list" "$TMP/cmd.list")"

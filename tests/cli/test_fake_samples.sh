@@ -28,16 +28,10 @@ command -v jq >/dev/null 2>&1 || { echo "skip: no jq"; exit 77; }
 SAMPLES=${PTBENCH_SHARED:-/nonexistent}/testdata/ollama
 [ -d "$SAMPLES" ] || { echo "skip: no samples in $SAMPLES"; exit 77; }
 SRC=${PTBENCH_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=../lib/cli.sh
+. "$SRC/tests/lib/cli.sh" # TMP, fail and finish; fake.sh chains its cleanup onto cli.sh's trap
 # shellcheck source=../lib/fake.sh
 . "$SRC/tests/lib/fake.sh"
-
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT # fake.sh chains its own cleanup onto this trap
-FAILS=0
-fail() {
-  echo "FAIL: $*" >&2
-  FAILS=$((FAILS + 1))
-}
 
 # The set of "path:type" of a JSON value; model_info keys that start with
 # the architecture's name ("gemma4.block_count") as ARCH.*
@@ -244,5 +238,4 @@ for f in "$SAMPLES"/*; do
   case "$DONE" in *" $b "*) ;; *) fail "sample $b is not checked here: add it" ;; esac
 done
 
-[ "$FAILS" -eq 0 ] || { echo "$FAILS check(s) failed" >&2; exit 1; }
-echo "ok"
+finish

@@ -20,6 +20,8 @@ cd "$PTBENCH_SRC" || exit 1
 COLLECTED=tests/data/report/collected
 IMPORTED=tests/data/report/imported
 PUBLISHED=data/article
+# the three kinds of data the golden files and the narrative checks loop over
+declare -A DATA_OF=([collected]=$COLLECTED [imported]=$IMPORTED [published]=$PUBLISHED)
 GOLDEN=tests/golden/report
 
 expect_file_has() {
@@ -129,11 +131,7 @@ golden() {
 }
 
 for kind in collected imported published; do
-  case $kind in
-    collected) data=$COLLECTED ;;
-    imported) data=$IMPORTED ;;
-    published) data=$PUBLISHED ;;
-  esac
+  data=${DATA_OF[$kind]}
   t "$kind data: the method section"
   run "$PTBENCH" report --quiet --template method.md --formats none --out "$TMP/$kind-method" "$data"
   expect_status 0
@@ -191,11 +189,7 @@ open(sys.argv[2], "w", encoding="utf-8").write(tag.sub(lambda m: "\u27e6" + m.gr
 PY
 done
 for kind in collected imported published; do
-  case $kind in
-    collected) data=$COLLECTED ;;
-    imported) data=$IMPORTED ;;
-    published) data=$PUBLISHED ;;
-  esac
+  data=${DATA_OF[$kind]}
   for tpl in article.md method.md; do
     t "$kind data, $tpl: no empty interpolation"
     run "$PTBENCH" report --quiet --templates "$TMP/marked" --template "$tpl" --formats svg \

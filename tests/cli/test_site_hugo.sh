@@ -22,10 +22,7 @@ fi
 hugo version
 
 cd "$TMP" || exit 1
-make_runs src/a/runs 21 2025-05-02 6
-make_runs src/b/runs 22 2025-06-11 6
-tar -czf bench-may.tar.gz -C src/a runs
-tar -cJf bench-june.tar.xz -C src/b runs
+make_two_archives
 cp -r "$PTBENCH_SRC/examples/hugo" project
 
 t "a site of two archives, written as Hugo content"

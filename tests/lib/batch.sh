@@ -1,5 +1,6 @@
 # tests/lib/batch.sh - run directories for the batch tests and benchmark
-# (sourced by tests/cli/test_batch.sh, tests/cli/test_browser.sh and
+# (sourced by tests/cli/test_batch.sh, tests/cli/test_browser.sh,
+# tests/cli/test_site_hugo.sh, tests/cli/test_site_mkdocs.sh and
 # bench/batch.sh).
 #
 #   make_runs DIR SEED DATE TRIALS [MODEL...]
@@ -38,6 +39,18 @@ for env, label, factor in (("bare-metal", "Bare Metal", 1.0), ("vm", "VM (vfio-p
         json.dump(manifest, f, indent=2)
         f.write("\n")
 PY
+}
+
+#   make_two_archives
+#       writes bench-may.tar.gz and bench-june.tar.xz in the current
+#       directory (make_runs under src/a/ and src/b/: seeds 21 and 22, 2 May
+#       and 11 Jun 2025, 6 trials per model), the two archives of the site
+#       tests.
+make_two_archives() {
+  make_runs src/a/runs 21 2025-05-02 6
+  make_runs src/b/runs 22 2025-06-11 6
+  tar -czf bench-may.tar.gz -C src/a runs
+  tar -cJf bench-june.tar.xz -C src/b runs
 }
 
 #   make_archives DIR N TRIALS
