@@ -382,8 +382,8 @@ static int run(int argc, char **argv) {
   if ((sessions != LLONG_MIN && (sessions < 1 || sessions > 10000)) || max_failures < 1 ||
       max_failures > 1000000 ||
       (order_seed != LLONG_MIN && (order_seed < 0 || order_seed > (1LL << 53) - 1))) {
-    pt_usage_error(&pt_cmd_collect, "out of range: --sessions 1..10000, --max-failures 1 or "
-                                    "more, --order-seed 0..2^53-1");
+    pt_usage_error(&pt_cmd_collect, "out of range: --sessions 1..10000, --max-failures "
+                                    "1..1000000, --order-seed 0..2^53-1");
     goto done;
   }
   if (resume && add_session) {

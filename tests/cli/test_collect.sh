@@ -311,5 +311,9 @@ expect_status 3
 expect_err_has "bad.yml:3:9: 'trials' must be a whole number"
 run "$PTBENCH" collect --env vm -m a --keep-alive soon
 expect_status 2
+# the message names the range it checks (it said "1 or more" and refused 2000000)
+run "$PTBENCH" collect --env vm -m a --max-failures 2000000
+expect_status 2
+expect_err_has "--max-failures 1..1000000"
 
 finish
