@@ -24,37 +24,44 @@ pt_code pt_md_escape(pt_buf *out, const char *s) {
   return rc;
 }
 
+/* The head of a Markdown table: the lead columns ("| Model |", with its
+ * rule "|---|"), each environment's mean, and each non-baseline's
+ * penalty (named by the environment when there are several). */
+static pt_code md_head(pt_buf *out, cJSON *const *envs, size_t nenv, const char *lead,
+                       const char *rule) {
+  pt_code rc = pt_buf_puts(out, lead);
+  for (size_t i = 0; i < nenv && !rc; i++) {
+    rc = pt_buf_putc(out, ' ');
+    if (!rc)
+      rc = pt_md_escape(out, pt_doc_env_display(envs[i]));
+    if (!rc)
+      rc = pt_buf_puts(out, " |");
+  }
+  for (size_t i = 1; i < nenv && !rc; i++) {
+    rc = pt_buf_puts(out, nenv == 2 ? " Penalty (%) |" : " Penalty ");
+    if (!rc && nenv > 2)
+      rc = pt_md_escape(out, pt_doc_env_display(envs[i]));
+    if (!rc && nenv > 2)
+      rc = pt_buf_puts(out, " (%) |");
+  }
+  if (!rc)
+    rc = pt_buf_putc(out, '\n');
+  if (!rc)
+    rc = pt_buf_puts(out, rule);
+  for (size_t i = 1; i < 2 * nenv && !rc; i++)
+    rc = pt_buf_puts(out, "---:|");
+  if (!rc)
+    rc = pt_buf_putc(out, '\n');
+  return rc;
+}
+
 static pt_code md_one(const cJSON *doc, pt_buf *out) {
   pt_doc_envs order;
   if (pt_doc_env_order(doc, &order))
     return PT_ENOMEM;
   cJSON **envs = order.items;
   size_t nenv = order.n;
-  pt_code rc = pt_buf_puts(out, "| Model |");
-  for (size_t i = 0; i < nenv && !rc; i++) {
-    rc = pt_buf_putc(out, ' ');
-    if (!rc)
-      rc = pt_md_escape(out, pt_doc_env_label(envs[i]));
-    if (!rc)
-      rc = pt_buf_puts(out, " |");
-  }
-  for (size_t i = 1; i < nenv && !rc; i++) {
-    if (nenv == 2)
-      rc = pt_buf_puts(out, " Penalty (%) |");
-    else {
-      rc = pt_buf_puts(out, " Penalty ");
-      if (!rc)
-        rc = pt_md_escape(out, pt_doc_env_label(envs[i]));
-      if (!rc)
-        rc = pt_buf_puts(out, " (%) |");
-    }
-  }
-  if (!rc)
-    rc = pt_buf_puts(out, "\n|---|");
-  for (size_t i = 1; i < 2 * nenv && !rc; i++)
-    rc = pt_buf_puts(out, "---:|");
-  if (!rc)
-    rc = pt_buf_putc(out, '\n');
+  pt_code rc = md_head(out, envs, nenv, "| Model |", "|---|");
   const cJSON *m;
   char num[64];
   cJSON_ArrayForEach(m, pt_doc_models(doc)) {
@@ -511,27 +518,7 @@ static pt_code prompts_md_one(const cJSON *doc, pt_buf *out) {
     return PT_ENOMEM;
   cJSON **envs = order.items;
   size_t nenv = order.n;
-  pt_code rc = pt_buf_puts(out, "| Model | Prompt |");
-  for (size_t i = 0; i < nenv && !rc; i++) {
-    rc = pt_buf_putc(out, ' ');
-    if (!rc)
-      rc = pt_md_escape(out, pt_doc_env_display(envs[i]));
-    if (!rc)
-      rc = pt_buf_puts(out, " |");
-  }
-  for (size_t i = 1; i < nenv && !rc; i++) {
-    rc = pt_buf_puts(out, nenv == 2 ? " Penalty (%) |" : " Penalty ");
-    if (!rc && nenv > 2)
-      rc = pt_md_escape(out, pt_doc_env_display(envs[i]));
-    if (!rc && nenv > 2)
-      rc = pt_buf_puts(out, " (%) |");
-  }
-  if (!rc)
-    rc = pt_buf_puts(out, "\n|---|---|");
-  for (size_t i = 1; i < 2 * nenv && !rc; i++)
-    rc = pt_buf_puts(out, "---:|");
-  if (!rc)
-    rc = pt_buf_putc(out, '\n');
+  pt_code rc = md_head(out, envs, nenv, "| Model | Prompt |", "|---|---|");
   const cJSON *m, *p;
   char num[64];
   cJSON_ArrayForEach(m, pt_doc_models(doc)) {
