@@ -283,30 +283,36 @@ static text_cell *table_row(text_table *t) {
   return row;
 }
 
-static pt_code table_write(const text_table *t, size_t left_cols, pt_buf *out) {
-  size_t *w = calloc(t->ncols, sizeof *w);
+pt_code pt_text_table(pt_buf *out, const char *cells, size_t cell_size, size_t rows,
+                      size_t cols, size_t left_cols) {
+  size_t *w = calloc(cols ? cols : 1, sizeof *w);
   if (!w)
     return PT_ENOMEM;
-  for (size_t i = 0; i < t->rows; i++)
-    for (size_t c = 0; c < t->ncols; c++) {
-      size_t cw = width(t->cells[i * t->ncols + c]);
-      w[c] = cw > w[c] ? cw : w[c];
-    }
+  for (size_t i = 0; i < rows * cols; i++) {
+    size_t cw = width(cells + i * cell_size);
+    w[i % cols] = cw > w[i % cols] ? cw : w[i % cols];
+  }
   pt_code rc = PT_OK;
-  for (size_t i = 0; i < t->rows && !rc; i++) {
-    for (size_t c = 0; c < t->ncols && !rc; c++) {
-      rc = pad(out, t->cells[i * t->ncols + c], w[c], c >= left_cols);
-      if (!rc && c + 1 < t->ncols)
+  for (size_t i = 0; i < rows && !rc; i++) {
+    size_t start = out->len;
+    for (size_t c = 0; c < cols && !rc; c++) {
+      rc = pad(out, cells + (i * cols + c) * cell_size, w[c], c >= left_cols);
+      if (!rc && c + 1 < cols)
         rc = pt_buf_puts(out, "  ");
     }
     /* no trailing blanks */
-    while (!rc && out->len && out->data[out->len - 1] == ' ')
+    while (!rc && out->len > start && out->data[out->len - 1] == ' ')
       out->data[--out->len] = '\0';
     if (!rc)
       rc = pt_buf_putc(out, '\n');
   }
   free(w);
   return rc;
+}
+
+static pt_code table_write(const text_table *t, size_t left_cols, pt_buf *out) {
+  return pt_text_table(out, (const char *)t->cells, sizeof *t->cells, t->rows, t->ncols,
+                       left_cols);
 }
 
 static void set_cells(text_cell *row, const char *const *v, size_t n) {

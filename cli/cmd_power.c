@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/analysis.h"
 #include "analyze/design.h"
 #include "analyze/doc.h"
 #include "cli/analyze_opts.h"
@@ -57,41 +58,11 @@ static const char *sessions(const pt_power_design *d, size_t max, char *buf, siz
   return buf;
 }
 
-/* Width of UTF-8 text in code points. */
-static size_t width(const char *s) {
-  size_t w = 0;
-  for (; *s; s++)
-    w += ((unsigned char)*s & 0xC0) != 0x80;
-  return w;
-}
-
 typedef char cell[96];
 
-/* Write rows of cols cells aligned: the first column left, the others right. */
+/* Rows of cols cells aligned: the first column left, the others right. */
 static pt_code table(pt_buf *out, cell *cells, size_t rows, size_t cols) {
-  size_t w[16] = {0};
-  for (size_t r = 0; r < rows; r++)
-    for (size_t c = 0; c < cols && c < 16; c++) {
-      size_t cw = width(cells[r * cols + c]);
-      w[c] = cw > w[c] ? cw : w[c];
-    }
-  pt_code rc = PT_OK;
-  for (size_t r = 0; r < rows && !rc; r++) {
-    size_t start = out->len;
-    for (size_t c = 0; c < cols && !rc; c++) {
-      const char *s = cells[r * cols + c];
-      size_t pad = w[c] - width(s);
-      if (c == 0)
-        rc = pt_buf_printf(out, "%s%*s", s, (int)pad, "");
-      else
-        rc = pt_buf_printf(out, "  %*s%s", (int)pad, "", s);
-    }
-    while (!rc && out->len > start && out->data[out->len - 1] == ' ')
-      out->data[--out->len] = '\0';
-    if (!rc)
-      rc = pt_buf_putc(out, '\n');
-  }
-  return rc;
+  return pt_text_table(out, (const char *)cells, sizeof *cells, rows, cols, 1);
 }
 
 static pt_code report(const pt_design *d, const pt_design_opts *o, const pt_metric *m,
