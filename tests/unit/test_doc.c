@@ -494,6 +494,12 @@ static void test_many_formats(void **state) {
     pt_buf_printf(&want, " Penalty %s (%%) |", label);
   }
   assert_string_equal(ln[0], want.data);
+  /* the rule: the model's column left, the means' and penalties' right */
+  pt_buf_reset(&want);
+  pt_buf_puts(&want, "|---|");
+  for (size_t k = 1; k < 2 * NENV; k++)
+    pt_buf_puts(&want, "---:|");
+  assert_string_equal(ln[1], want.data);
   pt_buf_reset(&want);
   pt_buf_puts(&want, "| m |");
   for (size_t k = 0; k < NENV; k++)
