@@ -367,15 +367,6 @@ static pt_code text_title(const cJSON *doc, const char *what, pt_buf *out) {
 
 enum { T_MODEL, T_ENV, T_SESS, T_N, T_MEAN, T_CI, T_CV, T_PEN, T_PCI, T_P, T_VERDICT, T_COLS };
 
-/* "[0.90%, 2.40%]" or "—". */
-static const char *pct_range(double lo, double hi, char *buf, size_t size) {
-  if (!isfinite(lo) || !isfinite(hi))
-    return snprintf(buf, size, "%s", PT_DASH), buf;
-  char a[64], c[64];
-  snprintf(buf, size, "[%s, %s]", pt_fmt_pct(lo, a, sizeof a), pt_fmt_pct(hi, c, sizeof c));
-  return buf;
-}
-
 static pt_code text_one(const cJSON *doc, pt_buf *out) {
   static const char *const head[T_COLS] = {"model", "environment", "sessions", "n", "mean",
                                            "± CI", "cv", "penalty", "penalty CI", "p",
@@ -418,8 +409,8 @@ static pt_code text_one(const cJSON *doc, pt_buf *out) {
       pt_fmt_pct(pt_json_num(g, PT_DOC_CV_PCT), row[T_CV], sizeof row[0]);
       if (c) {
         pt_fmt_penalty(c, row[T_PEN], sizeof row[0]);
-        pct_range(pt_json_num(c, PT_DOC_PENALTY_CI_LOW), pt_json_num(c, PT_DOC_PENALTY_CI_HIGH),
-                  row[T_PCI], sizeof row[0]);
+        pt_fmt_pct_range(pt_json_num(c, PT_DOC_PENALTY_CI_LOW),
+                         pt_json_num(c, PT_DOC_PENALTY_CI_HIGH), row[T_PCI], sizeof row[0]);
         pt_fmt_p(pt_json_num(c, holm ? PT_DOC_P_ADJUSTED : PT_DOC_P_VALUE), row[T_P],
                  sizeof row[0]);
         copy_cell(row[T_VERDICT], sizeof row[0], pt_fmt_verdict(c, a, sizeof a));
@@ -443,8 +434,8 @@ static pt_code text_one(const cJSON *doc, pt_buf *out) {
                               "model), %s; ",
                          pt_doc_item_env(s), pt_json_str(s, PT_DOC_BASELINE), nm,
                          nm == 1 ? "" : "s", pt_fmt_pct(pt_json_num(s, PT_DOC_PENALTY_PCT), a, sizeof a),
-                         pct_range(pt_json_num(s, PT_DOC_PENALTY_CI_LOW),
-                                   pt_json_num(s, PT_DOC_PENALTY_CI_HIGH), cc, sizeof cc),
+                         pt_fmt_pct_range(pt_json_num(s, PT_DOC_PENALTY_CI_LOW),
+                                          pt_json_num(s, PT_DOC_PENALTY_CI_HIGH), cc, sizeof cc),
                          pt_fmt_verdict(s, dd, sizeof dd));
     else if (!rc)
       rc = pt_buf_printf(out, "\n%s against %s over %lld model%s: ", pt_doc_item_env(s),

@@ -208,6 +208,9 @@ static void test_formats(void **state) {
     cJSON_Delete(c);
   }
   assert_string_equal(pt_fmt_penalty(NULL, buf, sizeof buf), "\xE2\x80\x94");
+  assert_string_equal(pt_fmt_pct_range(0.9, 2.4, buf, sizeof buf), "[0.90%, 2.40%]");
+  assert_string_equal(pt_fmt_pct_range(-1.5, NAN, buf, sizeof buf), "\xE2\x80\x94");
+  assert_string_equal(pt_fmt_pct_range(INFINITY, 1, buf, sizeof buf), "\xE2\x80\x94");
 }
 
 /* ----------------------------------------------------------- the schema */
