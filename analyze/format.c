@@ -233,7 +233,7 @@ static pt_code pad(pt_buf *out, const char *s, size_t w, bool right) {
 /* Copy text into a table cell of size bytes, control characters escaped
  * ("\n", "\x1b": a newline in a model name would break the alignment), cut
  * at a character boundary with "…" when it does not fit. */
-static void copy_cell(char *dst, size_t size, const char *src) {
+void pt_text_cell(char *dst, size_t size, const char *src) {
   size_t k = 0, start = 0;  /* start: where the current character began in dst */
   for (const char *p = src; *p; p++) {
     unsigned char ch = (unsigned char)*p;
@@ -317,7 +317,7 @@ static pt_code table_write(const text_table *t, size_t left_cols, pt_buf *out) {
 
 static void set_cells(text_cell *row, const char *const *v, size_t n) {
   for (size_t i = 0; i < n; i++)
-    copy_cell(row[i], sizeof row[i], v[i] ? v[i] : "");
+    pt_text_cell(row[i], sizeof row[i], v[i] ? v[i] : "");
 }
 
 /* The notes said once under a table: what each distinct undetermined
@@ -385,7 +385,7 @@ static pt_code text_one(const cJSON *doc, pt_buf *out) {
   else
     set_cells(row, head, T_COLS);
   if (!rc && holm)
-    copy_cell(row[T_P], sizeof row[T_P], "p (Holm)");
+    pt_text_cell(row[T_P], sizeof row[T_P], "p (Holm)");
   const cJSON *m;
   cJSON_ArrayForEach(m, pt_doc_models(doc)) {
     bool first = true;
@@ -399,8 +399,8 @@ static pt_code text_one(const cJSON *doc, pt_buf *out) {
         break;
       }
       char a[64];
-      copy_cell(row[T_MODEL], sizeof row[0], first ? pt_doc_model_name(m) : "");
-      copy_cell(row[T_ENV], sizeof row[0], env);
+      pt_text_cell(row[T_MODEL], sizeof row[0], first ? pt_doc_model_name(m) : "");
+      pt_text_cell(row[T_ENV], sizeof row[0], env);
       snprintf(row[T_SESS], sizeof row[0], "%lld", pt_json_int(g, PT_DOC_SESSIONS, 0));
       snprintf(row[T_N], sizeof row[0], "%lld", pt_json_int(g, PT_DOC_N, 0));
       pt_fmt_num(pt_json_num(g, PT_DOC_MEAN), 2, row[T_MEAN], sizeof row[0]);
@@ -413,7 +413,7 @@ static pt_code text_one(const cJSON *doc, pt_buf *out) {
                          pt_json_num(c, PT_DOC_PENALTY_CI_HIGH), row[T_PCI], sizeof row[0]);
         pt_fmt_p(pt_json_num(c, holm ? PT_DOC_P_ADJUSTED : PT_DOC_P_VALUE), row[T_P],
                  sizeof row[0]);
-        copy_cell(row[T_VERDICT], sizeof row[0], pt_fmt_verdict(c, a, sizeof a));
+        pt_text_cell(row[T_VERDICT], sizeof row[0], pt_fmt_verdict(c, a, sizeof a));
         note_add(&ns, pt_doc_verdict_note(c));
       }
       first = false;
@@ -489,9 +489,9 @@ static pt_code prompts_text_one(const cJSON *doc, pt_buf *out) {
           break;
         }
         const char *pid = pt_doc_prompt_id(p);
-        copy_cell(row[0], sizeof row[0], first_model ? pt_doc_model_name(m) : "");
-        copy_cell(row[1], sizeof row[0], first_prompt ? (pid && *pid ? pid : PT_DASH) : "");
-        copy_cell(row[2], sizeof row[0], env);
+        pt_text_cell(row[0], sizeof row[0], first_model ? pt_doc_model_name(m) : "");
+        pt_text_cell(row[1], sizeof row[0], first_prompt ? (pid && *pid ? pid : PT_DASH) : "");
+        pt_text_cell(row[2], sizeof row[0], env);
         snprintf(row[3], sizeof row[0], "%lld", pt_json_int(g, PT_DOC_N, 0));
         pt_fmt_num(pt_json_num(g, PT_DOC_MEAN), 2, row[4], sizeof row[0]);
         if (!pt_doc_env_is_baseline(order.items[i]))

@@ -95,7 +95,7 @@ static pt_code report(const pt_design *d, const pt_design_opts *o, const pt_metr
     const pt_design_row *r = &d->rows[i];
     cell *row = main_t + (i + 1) * NC;
     char a[64], b[64];
-    snprintf(row[0], sizeof row[0], "%s", r->model);
+    pt_text_cell(row[0], sizeof row[0], r->model);
     if (r->sessions_min == r->sessions_max)
       snprintf(row[1], sizeof row[0], "%zu", r->sessions_min);
     else
@@ -123,7 +123,7 @@ static pt_code report(const pt_design *d, const pt_design_opts *o, const pt_metr
       snprintf(row[11], sizeof row[0], "%s", PT_DASH);
     }
     cell *alt = alt_t + nalt++ * NA;
-    snprintf(alt[0], sizeof alt[0], "%s", r->model);
+    pt_text_cell(alt[0], sizeof alt[0], r->model);
     for (size_t k = 0; k < PT_DESIGN_ALTS; k++) {
       const pt_power_design *pd = &r->alt[k];
       if (!pd->sessions)
@@ -153,8 +153,9 @@ static pt_code report(const pt_design *d, const pt_design_opts *o, const pt_metr
   bool first = true;
   for (size_t i = 0; i < d->n && !rc; i++)
     if (!d->rows[i].estimable) {
-      rc = pt_buf_printf(out, "%s%s: %s\n", first ? "\n" : "", d->rows[i].model,
-                         d->rows[i].reason);
+      char model[512];
+      pt_text_cell(model, sizeof model, d->rows[i].model);
+      rc = pt_buf_printf(out, "%s%s: %s\n", first ? "\n" : "", model, d->rows[i].reason);
       first = false;
     }
   free(main_t);
