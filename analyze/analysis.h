@@ -168,4 +168,16 @@ pt_code pt_analysis_prompts_text(const cJSON *doc, pt_buf *out);
 /* Markdown-escape text for a table cell: | * _ < > ` [ ] \ and newlines. */
 pt_code pt_md_escape(pt_buf *out, const char *s);
 
+/* Write rows x cols NUL-terminated cells (cell_size bytes each, row by
+ * row) aligned by display width (UTF-8 code points): the first left_cols
+ * columns to the left, the others to the right, two spaces apart, each
+ * row without trailing blanks and ended by a newline. */
+pt_code pt_text_table(pt_buf *out, const char *cells, size_t cell_size, size_t rows,
+                      size_t cols, size_t left_cols);
+/* Copy text into a cell of size bytes for pt_text_table: control
+ * characters escaped ("\n", "\x1b": a name can neither break a row nor
+ * reach the terminal as an escape sequence), cut at a character boundary
+ * with "..." (U+2026) when it does not fit. */
+void pt_text_cell(char *dst, size_t size, const char *src);
+
 #endif

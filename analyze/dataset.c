@@ -441,6 +441,13 @@ static pt_code row_double(const pt_row *row, pt_column c, double *out, bool *pre
   return pt_row_double(row, c, out, present, err);
 }
 
+/* True with column c's number in *out when the row has one (an empty or
+ * unreadable field is no number: telemetry is optional). */
+static bool row_has_double(const pt_row *row, pt_column c, double *out) {
+  bool present = false;
+  return row->present[c] && !row_double(row, c, out, &present, NULL) && present;
+}
+
 /* ---------------------------------------------------------------- reading */
 
 /* What the workers reading one file share (set before they start). */
@@ -661,25 +668,21 @@ static pt_code on_row(void *ctx, const pt_row *row, pt_error *err) {
     return pt_error_set(err, PT_ENOMEM, "out of memory");
   /* GPU telemetry (facts.h) and wall time (power), when the file has them */
   double d;
-  if (row->present[PT_COL_GPU_CLOCK_MHZ] &&
-      !row_double(row, PT_COL_GPU_CLOCK_MHZ, &d, &present, NULL) && present) {
+  if (row_has_double(row, PT_COL_GPU_CLOCK_MHZ, &d)) {
     g->clock_sum += d;
     g->clock_n++;
   }
-  if (row->present[PT_COL_GPU_TEMP_C] &&
-      !row_double(row, PT_COL_GPU_TEMP_C, &d, &present, NULL) && present) {
+  if (row_has_double(row, PT_COL_GPU_TEMP_C, &d)) {
     if (!(d <= g->temp_max))
       g->temp_max = d;
     g->temp_sum += d;
     g->temp_n++;
   }
-  if (row->present[PT_COL_GPU_POWER_W] &&
-      !row_double(row, PT_COL_GPU_POWER_W, &d, &present, NULL) && present) {
+  if (row_has_double(row, PT_COL_GPU_POWER_W, &d)) {
     g->power_sum += d;
     g->power_n++;
   }
-  if (row->present[PT_COL_GPU_BUSY_PCT] &&
-      !row_double(row, PT_COL_GPU_BUSY_PCT, &d, &present, NULL) && present) {
+  if (row_has_double(row, PT_COL_GPU_BUSY_PCT, &d)) {
     g->busy_sum += d;
     g->busy_n++;
   }

@@ -325,6 +325,14 @@ const char *pt_fmt_pct(double v, char *buf, size_t size) {
   return buf;
 }
 
+const char *pt_fmt_pct_range(double lo, double hi, char *buf, size_t size) {
+  if (!isfinite(lo) || !isfinite(hi))
+    return snprintf(buf, size, "%s", PT_DASH), buf;
+  char a[64], c[64];
+  snprintf(buf, size, "[%s, %s]", pt_fmt_pct(lo, a, sizeof a), pt_fmt_pct(hi, c, sizeof c));
+  return buf;
+}
+
 const char *pt_fmt_p(double p, char *buf, size_t size) {
   if (!isfinite(p))
     snprintf(buf, size, "%s", PT_DASH);

@@ -313,6 +313,9 @@ void pt_doc_envs_free(pt_doc_envs *envs);
 const char *pt_fmt_num(double v, int decimals, char *buf, size_t size);
 /* v with two decimals and "%": "1.66%"; "—" when not finite. */
 const char *pt_fmt_pct(double v, char *buf, size_t size);
+/* An interval of percentages: "[0.90%, 2.40%]", "—" when either end is
+ * not finite (buf at least 64 bytes). */
+const char *pt_fmt_pct_range(double lo, double hi, char *buf, size_t size);
 /* A comparison's penalty: "1.66%", with " ~" when its test found no
  * significant difference (benchstat's mark for noise), "—" when absent. */
 const char *pt_fmt_penalty(const cJSON *comparison, char *buf, size_t size);

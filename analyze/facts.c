@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "collect/manifest.h"
+#include "core/buf.h"
 #include "core/json.h"
 
 static pt_code add(pt_fact_warnings *w, pt_error *err, const char *code, const char *fmt, ...)
@@ -23,14 +24,10 @@ static pt_code add(pt_fact_warnings *w, pt_error *err, const char *code, const c
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  if (w->n == w->cap) {
-    size_t nc = w->cap ? w->cap * 2 : 8;
-    pt_fact_warning *t = nc > SIZE_MAX / sizeof *t ? NULL : realloc(w->items, nc * sizeof *t);
-    if (!t)
-      return pt_error_set(err, PT_ENOMEM, "out of memory");
-    w->items = t;
-    w->cap = nc;
-  }
+  pt_fact_warning *t = pt_grow_array(w->items, &w->cap, w->n + 1, sizeof *t);
+  if (!t)
+    return pt_error_set(err, PT_ENOMEM, "out of memory");
+  w->items = t;
   char *m = strdup(msg);
   if (!m)
     return pt_error_set(err, PT_ENOMEM, "out of memory");

@@ -234,7 +234,7 @@ static pt_code pad(pt_buf *out, const char *s, size_t w, bool right) {
 /* Copy text into a table cell of size bytes, control characters escaped
  * ("\n", "\x1b": a newline in a model name would break the alignment), cut
  * at a character boundary with "…" when it does not fit. */
-static void copy_cell(char *dst, size_t size, const char *src) {
+void pt_text_cell(char *dst, size_t size, const char *src) {
   size_t k = 0, start = 0;  /* start: where the current character began in dst */
   for (const char *p = src; *p; p++) {
     unsigned char ch = (unsigned char)*p;
@@ -284,24 +284,25 @@ static text_cell *table_row(text_table *t) {
   return row;
 }
 
-static pt_code table_write(const text_table *t, size_t left_cols, pt_buf *out) {
-  size_t *w = calloc(t->ncols, sizeof *w);
+pt_code pt_text_table(pt_buf *out, const char *cells, size_t cell_size, size_t rows,
+                      size_t cols, size_t left_cols) {
+  size_t *w = calloc(cols ? cols : 1, sizeof *w);
   if (!w)
     return PT_ENOMEM;
-  for (size_t i = 0; i < t->rows; i++)
-    for (size_t c = 0; c < t->ncols; c++) {
-      size_t cw = width(t->cells[i * t->ncols + c]);
-      w[c] = cw > w[c] ? cw : w[c];
-    }
+  for (size_t i = 0; i < rows * cols; i++) {
+    size_t cw = width(cells + i * cell_size);
+    w[i % cols] = cw > w[i % cols] ? cw : w[i % cols];
+  }
   pt_code rc = PT_OK;
-  for (size_t i = 0; i < t->rows && !rc; i++) {
-    for (size_t c = 0; c < t->ncols && !rc; c++) {
-      rc = pad(out, t->cells[i * t->ncols + c], w[c], c >= left_cols);
-      if (!rc && c + 1 < t->ncols)
+  for (size_t i = 0; i < rows && !rc; i++) {
+    size_t start = out->len;
+    for (size_t c = 0; c < cols && !rc; c++) {
+      rc = pad(out, cells + (i * cols + c) * cell_size, w[c], c >= left_cols);
+      if (!rc && c + 1 < cols)
         rc = pt_buf_puts(out, "  ");
     }
     /* no trailing blanks */
-    while (!rc && out->len && out->data[out->len - 1] == ' ')
+    while (!rc && out->len > start && out->data[out->len - 1] == ' ')
       out->data[--out->len] = '\0';
     if (!rc)
       rc = pt_buf_putc(out, '\n');
@@ -310,9 +311,14 @@ static pt_code table_write(const text_table *t, size_t left_cols, pt_buf *out) {
   return rc;
 }
 
+static pt_code table_write(const text_table *t, size_t left_cols, pt_buf *out) {
+  return pt_text_table(out, (const char *)t->cells, sizeof *t->cells, t->rows, t->ncols,
+                       left_cols);
+}
+
 static void set_cells(text_cell *row, const char *const *v, size_t n) {
   for (size_t i = 0; i < n; i++)
-    copy_cell(row[i], sizeof row[i], v[i] ? v[i] : "");
+    pt_text_cell(row[i], sizeof row[i], v[i] ? v[i] : "");
 }
 
 /* The notes said once under a table: what each distinct undetermined
@@ -362,15 +368,6 @@ static pt_code text_title(const cJSON *doc, const char *what, pt_buf *out) {
 
 enum { T_MODEL, T_ENV, T_SESS, T_N, T_MEAN, T_CI, T_CV, T_PEN, T_PCI, T_P, T_VERDICT, T_COLS };
 
-/* "[0.90%, 2.40%]" or "—". */
-static const char *pct_range(double lo, double hi, char *buf, size_t size) {
-  if (!isfinite(lo) || !isfinite(hi))
-    return snprintf(buf, size, "%s", PT_DASH), buf;
-  char a[64], c[64];
-  snprintf(buf, size, "[%s, %s]", pt_fmt_pct(lo, a, sizeof a), pt_fmt_pct(hi, c, sizeof c));
-  return buf;
-}
-
 static pt_code text_one(const cJSON *doc, pt_buf *out) {
   static const char *const head[T_COLS] = {"model", "environment", "sessions", "n", "mean",
                                            "± CI", "cv", "penalty", "penalty CI", "p",
@@ -389,7 +386,7 @@ static pt_code text_one(const cJSON *doc, pt_buf *out) {
   else
     set_cells(row, head, T_COLS);
   if (!rc && holm)
-    copy_cell(row[T_P], sizeof row[T_P], "p (Holm)");
+    pt_text_cell(row[T_P], sizeof row[T_P], "p (Holm)");
   const cJSON *m;
   cJSON_ArrayForEach(m, pt_doc_models(doc)) {
     bool first = true;
@@ -403,8 +400,8 @@ static pt_code text_one(const cJSON *doc, pt_buf *out) {
         break;
       }
       char a[64];
-      copy_cell(row[T_MODEL], sizeof row[0], first ? pt_doc_model_name(m) : "");
-      copy_cell(row[T_ENV], sizeof row[0], env);
+      pt_text_cell(row[T_MODEL], sizeof row[0], first ? pt_doc_model_name(m) : "");
+      pt_text_cell(row[T_ENV], sizeof row[0], env);
       snprintf(row[T_SESS], sizeof row[0], "%lld", pt_json_int(g, PT_DOC_SESSIONS, 0));
       snprintf(row[T_N], sizeof row[0], "%lld", pt_json_int(g, PT_DOC_N, 0));
       pt_fmt_num(pt_json_num(g, PT_DOC_MEAN), 2, row[T_MEAN], sizeof row[0]);
@@ -413,11 +410,11 @@ static pt_code text_one(const cJSON *doc, pt_buf *out) {
       pt_fmt_pct(pt_json_num(g, PT_DOC_CV_PCT), row[T_CV], sizeof row[0]);
       if (c) {
         pt_fmt_penalty(c, row[T_PEN], sizeof row[0]);
-        pct_range(pt_json_num(c, PT_DOC_PENALTY_CI_LOW), pt_json_num(c, PT_DOC_PENALTY_CI_HIGH),
-                  row[T_PCI], sizeof row[0]);
+        pt_fmt_pct_range(pt_json_num(c, PT_DOC_PENALTY_CI_LOW),
+                         pt_json_num(c, PT_DOC_PENALTY_CI_HIGH), row[T_PCI], sizeof row[0]);
         pt_fmt_p(pt_json_num(c, holm ? PT_DOC_P_ADJUSTED : PT_DOC_P_VALUE), row[T_P],
                  sizeof row[0]);
-        copy_cell(row[T_VERDICT], sizeof row[0], pt_fmt_verdict(c, a, sizeof a));
+        pt_text_cell(row[T_VERDICT], sizeof row[0], pt_fmt_verdict(c, a, sizeof a));
         note_add(&ns, pt_doc_verdict_note(c));
       }
       first = false;
@@ -438,8 +435,8 @@ static pt_code text_one(const cJSON *doc, pt_buf *out) {
                               "model), %s; ",
                          pt_doc_item_env(s), pt_json_str(s, PT_DOC_BASELINE), nm,
                          nm == 1 ? "" : "s", pt_fmt_pct(pt_json_num(s, PT_DOC_PENALTY_PCT), a, sizeof a),
-                         pct_range(pt_json_num(s, PT_DOC_PENALTY_CI_LOW),
-                                   pt_json_num(s, PT_DOC_PENALTY_CI_HIGH), cc, sizeof cc),
+                         pt_fmt_pct_range(pt_json_num(s, PT_DOC_PENALTY_CI_LOW),
+                                          pt_json_num(s, PT_DOC_PENALTY_CI_HIGH), cc, sizeof cc),
                          pt_fmt_verdict(s, dd, sizeof dd));
     else if (!rc)
       rc = pt_buf_printf(out, "\n%s against %s over %lld model%s: ", pt_doc_item_env(s),
@@ -493,9 +490,9 @@ static pt_code prompts_text_one(const cJSON *doc, pt_buf *out) {
           break;
         }
         const char *pid = pt_doc_prompt_id(p);
-        copy_cell(row[0], sizeof row[0], first_model ? pt_doc_model_name(m) : "");
-        copy_cell(row[1], sizeof row[0], first_prompt ? (pid && *pid ? pid : PT_DASH) : "");
-        copy_cell(row[2], sizeof row[0], env);
+        pt_text_cell(row[0], sizeof row[0], first_model ? pt_doc_model_name(m) : "");
+        pt_text_cell(row[1], sizeof row[0], first_prompt ? (pid && *pid ? pid : PT_DASH) : "");
+        pt_text_cell(row[2], sizeof row[0], env);
         snprintf(row[3], sizeof row[0], "%lld", pt_json_int(g, PT_DOC_N, 0));
         pt_fmt_num(pt_json_num(g, PT_DOC_MEAN), 2, row[4], sizeof row[0]);
         if (!pt_doc_env_is_baseline(order.items[i]))

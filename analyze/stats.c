@@ -822,20 +822,25 @@ static double mw_exact_p(const uint64_t *w, size_t N, size_t m, uint64_t s_obs, 
     return p;
   }
   pthread_mutex_lock(&mw_memo.lock);
-  if (!mw_memo.cnt || mw_memo.N != N || mw_memo.m != m) {
-    double *cnt = mw_counts(w, N, m, &width);
-    if (cnt) {
-      free(mw_memo.cnt);
-      mw_memo.cnt = cnt;
-      mw_memo.N = N;
-      mw_memo.m = m;
-      mw_memo.width = width;
-    }
-  }
-  double p = mw_memo.cnt && mw_memo.N == N && mw_memo.m == m
-                 ? mw_tails(mw_memo.cnt, mw_memo.width, s_obs)
-                 : NAN;
+  bool hit = mw_memo.cnt && mw_memo.N == N && mw_memo.m == m;
+  double p = hit ? mw_tails(mw_memo.cnt, mw_memo.width, s_obs) : NAN;
   pthread_mutex_unlock(&mw_memo.lock);
+  if (hit)
+    return p;
+  /* counted outside the lock (the DP is the costly part): a thread with
+   * other sizes need not wait for it */
+  double *cnt = mw_counts(w, N, m, &width);
+  if (!cnt)
+    return NAN;
+  p = mw_tails(cnt, width, s_obs);
+  pthread_mutex_lock(&mw_memo.lock);
+  double *old = mw_memo.cnt;
+  mw_memo.cnt = cnt;
+  mw_memo.N = N;
+  mw_memo.m = m;
+  mw_memo.width = width;
+  pthread_mutex_unlock(&mw_memo.lock);
+  free(old);
   return p;
 }
 

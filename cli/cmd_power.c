@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/analysis.h"
 #include "analyze/design.h"
 #include "analyze/doc.h"
 #include "cli/analyze_opts.h"
@@ -57,41 +58,11 @@ static const char *sessions(const pt_power_design *d, size_t max, char *buf, siz
   return buf;
 }
 
-/* Width of UTF-8 text in code points. */
-static size_t width(const char *s) {
-  size_t w = 0;
-  for (; *s; s++)
-    w += ((unsigned char)*s & 0xC0) != 0x80;
-  return w;
-}
-
 typedef char cell[96];
 
-/* Write rows of cols cells aligned: the first column left, the others right. */
+/* Rows of cols cells aligned: the first column left, the others right. */
 static pt_code table(pt_buf *out, cell *cells, size_t rows, size_t cols) {
-  size_t w[16] = {0};
-  for (size_t r = 0; r < rows; r++)
-    for (size_t c = 0; c < cols && c < 16; c++) {
-      size_t cw = width(cells[r * cols + c]);
-      w[c] = cw > w[c] ? cw : w[c];
-    }
-  pt_code rc = PT_OK;
-  for (size_t r = 0; r < rows && !rc; r++) {
-    size_t start = out->len;
-    for (size_t c = 0; c < cols && !rc; c++) {
-      const char *s = cells[r * cols + c];
-      size_t pad = w[c] - width(s);
-      if (c == 0)
-        rc = pt_buf_printf(out, "%s%*s", s, (int)pad, "");
-      else
-        rc = pt_buf_printf(out, "  %*s%s", (int)pad, "", s);
-    }
-    while (!rc && out->len > start && out->data[out->len - 1] == ' ')
-      out->data[--out->len] = '\0';
-    if (!rc)
-      rc = pt_buf_putc(out, '\n');
-  }
-  return rc;
+  return pt_text_table(out, (const char *)cells, sizeof *cells, rows, cols, 1);
 }
 
 static pt_code report(const pt_design *d, const pt_design_opts *o, const pt_metric *m,
@@ -124,7 +95,7 @@ static pt_code report(const pt_design *d, const pt_design_opts *o, const pt_metr
     const pt_design_row *r = &d->rows[i];
     cell *row = main_t + (i + 1) * NC;
     char a[64], b[64];
-    snprintf(row[0], sizeof row[0], "%s", r->model);
+    pt_text_cell(row[0], sizeof row[0], r->model);
     if (r->sessions_min == r->sessions_max)
       snprintf(row[1], sizeof row[0], "%zu", r->sessions_min);
     else
@@ -152,7 +123,7 @@ static pt_code report(const pt_design *d, const pt_design_opts *o, const pt_metr
       snprintf(row[11], sizeof row[0], "%s", PT_DASH);
     }
     cell *alt = alt_t + nalt++ * NA;
-    snprintf(alt[0], sizeof alt[0], "%s", r->model);
+    pt_text_cell(alt[0], sizeof alt[0], r->model);
     for (size_t k = 0; k < PT_DESIGN_ALTS; k++) {
       const pt_power_design *pd = &r->alt[k];
       if (!pd->sessions)
@@ -182,8 +153,9 @@ static pt_code report(const pt_design *d, const pt_design_opts *o, const pt_metr
   bool first = true;
   for (size_t i = 0; i < d->n && !rc; i++)
     if (!d->rows[i].estimable) {
-      rc = pt_buf_printf(out, "%s%s: %s\n", first ? "\n" : "", d->rows[i].model,
-                         d->rows[i].reason);
+      char model[512];
+      pt_text_cell(model, sizeof model, d->rows[i].model);
+      rc = pt_buf_printf(out, "%s%s: %s\n", first ? "\n" : "", model, d->rows[i].reason);
       first = false;
     }
   free(main_t);

@@ -29,19 +29,10 @@
 #include "analyze/lmm.h"
 #include "analyze/stats.h"
 #include "core/buf.h"
+#include "tests/unit/rng.h"
 
 static uint64_t rng;
-static uint64_t next_u64(void) {
-  uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-static double normal(void) {
-  double u1 = ((double)(next_u64() >> 11) + 0.5) / 9007199254740992.0;
-  double u2 = ((double)(next_u64() >> 11) + 0.5) / 9007199254740992.0;
-  return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
-}
+static double normal(void) { return pt_test_normal(&rng); }
 
 /* Write a pilot: sessions per environment alternating A B, trials per
  * session over prompts 5 % apart, wall time 6 s a trial. */
@@ -55,6 +46,21 @@ static char *pilot(int sessions, int trials, double sb, double sw) {
                     t % 3, 50 * exp(0.05 * (t % 3) + u + sw * normal()));
   }
   return pt_buf_detach(&b, NULL);
+}
+
+/* The pilot written to path, read back as an eval_rate dataset. */
+static pt_dataset *pilot_dataset(const char *path, int sessions, int trials, double sb,
+                                 double sw) {
+  char *text = pilot(sessions, trials, sb, sw);
+  FILE *fp = fopen(path, "w");
+  assert_non_null(fp);
+  fputs(text, fp);
+  fclose(fp);
+  free(text);
+  pt_dataset *ds = pt_dataset_new(pt_metric_find("eval_rate"));
+  pt_error err;
+  assert_int_equal(pt_dataset_add(ds, path, &err), PT_OK);
+  return ds;
 }
 
 /* Share of simulated studies (k sessions a side, m trials a session, no
@@ -96,17 +102,10 @@ static void test_recommended_design_reaches_its_power(void **state) {
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     rng = 77 + i;
     /* a big pilot, so the estimates are near the truth */
-    char *text = pilot(40, 12, cases[i].sb, cases[i].sw);
     char path[128];
     snprintf(path, sizeof path, "%s/pilot%zu.csv", dir, i);
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    fclose(fp);
-    free(text);
-    pt_dataset *ds = pt_dataset_new(pt_metric_find("eval_rate"));
+    pt_dataset *ds = pilot_dataset(path, 40, 12, cases[i].sb, cases[i].sw);
     pt_error err;
-    assert_int_equal(pt_dataset_add(ds, path, &err), PT_OK);
     pt_design_opts o;
     pt_design_opts_init(&o);
     o.effect_pct = cases[i].effect_pct;
@@ -168,15 +167,8 @@ static void test_conservative_design_over_pilots(void **state) {
   double cons_mean = 0, point_mean = 0;
   size_t kmin = SIZE_MAX, kmax = 0;
   for (int i = 0; i < pilots; i++) {
-    char *text = pilot(3, trials, sb, sw);
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    fclose(fp);
-    free(text);
-    pt_dataset *ds = pt_dataset_new(pt_metric_find("eval_rate"));
+    pt_dataset *ds = pilot_dataset(path, 3, trials, sb, sw);
     pt_error err;
-    assert_int_equal(pt_dataset_add(ds, path, &err), PT_OK);
     pt_design_opts o;
     pt_design_opts_init(&o);
     pt_design d;

@@ -208,6 +208,9 @@ static void test_formats(void **state) {
     cJSON_Delete(c);
   }
   assert_string_equal(pt_fmt_penalty(NULL, buf, sizeof buf), "\xE2\x80\x94");
+  assert_string_equal(pt_fmt_pct_range(0.9, 2.4, buf, sizeof buf), "[0.90%, 2.40%]");
+  assert_string_equal(pt_fmt_pct_range(-1.5, NAN, buf, sizeof buf), "\xE2\x80\x94");
+  assert_string_equal(pt_fmt_pct_range(INFINITY, 1, buf, sizeof buf), "\xE2\x80\x94");
 }
 
 /* ----------------------------------------------------------- the schema */
@@ -494,6 +497,12 @@ static void test_many_formats(void **state) {
     pt_buf_printf(&want, " Penalty %s (%%) |", label);
   }
   assert_string_equal(ln[0], want.data);
+  /* the rule: the model's column left, the means' and penalties' right */
+  pt_buf_reset(&want);
+  pt_buf_puts(&want, "|---|");
+  for (size_t k = 1; k < 2 * NENV; k++)
+    pt_buf_puts(&want, "---:|");
+  assert_string_equal(ln[1], want.data);
   pt_buf_reset(&want);
   pt_buf_puts(&want, "| m |");
   for (size_t k = 0; k < NENV; k++)

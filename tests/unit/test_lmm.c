@@ -26,6 +26,7 @@
 #include "analyze/stats.h"
 #include "core/json.h"
 #include "core/trial.h"
+#include "tests/unit/rng.h"
 
 #define DATA "tests/data/lmm/"
 
@@ -425,19 +426,9 @@ static void test_bad_input(void **state) {
   pt_lmm_fit_free(NULL);
 }
 
-/* splitmix64 and Box-Muller: a seeded normal stream for the tests below. */
+/* a seeded normal stream for the tests below */
 static uint64_t rng_state;
-static uint64_t rng_next(void) {
-  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-static double rng_normal(void) {
-  double u1 = ((double)(rng_next() >> 11) + 0.5) / 9007199254740992.0;
-  double u2 = ((double)(rng_next() >> 11) + 0.5) / 9007199254740992.0;
-  return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}
+static double rng_normal(void) { return pt_test_normal(&rng_state); }
 
 /* 10,000 sessions (5,000 per side, 3 prompts, 4 trials each): fits, finds
  * the effect, and a session with a single trial is fine among them. */

@@ -39,25 +39,16 @@
 #include "analyze/lmm.h"
 #include "analyze/power.h"
 #include "analyze/stats.h"
+#include "tests/unit/rng.h"
 
 #define ALPHA 0.05
 #define MAX_SESSIONS 64
 #define MAX_PROMPTS 8
 
-/* splitmix64 and Box-Muller: a seeded normal stream */
+/* a seeded normal stream (tests/unit/rng.h) */
 static uint64_t rng_state;
-static uint64_t rng_next(void) {
-  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-static double rng_uniform(void) {
-  return ((double)(rng_next() >> 11) + 0.5) / 9007199254740992.0;
-}
-static double rng_normal(void) {
-  return sqrt(-2.0 * log(rng_uniform())) * cos(2.0 * M_PI * rng_uniform());
-}
+static uint64_t rng_next(void) { return pt_test_u64(&rng_state); }
+static double rng_normal(void) { return pt_test_normal(&rng_state); }
 
 typedef struct scenario {
   const char *name;

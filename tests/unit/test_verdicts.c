@@ -32,6 +32,7 @@
 #include "analyze/doc.h"
 #include "core/buf.h"
 #include "core/json.h"
+#include "tests/unit/rng.h"
 
 #define NEAR(a, b, tol) assert_true(fabs((a) - (b)) <= (tol))
 
@@ -323,29 +324,17 @@ typedef struct noise {
   double u[64];  /* session effects */
 } noise;
 
-static uint64_t next_u64(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-static double normal(uint64_t *s) {
-  double u1 = ((double)(next_u64(s) >> 11) + 0.5) / 9007199254740992.0;
-  double u2 = ((double)(next_u64(s) >> 11) + 0.5) / 9007199254740992.0;
-  return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
-}
-
 /* log-normal rates: prompt effects 4 % apart, a session effect, trial noise */
 static double noisy_value(int s, int p, int t, void *ctx) {
   noise *n = ctx;
   (void)t;
-  return 50.0 * exp(0.04 * p + n->u[s] + n->sw * normal(&n->state) + (s % 2 ? n->effect : 0));
+  return 50.0 *
+         exp(0.04 * p + n->u[s] + n->sw * pt_test_normal(&n->state) + (s % 2 ? n->effect : 0));
 }
 
 static void draw_sessions(noise *n, int sessions) {
   for (int s = 0; s < 2 * sessions && s < 64; s++)
-    n->u[s] = n->sb * normal(&n->state);
+    n->u[s] = n->sb * pt_test_normal(&n->state);
 }
 
 /* A session with a single trial, and a prompt run in one environment only. */
@@ -414,10 +403,10 @@ static void test_ten_thousand_sessions(void **state) {
   pt_buf_puts(&b, "run_id,environment,model,prompt_id,eval_rate\n");
   uint64_t st = 99;
   for (int s = 0; s < 10000; s++) {
-    double u = 0.004 * normal(&st);
+    double u = 0.004 * pt_test_normal(&st);
     for (int t = 0; t < 2; t++)
       pt_buf_printf(&b, "r%d,%s,m,p,%.5f\n", s, s % 2 ? "vm" : "bare-metal",
-                    50 * exp(u + 0.003 * normal(&st) - (s % 2 ? 0.01 : 0)));
+                    50 * exp(u + 0.003 * pt_test_normal(&st) - (s % 2 ? 0.01 : 0)));
   }
   pt_error err;
   cJSON *doc = analyze_one(write_file("many/trials.csv", b.data), &err);
@@ -622,10 +611,10 @@ static void test_prompts_and_adjust(void **state) {
   static const double effect[] = {-0.02, -0.004, 0.0};
   for (int m = 0; m < 3; m++)
     for (int s = 0; s < 8; s++) {
-      double u = 0.003 * normal(&st);
+      double u = 0.003 * pt_test_normal(&st);
       for (int t = 0; t < 3; t++)
         pt_buf_printf(&b, "s%d,%s,m%d,%.5f\n", s, s % 2 ? "vm" : "bare-metal", m,
-                      50 * exp(u + 0.002 * normal(&st) + (s % 2 ? effect[m] : 0)));
+                      50 * exp(u + 0.002 * pt_test_normal(&st) + (s % 2 ? effect[m] : 0)));
     }
   const char *path = write_file("holm/trials.csv", b.data);
   pt_buf_free(&b);
@@ -675,13 +664,13 @@ static void test_decimal_fast(void **state) {
   uint64_t st = 1;
   char buf[64];
   for (int i = 0; i < 200000; i++) {
-    uint64_t r = next_u64(&st);
+    uint64_t r = pt_test_u64(&st);
     int digits = 1 + (int)(r % 17), point = (int)((r >> 8) % (uint64_t)(digits + 2)) - 1;
     size_t n = 0;
     for (int d = 0; d < digits; d++) {
       if (d == point)
         buf[n++] = '.';
-      buf[n++] = (char)('0' + next_u64(&st) % 10);
+      buf[n++] = (char)('0' + pt_test_u64(&st) % 10);
     }
     if (point == digits)
       buf[n++] = '.';
