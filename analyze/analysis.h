@@ -165,7 +165,9 @@ pt_code pt_analysis_prompts_md(const cJSON *doc, pt_buf *out);
 pt_code pt_analysis_prompts_csv(const cJSON *doc, pt_buf *out);
 pt_code pt_analysis_prompts_text(const cJSON *doc, pt_buf *out);
 
-/* Markdown-escape text for a table cell: | * _ < > ` [ ] \ and newlines. */
+/* Markdown-escape text for a table cell, read alike by CommonMark and
+ * Python-Markdown: | * _ ` [ ] \ # backslash-escaped, < > & ~ as entities,
+ * newlines as spaces. */
 pt_code pt_md_escape(pt_buf *out, const char *s);
 
 /* Write rows x cols NUL-terminated cells (cell_size bytes each, row by

@@ -11,12 +11,24 @@
 #include "core/json.h"
 #include "core/trial.h"
 
+/* Markup characters are backslash-escaped where every Markdown the site
+ * meets (CommonMark/GFM in cmark-gfm and Hugo, Python-Markdown in MkDocs)
+ * takes the escape; <, > and & become entities and ~ a character
+ * reference, since Python-Markdown shows a backslash before them. */
 pt_code pt_md_escape(pt_buf *out, const char *s) {
   pt_code rc = PT_OK;
   for (; *s && !rc; s++) {
     if (*s == '\n' || *s == '\r')
       rc = pt_buf_putc(out, ' ');
-    else if (strchr("|*_<>`[]\\&#~", *s))
+    else if (*s == '<')
+      rc = pt_buf_puts(out, "&lt;");
+    else if (*s == '>')
+      rc = pt_buf_puts(out, "&gt;");
+    else if (*s == '&')
+      rc = pt_buf_puts(out, "&amp;");
+    else if (*s == '~')
+      rc = pt_buf_puts(out, "&#126;");
+    else if (strchr("|*_`[]\\#", *s))
       rc = pt_buf_printf(out, "\\%c", *s);
     else
       rc = pt_buf_putc(out, *s);

@@ -55,15 +55,6 @@ static const char *fmt_pm(double lo, double hi, char *buf, size_t size) {
   return buf;
 }
 
-/* "[0.90%, 2.40%]" or "—". */
-static const char *fmt_pct_range(double lo, double hi, char *buf, size_t size) {
-  if (!isfinite(lo) || !isfinite(hi))
-    return snprintf(buf, size, "%s", PT_DASH), buf;
-  char a[64], c[64];
-  snprintf(buf, size, "[%s, %s]", pt_fmt_pct(lo, a, sizeof a), pt_fmt_pct(hi, c, sizeof c));
-  return buf;
-}
-
 /* "95%" for 0.95, "99.5%" for 0.995. */
 static const char *fmt_level(double v, char *buf, size_t size) {
   if (!isfinite(v))
@@ -350,7 +341,7 @@ static void comparison_fields(builder *b, cJSON *c, const env_ref *envs, size_t 
   set_md(b, c, "label_md", label_of(envs, nenv, env));
   set_str(b, c, "penalty_fmt", pt_fmt_penalty(c, buf, sizeof buf));
   set_str(b, c, "penalty_ci_fmt",
-          fmt_pct_range(pt_json_num(c, PT_DOC_PENALTY_CI_LOW),
+          pt_fmt_pct_range(pt_json_num(c, PT_DOC_PENALTY_CI_LOW),
                         pt_json_num(c, PT_DOC_PENALTY_CI_HIGH), buf, sizeof buf));
   set_str(b, c, "p_fmt", pt_fmt_p(pt_json_num(c, PT_DOC_P_VALUE), buf, sizeof buf));
   /* the p the verdict was decided on: adjusted across models when it was;
@@ -551,7 +542,7 @@ static void summary(builder *b, cJSON *view, const env_ref *envs, size_t nenv) {
     /* the across-models session model (absent when it was not fitted) */
     set_str(b, c, "penalty_fmt", pt_fmt_penalty(c, buf, sizeof buf));
     set_str(b, c, "penalty_ci_fmt",
-            fmt_pct_range(pt_json_num(c, PT_DOC_PENALTY_CI_LOW),
+            pt_fmt_pct_range(pt_json_num(c, PT_DOC_PENALTY_CI_LOW),
                           pt_json_num(c, PT_DOC_PENALTY_CI_HIGH), buf, sizeof buf));
     pt_vb_bool(b, c, "has_model", pt_doc_verdict(c) != NULL);
     verdict_fields(b, c);

@@ -45,7 +45,7 @@ t "markdown escaping"
 printf 'model,environment,eval_rate\n"a|b*c_d<script>",bare-metal,10\n"a|b*c_d<script>",vm,9\n' >"$TMP/esc.csv"
 run "$PTBENCH" analyze --format md "$TMP/esc.csv"
 expect_status 0
-expect_out_has '| a\|b\*c\_d\<script\> | 10.00 | 9.00 | 10.00% |'
+expect_out_has '| a\|b\*c\_d&lt;script&gt; | 10.00 | 9.00 | 10.00% |'
 
 t "derived rate, warm-ups and failures excluded"
 cat >"$TMP/derive.csv" <<'CSV'

@@ -267,9 +267,9 @@ long=$(printf 'x%.0s' $(seq 200))
 } >"$TMP/hostile.csv"
 run "$PTBENCH" report --label 'vm=V|M <i>' --out "$TMP/hostile" "$TMP/hostile.csv"
 expect_status 0
-expect_file_has "$TMP/hostile/table.md" "| Model | bare-metal | V\|M \<i\> | Penalty (%) |"
+expect_file_has "$TMP/hostile/table.md" "| Model | bare-metal | V\|M &lt;i&gt; | Penalty (%) |"
 expect_file_has "$TMP/hostile/table.md" '| a\|b | 10.00 | 9.00 | 10.00% |'
-expect_file_has "$TMP/hostile/table.md" '| \<script\>alert(1)\</script\> | 10.00 | 9.00 | 10.00% |'
+expect_file_has "$TMP/hostile/table.md" '| &lt;script&gt;alert(1)&lt;/script&gt; | 10.00 | 9.00 | 10.00% |'
 expect_file_has "$TMP/hostile/table.md" "| $long | 10.00 | 9.00 | 10.00% |"
 for f in README.md table.md; do
   if grep -q '<script>\|<i>' "$TMP/hostile/$f"; then fail "raw HTML in $f"; else ok; fi

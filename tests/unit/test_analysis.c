@@ -498,9 +498,10 @@ static void test_formats(void **state) {
       {"mistral:7b", "mistral:7b"},
       {"a|b", "a\\|b"},
       {"*bold* _it_", "\\*bold\\* \\_it\\_"},
-      {"<script>", "\\<script\\>"},
+      {"<script>", "&lt;script&gt;"},
       {"two\nlines", "two lines"},
-      {"back\\slash `code` [l](u) &amp;", "back\\\\slash \\`code\\` \\[l\\](u) \\&amp;"},
+      {"back\\slash `code` [l](u) &amp;", "back\\\\slash \\`code\\` \\[l\\](u) &amp;amp;"},
+      {"~~strike~~ #1", "&#126;&#126;strike&#126;&#126; \\#1"},
   };
   for (size_t i = 0; i < sizeof md / sizeof md[0]; i++) {
     pt_buf b = PT_BUF_INIT;
