@@ -17,6 +17,10 @@ BUILD_DIR=${BUILD_DIR:-build/release}
 [ -d "$BUILD_DIR" ] || make -s build >/dev/null
 cmake --build "$BUILD_DIR" --target bench-lmm -- --no-print-directory >/dev/null
 
+if [ ! -x /usr/bin/time ]; then  # GNU time, for the peak RSS
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time >/dev/null
+fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/ptbench-bench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 csv=$dir/trials.csv
@@ -26,7 +30,7 @@ if command -v Rscript >/dev/null && Rscript -e 'quit(status = !requireNamespace(
 fi
 
 echo "== ptbench (analyze/lmm.c)"
-/usr/bin/env time -f 'peak RSS %M kB' "$BUILD_DIR/bench-lmm" "$ROWS" "$SESSIONS" "$PROMPTS" "${want_csv[@]}" 2>&1
+/usr/bin/time -f 'peak RSS %M kB' "$BUILD_DIR/bench-lmm" "$ROWS" "$SESSIONS" "$PROMPTS" ${want_csv[@]+"${want_csv[@]}"} 2>&1
 
 echo
 echo "== R lmer + lmerTest (Satterthwaite), same rows"
