@@ -13,15 +13,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MAX=${1:-1000000}
-PTBENCH=${PTBENCH:-build/release/ptbench}
-[ -x "$PTBENCH" ] || make -s build >/dev/null
-if [ ! -x /usr/bin/time ]; then
-  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time >/dev/null
-fi
-
-dir=$(mktemp -d "${TMPDIR:-/tmp}/ptbench-linear.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
+. bench/lib.sh
+bench_ptbench
+need_gnu_time
+bench_tmpdir linear
 
 # wide N: a trials.csv with N columns and two rows
 wide() {

@@ -17,12 +17,9 @@ BUILD_DIR=${BUILD_DIR:-build/release}
 [ -d "$BUILD_DIR" ] || make -s build >/dev/null
 cmake --build "$BUILD_DIR" --target bench-lmm -- --no-print-directory >/dev/null
 
-if [ ! -x /usr/bin/time ]; then  # GNU time, for the peak RSS
-  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time >/dev/null
-fi
-dir=$(mktemp -d "${TMPDIR:-/tmp}/ptbench-bench.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
+. bench/lib.sh
+need_gnu_time
+bench_tmpdir bench
 csv=$dir/trials.csv
 want_csv=()
 if command -v Rscript >/dev/null && Rscript -e 'quit(status = !requireNamespace("lmerTest", quietly = TRUE))' 2>/dev/null; then

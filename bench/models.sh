@@ -13,15 +13,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MAX=${1:-100000}
-PTBENCH=${PTBENCH:-build/release/ptbench}
-[ -x "$PTBENCH" ] || make -s build >/dev/null
-if [ ! -x /usr/bin/time ]; then
-  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time >/dev/null
-fi
-
-dir=$(mktemp -d "${TMPDIR:-/tmp}/ptbench-models.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
+. bench/lib.sh
+bench_ptbench
+need_gnu_time
+bench_tmpdir models
 
 # models N: N x 10 rows; each model has 5 prompts in each of 2 environments
 # and its prompts split over 2 sessions a side (200 sessions in all, each
